@@ -1,0 +1,390 @@
+// Implementation of the low-level hard-switch API: loads the native addon and validates every
+// argument before it reaches C++ (the C++ stays thin, like better-sqlite3's lib/*.js).
+//
+// A hard context runs JS on its own OS thread; `switchTo` hands the isolate lock over to the target
+// context's thread and sleeps until something switches back. This layer knows nothing about
+// greenlet semantics (parents, dead greenlets, GreenletExit): the Greenlet runtime builds those on
+// `create`/`switchTo`/`HardExit`. Context states: "new" -> "running" <-> "suspended" -> "finished".
+//
+// Loading never throws: `available` says whether the addon loaded and `reason` says why not and how
+// to build it. Every other function throws a HardSwitchError (code ERR_HARDSWITCH_UNAVAILABLE)
+// when the addon is missing, so the higher layer can fall back to soft switching.
+//
+// Why the vm patch: a `vm` timeout (or breakOnSigint) watchdog calls TerminateExecution on
+// whichever thread holds the isolate lock when it fires. If the context that armed it switched
+// away, another context would be terminated silently (the prototype saw main exit with code 0 in
+// 30-80% of runs). So on the first `create()` we wrap vm.Script.prototype.runInContext and
+// runInThisContext (all vm.run* helpers go through them) and refuse any switch while such a run is
+// active: ERR_HARDSWITCH_VM_TIMEOUT.
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as vm from "node:vm";
+
+/** Opaque handle of a hard context. Valid only in the isolate (thread or worker) that made it. */
+export interface HardContext {
+  readonly id: number;
+}
+
+/** What a context function returns: where control goes when the context finishes. */
+export interface HardExit {
+  target: HardContext;
+  value: unknown;
+  isThrow: boolean;
+}
+
+export interface CreateOptions {
+  /** OS thread stack in bytes; default 256 KiB, minimum 64 KiB (rounded up to 4 KiB). */
+  stackSize?: number;
+  /** Bytes kept free below the JS stack limit for native frames V8 does not check; minimum
+   * 16 KiB, default min(64 KiB, stackSize / 4). Overflow is then a RangeError, not SIGSEGV. */
+  jsMargin?: number;
+}
+
+export interface ConfigureOptions {
+  /** Spin (PAUSE) before sleeping on a switch: ~2-3 us round trips, but burns a second core. */
+  lowLatency?: boolean;
+  /** Spin iterations used in low-latency mode (default 1000). */
+  spinIterations?: number;
+  /** Idle threads kept for reuse (default 32). */
+  poolSize?: number;
+}
+
+export type HardState = "new" | "running" | "suspended" | "finished";
+
+export interface HardStats {
+  /** Suspended contexts (not counting the main context). */
+  parked: number;
+  /** Idle threads waiting in the pool. */
+  pooledThreads: number;
+  /** OS threads owned by this isolate's addon state (running, suspended or pooled). */
+  liveThreads: number;
+  /** Threads ever created by this isolate (pool hits do not count). */
+  threadsCreated: number;
+}
+
+/** Thrown into a context by `killAll()` (and re-thrown by every later switch it attempts). */
+export class HardExitSignal extends Error {
+  constructor(message = "hard context killed") {
+    super(message);
+    this.name = "HardExitSignal";
+  }
+}
+
+/** Misuse of the hard-switch layer; `code` is one of the ERR_HARDSWITCH_* codes. */
+export class HardSwitchError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "HardSwitchError";
+    this.code = code;
+  }
+}
+
+interface NativeBinding {
+  locked: boolean;
+  v8Major: number;
+  perContextAsyncFrame: boolean;
+  setup(makeError: (code: string, message: string) => Error, makeExitSignal: () => Error): number;
+  currentId(): number;
+  create(fn: (value: unknown) => [number, unknown, boolean], stackSize: number, jsMargin: number): number;
+  switchTo(id: number, value: unknown, isThrow: boolean): unknown;
+  kill(id: number): [boolean, unknown];
+  suspendedIds(): number[];
+  state(id: number): number;
+  configure(spinIterations: number, poolSize: number): void;
+  stats(): [number, number, number, number];
+}
+
+const KiB = 1024;
+const DEFAULT_STACK = 256 * KiB;
+const MIN_STACK = 64 * KiB;
+const MAX_STACK = 1024 * 1024 * KiB;
+const MIN_MARGIN = 16 * KiB;
+const DEFAULT_MARGIN = 64 * KiB;
+const STATES: readonly HardState[] = ["new", "running", "suspended", "finished"];
+
+function buildHint(): string {
+  return (
+    "build it with `npx node-gyp@12.0.0 rebuild -C native-hardswitch` (needs a C++20 compiler, " +
+    "make and python3), or set TSGREENLET_HARDSWITCH_BINARY to a built hardswitch.node"
+  );
+}
+
+function candidates(): string[] {
+  const override = process.env.TSGREENLET_HARDSWITCH_BINARY;
+  if (override) return [override];
+  const here = dirname(fileURLToPath(import.meta.url));
+  // Source layout: native-hardswitch/index.ts; published layout: dist/native-hardswitch/index.js.
+  const roots = [here, join(here, "..", "..", "native-hardswitch")];
+  const prebuilt = join("prebuilds", `${process.platform}-${process.arch}`, `node.abi${process.versions.modules}.node`);
+  return roots.flatMap((root) => [join(root, "build", "Release", "hardswitch.node"), join(root, prebuilt)]);
+}
+
+function load(): { native?: NativeBinding; reason?: string } {
+  if (process.env.TSGREENLET_HARDSWITCH === "0") {
+    return { reason: "hard switching disabled by TSGREENLET_HARDSWITCH=0" };
+  }
+  if (process.platform === "win32") {
+    return { reason: "hard switching needs pthreads; Windows is not supported (soft switching only)" };
+  }
+  const require = createRequire(import.meta.url);
+  const problems: string[] = [];
+  for (const file of candidates()) {
+    if (!existsSync(file)) continue;
+    try {
+      const native = require(file) as NativeBinding;
+      if (!native.locked) {
+        return { reason: `${file}: this embedder runs JS without a v8::Locker, so threads cannot share the isolate` };
+      }
+      return { native };
+    } catch (error) {
+      problems.push(`${file}: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  if (problems.length > 0) {
+    return { reason: `the hard-switch addon failed to load (${problems.join("; ")}); rebuild it for Node ${process.version}: ${buildHint()}` };
+  }
+  return { reason: `the hard-switch addon is not built (looked for ${candidates().join(", ")}); ${buildHint()}` };
+}
+
+const loaded = load();
+const native = loaded.native;
+
+/** Whether the native addon is loaded in this isolate. */
+export const available: boolean = native !== undefined;
+/** Why the addon is unavailable, and how to build it; undefined when available. */
+export const reason: string | undefined = loaded.reason;
+
+function nodeMajor(): number {
+  return Number(process.versions.node.split(".")[0]);
+}
+
+/** Whether AsyncLocalStorage stores are kept per context (V8 >= 12 with AsyncContextFrame, i.e.
+ * Node >= 24, or Node 22 with --experimental-async-context-frame). Elsewhere a store entered in a
+ * context is visible to whatever runs while that context is suspended inside `als.run()`. */
+export const perContextAsyncLocalStorage: boolean = (() => {
+  if (native === undefined || !native.perContextAsyncFrame) return false;
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  if (nodeMajor() >= 24) return !flags.includes("--no-async-context-frame");
+  return flags.includes("--experimental-async-context-frame");
+})();
+
+class HardContextHandle implements HardContext {
+  readonly #brand = true;
+  readonly id: number;
+  constructor(id: number) {
+    this.id = id;
+    Object.freeze(this);
+  }
+  static is(value: unknown): value is HardContextHandle {
+    return typeof value === "object" && value !== null && #brand in value;
+  }
+  toString(): string {
+    return `HardContext#${this.id}`;
+  }
+}
+
+const handles = new Map<number, WeakRef<HardContextHandle>>();
+const forget = new FinalizationRegistry<number>((id) => {
+  if (handles.get(id)?.deref() === undefined) handles.delete(id);
+});
+let mainHandle: HardContextHandle | undefined;
+
+function handleFor(id: number): HardContextHandle {
+  const existing = handles.get(id)?.deref();
+  if (existing) return existing;
+  const handle = new HardContextHandle(id);
+  handles.set(id, new WeakRef(handle));
+  forget.register(handle, id);
+  return handle;
+}
+
+function requireNative(): NativeBinding {
+  if (native === undefined) throw new HardSwitchError("ERR_HARDSWITCH_UNAVAILABLE", `hard switching is unavailable: ${reason}`);
+  return native;
+}
+
+function idOf(ctx: unknown, what: string): number {
+  if (!HardContextHandle.is(ctx)) {
+    const shape = typeof ctx === "object" && ctx !== null && "id" in ctx;
+    throw new HardSwitchError(
+      "ERR_HARDSWITCH_FOREIGN",
+      `${what}: ${shape ? `HardContext#${String((ctx as { id: unknown }).id)} was not created in this thread` : `expected a HardContext, got ${describe(ctx)}`}` +
+        (shape ? "; hard contexts belong to the isolate (main thread or worker) that created them and cannot cross workers" : ""),
+    );
+  }
+  return ctx.id;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return value.constructor?.name ?? "object";
+  return typeof value;
+}
+
+function checkKeys(what: string, options: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      const hint = allowed.find((a) => a.toLowerCase() === key.toLowerCase());
+      throw new TypeError(`${what}: unknown option "${key}"${hint ? ` (did you mean "${hint}"?)` : ""}; allowed: ${allowed.join(", ")}`);
+    }
+  }
+}
+
+function checkInteger(what: string, name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${what}: ${name} must be an integer between ${min} and ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+const mainId: number | undefined = native?.setup(
+  (code, message) => new HardSwitchError(code, message),
+  () => new HardExitSignal(),
+);
+
+// ---- vm timeout guard ---------------------------------------------------------------------------
+
+let vmTimedDepth = 0;
+let vmGuardInstalled = false;
+
+function isTimed(options: unknown): boolean {
+  if (typeof options !== "object" || options === null) return false;
+  const o = options as { timeout?: unknown; breakOnSigint?: unknown };
+  return o.timeout !== undefined || o.breakOnSigint === true;
+}
+
+function installVmGuard(): void {
+  if (vmGuardInstalled) return;
+  vmGuardInstalled = true;
+  const proto = vm.Script.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const wrap = (name: "runInContext" | "runInThisContext", optionsIndex: number): void => {
+    const original = proto[name];
+    if (typeof original !== "function") return;
+    proto[name] = function (this: vm.Script, ...args: unknown[]): unknown {
+      if (!isTimed(args[optionsIndex])) return Reflect.apply(original, this, args);
+      vmTimedDepth++;
+      try {
+        return Reflect.apply(original, this, args);
+      } finally {
+        vmTimedDepth--;
+      }
+    };
+  };
+  wrap("runInContext", 1);
+  wrap("runInThisContext", 0);
+}
+
+// ---- API ----------------------------------------------------------------------------------------
+
+/** The calling isolate's main-thread context (the root: never finishes, cannot be killed). */
+export function mainContext(): HardContext {
+  requireNative();
+  if (mainHandle === undefined) {
+    mainHandle = new HardContextHandle(mainId as number);
+    handles.set(mainHandle.id, new WeakRef(mainHandle));
+  }
+  return mainHandle;
+}
+
+/** The context whose thread is running JS now. */
+export function currentContext(): HardContext {
+  const n = requireNative();
+  const main = mainContext();
+  const id = n.currentId();
+  return id === main.id ? main : handleFor(id);
+}
+
+/**
+ * Makes a context that has not started. When first switched to, `fn(value)` runs on the
+ * context's own thread. When `fn` returns a HardExit the context finishes (its thread goes back
+ * to the pool) and control goes to `exit.target`; if `fn` throws, the error is thrown into the
+ * context that last switched into it.
+ */
+export function create(fn: (value: unknown) => HardExit, options: CreateOptions = {}): HardContext {
+  const n = requireNative();
+  if (typeof fn !== "function") throw new TypeError(`create: expected a function, got ${describe(fn)}`);
+  if (typeof options !== "object" || options === null) throw new TypeError(`create: options must be an object, got ${describe(options)}`);
+  checkKeys("create", options, ["stackSize", "jsMargin"]);
+  let stackSize = options.stackSize === undefined ? DEFAULT_STACK : checkInteger("create", "stackSize", options.stackSize, MIN_STACK, MAX_STACK);
+  stackSize = Math.ceil(stackSize / 4096) * 4096;
+  const jsMargin =
+    options.jsMargin === undefined
+      ? Math.max(MIN_MARGIN, Math.min(DEFAULT_MARGIN, Math.floor(stackSize / 4)))
+      : checkInteger("create", "jsMargin", options.jsMargin, MIN_MARGIN, stackSize - 32 * KiB);
+  installVmGuard();
+  mainContext();
+  const run = (value: unknown): [number, unknown, boolean] => {
+    const exit = fn(value);
+    if (typeof exit !== "object" || exit === null || !("target" in exit)) {
+      throw new TypeError(`hard context function must return a HardExit { target, value, isThrow }, got ${describe(exit)}`);
+    }
+    return [idOf(exit.target, "HardExit.target"), exit.value, exit.isThrow === true];
+  };
+  return handleFor(n.create(run, stackSize, jsMargin));
+}
+
+/**
+ * Suspends the current context and runs `target` (starting it if new). Returns, or throws, what
+ * the next switch into the current context delivers.
+ */
+export function switchTo(target: HardContext, value?: unknown, isThrow = false): unknown {
+  const n = requireNative();
+  const id = idOf(target, "switchTo");
+  if (vmTimedDepth > 0 && id !== n.currentId()) {
+    throw new HardSwitchError(
+      "ERR_HARDSWITCH_VM_TIMEOUT",
+      `cannot switch to HardContext#${id} inside a vm run with a timeout or breakOnSigint: its watchdog would terminate whichever context runs when it fires`,
+    );
+  }
+  return n.switchTo(id, value, isThrow === true);
+}
+
+export function state(ctx: HardContext): HardState {
+  const n = requireNative();
+  return STATES[n.state(idOf(ctx, "state"))] ?? "finished";
+}
+
+let config = { lowLatency: false, spinIterations: 1000, poolSize: 32 };
+
+export function configure(opts: ConfigureOptions): void {
+  const n = requireNative();
+  if (typeof opts !== "object" || opts === null) throw new TypeError(`configure: expected an options object, got ${describe(opts)}`);
+  checkKeys("configure", opts, ["lowLatency", "spinIterations", "poolSize"]);
+  const next = { ...config };
+  if (opts.lowLatency !== undefined) {
+    if (typeof opts.lowLatency !== "boolean") throw new TypeError(`configure: lowLatency must be a boolean, got ${describe(opts.lowLatency)}`);
+    next.lowLatency = opts.lowLatency;
+  }
+  if (opts.spinIterations !== undefined) next.spinIterations = checkInteger("configure", "spinIterations", opts.spinIterations, 0, 10_000_000);
+  if (opts.poolSize !== undefined) next.poolSize = checkInteger("configure", "poolSize", opts.poolSize, 0, 4096);
+  config = next;
+  n.configure(config.lowLatency ? config.spinIterations : 0, config.poolSize);
+}
+
+export function stats(): HardStats {
+  const [parked, pooledThreads, liveThreads, threadsCreated] = requireNative().stats();
+  return { parked, pooledThreads, liveThreads, threadsCreated };
+}
+
+/**
+ * Unwinds every suspended context (except the main context and the caller) by making its pending
+ * switchTo throw a HardExitSignal; `finally` blocks run, and every further switch the context
+ * attempts re-throws the signal. Control comes back here when each one finishes. Errors other
+ * than the signal escaping a context are collected and thrown as one AggregateError at the end.
+ */
+export function killAll(): void {
+  const n = requireNative();
+  const errors: unknown[] = [];
+  for (;;) {
+    const ids = n.suspendedIds();
+    if (ids.length === 0) break;
+    for (const id of ids) {
+      const [thrown, value] = n.kill(id);
+      if (thrown && !(value instanceof HardExitSignal)) errors.push(value);
+    }
+  }
+  if (errors.length > 0) throw new AggregateError(errors, `killAll: ${errors.length} hard context(s) failed while unwinding`);
+}

@@ -1,0 +1,381 @@
+// Implementation of the switch itself, the context threads and their pool.
+//
+// Switch sequence, DoSwitch(from, to), called on `from`'s thread with the isolate lock held and
+// the value already in the transfer slot:
+//   1. mark from suspended, to running, current = to; save from's continuation-preserved
+//      embedder data (AsyncLocalStorage frame, V8 >= 12);
+//   2. v8::Unlocker: V8 archives this thread's state (ThreadLocalTop, handle scopes, stack guard)
+//      and releases the isolate mutex; then Isolate::Exit until this thread has left the isolate,
+//      so the isolate's entry stack stays LIFO across threads;
+//   3. post to's baton (a FUTEX_WAKE only if it sleeps), wait on from's baton;
+//   4. woken: Isolate::Enter as often as we exited, ~Unlocker re-locks and restores the archive;
+//   5. restore from's embedder data, note the executionAsyncId it resumes with; the caller then
+//      delivers the transfer slot (return, throw, or terminate).
+// The GC visits archived threads (ThreadManager::Iterate), so the frames and handles of every
+// suspended context stay alive and are relocated.
+//
+// A context thread (ThreadMain) waits for an assignment, then Locker -> Isolate::Scope ->
+// SetStackLimit(stack_lo + jsMargin) -> HandleScope -> Context::Scope -> TryCatch -> fn(value).
+// When fn ends, the outcome goes into the transfer slot, the context is finished, the thread goes
+// back to the pool (or is marked to exit), the top-level ~Locker frees V8's thread resources, and
+// only then the target's baton is posted: after that post the thread touches nothing shared.
+//
+// Why threads and not copied stacks: V8's moving GC only visits frames reachable from the thread
+// states it knows about; node-fibers' TLS hack broke on Node 16. See docs/hardswitch.md.
+
+namespace hardswitch {
+
+static std::atomic<uint32_t> g_next_id{1};
+
+uint32_t NextId() { return g_next_id.fetch_add(1, std::memory_order_relaxed); }
+
+static int ExitFully(v8::Isolate* isolate) {
+  int depth = 0;
+  while (v8::Isolate::TryGetCurrent() == isolate) {
+    isolate->Exit();
+    ++depth;
+  }
+  return depth;
+}
+
+static void EnterN(v8::Isolate* isolate, int depth) {
+  for (int i = 0; i < depth; ++i) isolate->Enter();
+}
+
+static void SaveCped(Shared* S, Context* ctx) {
+#if HARDSWITCH_CPED == 2
+  ctx->cped.Reset(S->isolate, S->isolate->GetContinuationPreservedEmbedderDataV2());
+#elif HARDSWITCH_CPED == 1
+  ctx->cped.Reset(S->isolate, S->isolate->GetContinuationPreservedEmbedderData());
+#else
+  (void)S;
+  (void)ctx;
+#endif
+}
+
+// Called on ctx's own thread, with the lock held, whenever ctx starts or resumes running.
+static void OnResume(Shared* S, Context* ctx) {
+  v8::Isolate* isolate = S->isolate;
+#if HARDSWITCH_CPED
+  v8::HandleScope scope(isolate);
+  v8::Local<CpedType> frame = ctx->cped.IsEmpty()
+                                  ? v8::Local<CpedType>(v8::Undefined(isolate))
+                                  : ctx->cped.Get(isolate);
+#if HARDSWITCH_CPED == 2
+  isolate->SetContinuationPreservedEmbedderDataV2(frame);
+#else
+  isolate->SetContinuationPreservedEmbedderData(frame);
+#endif
+#endif
+  ctx->entry_async_id = node::AsyncHooksGetExecutionAsyncId(isolate);
+}
+
+void SetTransfer(Shared* S, Transfer kind, v8::Local<v8::Value> value) {
+  S->transfer_kind = kind;
+  S->transfer_value.Reset(S->isolate, value);
+}
+
+void DoSwitch(Shared* S, Context* from, Context* to) {
+  v8::Isolate* isolate = S->isolate;
+  from->state = State::kSuspended;
+  to->state = State::kRunning;
+  S->current = to;
+  SaveCped(S, from);
+  {
+    v8::Unlocker unlocker(isolate);
+    int depth = ExitFully(isolate);
+    to->baton->Post();
+    from->baton->Wait(S->spin_iterations.load(std::memory_order_relaxed));
+    EnterN(isolate, depth);
+  }
+  OnResume(S, from);
+}
+
+v8::Local<v8::Value> MakeError(Shared* S, const char* code, const std::string& message) {
+  v8::Isolate* isolate = S->isolate;
+  v8::EscapableHandleScope scope(isolate);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::String> msg =
+      v8::String::NewFromUtf8(isolate, message.c_str()).FromMaybe(v8::String::Empty(isolate));
+  if (!S->make_error.IsEmpty()) {
+    v8::Local<v8::Value> argv[2] = {
+        v8::String::NewFromUtf8(isolate, code).FromMaybe(v8::String::Empty(isolate)), msg};
+    v8::TryCatch tc(isolate);
+    v8::Local<v8::Value> err;
+    if (S->make_error.Get(isolate)->Call(context, v8::Undefined(isolate), 2, argv).ToLocal(&err)) {
+      return scope.Escape(err);
+    }
+  }
+  return scope.Escape(v8::Exception::Error(msg));
+}
+
+// ---- threads and pool ------------------------------------------------------------------------
+
+static void* ThreadMain(void* arg);
+
+static void JoinThread(Shared* S, Thread* t) {
+  pthread_join(t->handle, nullptr);
+  delete t;
+  --S->live_threads;
+}
+
+void JoinExited(Shared* S) {
+  while (!S->exited.empty()) {
+    Thread* t = S->exited.back();
+    S->exited.pop_back();
+    JoinThread(S, t);
+  }
+}
+
+void TrimPool(Shared* S, size_t keep) {
+  while (S->pool.size() > keep) {
+    Thread* t = S->pool.front();
+    S->pool.erase(S->pool.begin());
+    t->quit = true;
+    t->baton.Post();
+    JoinThread(S, t);
+  }
+}
+
+// Returns a thread that waits on its baton for an assignment, or nullptr (errno-style code in *rc).
+static Thread* AcquireThread(Shared* S, size_t stack_size, int* rc) {
+  JoinExited(S);
+  for (size_t i = S->pool.size(); i-- > 0;) {
+    Thread* t = S->pool[i];
+    if (t->stack_size == stack_size) {
+      S->pool.erase(S->pool.begin() + static_cast<std::ptrdiff_t>(i));
+      return t;
+    }
+  }
+  Thread* t = new Thread();
+  t->shared = S;
+  t->stack_size = stack_size;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, stack_size);
+  *rc = pthread_create(&t->handle, &attr, ThreadMain, t);
+  pthread_attr_destroy(&attr);
+  if (*rc != 0) {
+    delete t;
+    return nullptr;
+  }
+  ++S->live_threads;
+  ++S->threads_created;
+  return t;
+}
+
+// Gives a new context its thread. On failure the context stays new and the error is returned.
+bool AssignThread(Shared* S, Context* ctx, std::string* error) {
+  int rc = 0;
+  Thread* t = AcquireThread(S, ctx->stack_size, &rc);
+  if (t == nullptr) {
+    *error = "cannot start a thread for hard context #" + std::to_string(ctx->id) +
+             " (pthread_create failed with error " + std::to_string(rc) +
+             "); too many threads or not enough memory";
+    return false;
+  }
+  t->ctx = ctx;
+  ctx->thread = t;
+  ctx->baton = &t->baton;
+  return true;
+}
+
+void ForgetContext(Shared* S, Context* ctx) {
+  ctx->state = State::kFinished;
+  S->contexts.erase(ctx->id);
+  delete ctx;  // its v8::Global members reset themselves; the lock is held
+}
+
+static bool Runnable(Context* c, Context* self) {
+  return c != nullptr && c != self &&
+         (c->state == State::kSuspended || c->state == State::kNew);
+}
+
+// Where a finishing context's outcome goes: the requested target, else the context that last
+// switched into it, else main. A new target that receives a throw or termination finishes at once
+// (the outcome travels on); a new target that cannot get a thread turns the outcome into an error.
+static Context* ResolveExitTarget(Shared* S, Context* self, Context* requested, Transfer* kind,
+                                  v8::Local<v8::Value>* value) {
+  Context* candidates[3] = {requested, self->resumer, S->main};
+  for (Context* c : candidates) {
+    if (!Runnable(c, self)) continue;
+    if (c->state == State::kNew) {
+      if (*kind != Transfer::kValue) {
+        ForgetContext(S, c);
+        continue;
+      }
+      std::string error;
+      if (!AssignThread(S, c, &error)) {
+        *kind = Transfer::kThrow;
+        *value = MakeError(S, "ERR_HARDSWITCH_THREAD", error);
+        continue;
+      }
+    }
+    return c;
+  }
+  return S->main;  // unreachable: main is suspended whenever another context runs
+}
+
+static uintptr_t StackLow() {
+#if defined(__linux__)
+  pthread_attr_t attr;
+  void* addr = nullptr;
+  size_t size = 0;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  return reinterpret_cast<uintptr_t>(addr);
+#elif defined(__APPLE__)
+  pthread_t self = pthread_self();
+  return reinterpret_cast<uintptr_t>(pthread_get_stackaddr_np(self)) - pthread_get_stacksize_np(self);
+#else
+#error "hardswitch: unsupported platform (needs pthreads)"
+#endif
+}
+
+// Runs ctx on this thread until its function ends. Returns the context to hand the baton to;
+// the isolate lock has been released when it returns.
+static Context* RunContext(Shared* S, Thread* t, Context* ctx) {
+  v8::Isolate* isolate = S->isolate;
+  Context* next = nullptr;
+  {
+    v8::Locker locker(isolate);
+    v8::Isolate::Scope isolate_scope(isolate);
+    isolate->SetStackLimit(t->stack_lo + ctx->js_margin);
+    v8::HandleScope handle_scope(isolate);
+    v8::Local<v8::Context> context = ctx->v8_context.Get(isolate);
+    v8::Context::Scope context_scope(context);
+    OnResume(S, ctx);
+
+    v8::Local<v8::Value> arg = S->transfer_value.IsEmpty()
+                                   ? v8::Local<v8::Value>(v8::Undefined(isolate))
+                                   : S->transfer_value.Get(isolate);
+    S->transfer_value.Reset();
+    v8::Local<v8::Function> fn = ctx->fn.Get(isolate);
+    ctx->fn.Reset();
+
+    Transfer kind = Transfer::kValue;
+    v8::Local<v8::Value> value = v8::Undefined(isolate);
+    Context* requested = nullptr;
+    {
+      v8::TryCatch tc(isolate);
+      v8::MaybeLocal<v8::Value> maybe = fn->Call(context, v8::Undefined(isolate), 1, &arg);
+      v8::Local<v8::Value> result;
+      if (tc.HasTerminated() || isolate->IsExecutionTerminating()) {
+        // Unwound by termination: ours (kill at cleanup) or meant for the isolate (worker
+        // terminate, process.exit in a worker). Cancel it here and re-arm it where control goes,
+        // so termination still reaches the isolate's main thread.
+        isolate->CancelTerminateExecution();
+        kind = ctx->killer != nullptr ? Transfer::kValue : Transfer::kTerminate;
+      } else if (!maybe.ToLocal(&result)) {
+        kind = Transfer::kThrow;
+        value = tc.Exception();
+      } else if (result->IsArray() && result.As<v8::Array>()->Length() == 3) {
+        // The JS wrapper returns [targetId, value, isThrow].
+        v8::Local<v8::Array> exit = result.As<v8::Array>();
+        v8::Local<v8::Value> target_id, exit_value, is_throw;
+        if (exit->Get(context, 0).ToLocal(&target_id) && exit->Get(context, 1).ToLocal(&exit_value) &&
+            exit->Get(context, 2).ToLocal(&is_throw) && target_id->IsUint32()) {
+          auto it = S->contexts.find(target_id.As<v8::Uint32>()->Value());
+          requested = it == S->contexts.end() ? nullptr : it->second;
+          kind = is_throw->IsTrue() ? Transfer::kThrow : Transfer::kValue;
+          value = exit_value;
+          if (requested == nullptr) {
+            kind = Transfer::kThrow;
+            value = MakeError(S, "ERR_HARDSWITCH_FINISHED",
+                              "hard context #" + std::to_string(ctx->id) +
+                                  " returned a HardExit whose target has finished");
+          }
+        }
+      } else {
+        kind = Transfer::kThrow;
+        value = MakeError(S, "ERR_HARDSWITCH_EXIT", "hard context function did not return a HardExit");
+      }
+    }
+    if (ctx->killer != nullptr) requested = ctx->killer;
+    next = ResolveExitTarget(S, ctx, requested, &kind, &value);
+    SetTransfer(S, kind, value);
+    next->state = State::kRunning;
+    S->current = next;
+
+    t->ctx = nullptr;
+    t->exit_after = S->shutting_down || S->pool.size() >= S->pool_size;
+    if (t->exit_after) {
+      S->exited.push_back(t);
+    } else {
+      S->pool.push_back(t);
+    }
+    ForgetContext(S, ctx);
+  }  // ~Context::Scope, ~HandleScope, ~Isolate::Scope, top-level ~Locker
+  return next;
+}
+
+static void* ThreadMain(void* arg) {
+  Thread* t = static_cast<Thread*>(arg);
+  Shared* S = t->shared;
+  v8::Isolate* isolate = S->isolate;
+  t->stack_lo = StackLow();
+  bool used_v8 = false;
+  for (;;) {
+    t->baton.Wait(S->spin_iterations.load(std::memory_order_relaxed));
+    if (t->quit) break;
+    used_v8 = true;
+    Context* next = RunContext(S, t, t->ctx);
+    if (t->exit_after) {
+      isolate->DiscardThreadSpecificMetadata();
+      next->baton->Post();  // last touch of shared memory: the thread is joined later
+      return nullptr;
+    }
+    next->baton->Post();
+  }
+  if (used_v8) isolate->DiscardThreadSpecificMetadata();
+  return nullptr;
+}
+
+// ---- environment teardown --------------------------------------------------------------------
+
+void Unregister(Shared* S);
+
+// Env cleanup hook (worker exit, natural process exit): unwind every suspended context by
+// termination (finally blocks do not run: JS is already disallowed here), then stop and join
+// every pooled thread, so an exiting Worker leaves no thread behind.
+void Cleanup(void* arg) {
+  Shared* S = static_cast<Shared*>(arg);
+  v8::Isolate* isolate = S->isolate;
+  S->shutting_down = true;
+  {
+    v8::HandleScope scope(isolate);
+    if (S->current == S->main) {
+      std::vector<uint32_t> ids;
+      for (auto& [id, ctx] : S->contexts) {
+        if (ctx != S->main && ctx->state == State::kSuspended) ids.push_back(id);
+      }
+      for (uint32_t id : ids) {
+        auto it = S->contexts.find(id);
+        if (it == S->contexts.end() || it->second->state != State::kSuspended) continue;
+        Context* ctx = it->second;
+        ctx->killer = S->main;
+        ctx->resumer = S->main;
+        SetTransfer(S, Transfer::kTerminate, v8::Undefined(isolate));
+        DoSwitch(S, S->main, ctx);
+        S->transfer_value.Reset();
+      }
+    }
+    std::vector<Context*> rest;
+    for (auto& [id, ctx] : S->contexts) {
+      if (ctx != S->main && ctx->state == State::kNew) rest.push_back(ctx);
+    }
+    for (Context* ctx : rest) ForgetContext(S, ctx);
+  }
+  TrimPool(S, 0);
+  JoinExited(S);
+  S->make_error.Reset();
+  S->make_exit_signal.Reset();
+  S->transfer_value.Reset();
+  // Contexts still suspended here (teardown began while one of them ran) keep their parked
+  // threads: they never touch the isolate again. Their records are dropped with S.
+  Unregister(S);
+}
+
+}  // namespace hardswitch

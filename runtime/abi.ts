@@ -1,0 +1,64 @@
+/**
+ * The frame ABI shared by the transform (transformer/core) and the runtime.
+ *
+ * Keep in sync with transformer/core/names.ts: the transform emits code against exactly these
+ * field names and this record layout.
+ *
+ * A transformed function that is unwinding spills one *frame record* into `rt.buf` with plain
+ * element stores (no allocation, no calls: see ../shared/reference/osr-shapes.md, shape e5):
+ *
+ *     [info, pc, this, local0, local1, ...]        length = info.size
+ *
+ * `info` describes the function (stable id, name, file, resume points, local names, resume
+ * function); `pc` is the resume point (1-based, 0 never appears in a record); the locals are the
+ * function's hoisted variables, temporaries and environment objects, in `info.locals` order.
+ * The runtime moves spilled records onto the greenlet's heap stack; a resume re-enters only the
+ * innermost record through `info.resume` and feeds each result to the next outer record.
+ */
+
+/** Resume modes passed to a resume function: deliver a value, or throw it at the resume point. */
+export const RESUME_VALUE = 0;
+export const RESUME_THROW = 1;
+
+export const REC_INFO = 0;
+export const REC_PC = 1;
+export const REC_THIS = 2;
+export const REC_LOCALS = 3;
+
+/**
+ * `resume.call(recordThis, records, p, mode, value)`: restores the frame whose record starts at
+ * `records[p]`, delivers `value` (or throws it) at the resume point, and runs the rest of the
+ * function. Returns the function's result, or 0 with `rt.unwinding` set if it suspended again.
+ */
+export type ResumeFunction = (this: unknown, records: unknown[], p: number, mode: number, value: unknown) => unknown;
+
+export interface FunctionInfo {
+  /** Stable identity: `<file>#<qualified name>@<content hash>`. */
+  readonly id: string;
+  readonly name: string;
+  /** Source file as the transform saw it (path relative to the project root when known). */
+  readonly file: string;
+  /** Content hash of the function's original source text. */
+  readonly hash: string;
+  /** Record length, header included. */
+  readonly size: number;
+  readonly locals: readonly string[];
+  /** Original [line, column] (1-based) of each resume point; index pc - 1. */
+  readonly points: readonly (readonly [number, number])[];
+  readonly resume: ResumeFunction;
+}
+
+/** The fields transformed code touches on every call. One instance per realm (see runtime.ts). */
+export interface RuntimeABI {
+  /** Set while frames are being captured; transformed code tests it with `=== true` after calls. */
+  unwinding: boolean;
+  /** Callee token: a transformed call site stores the function it is about to call. */
+  t: unknown;
+  /** Spill buffer (PACKED_ELEMENTS, preallocated) and its fill pointer. */
+  buf: unknown[];
+  sp: number;
+  /** Slow path of a transformed function entered from untransformed code. */
+  enter(fn: Function, self: unknown, args: ArrayLike<unknown>, newTarget: Function | undefined): unknown;
+  /** Registers the description of a transformed function; returns it. */
+  fn(info: FunctionInfo): FunctionInfo;
+}

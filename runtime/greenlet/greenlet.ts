@@ -1,0 +1,485 @@
+/**
+ * Implementation of Greenlet: greenlet's semantics on top of soft switching.
+ *
+ * States: UNSTARTED -> ACTIVE (running, or suspended) -> DEAD. The main greenlet is ACTIVE
+ * forever and owns the real stack below everything else.
+ *
+ * Where a greenlet's frames live. A soft greenlet runs on top of the real stack of whichever
+ * greenlet is *driving* it (its `owner`: the one blocked in `switch`, running `drive`). When it
+ * switches away it unwinds: every transformed frame spills a record into `RT.buf` and returns 0,
+ * and `drive` moves the records onto the greenlet's heap stack (outermost first). Resuming
+ * re-enters only the innermost record and hands each result outwards (Kotlin's resumeWith loop,
+ * greenlet's upper/lower split), so a switch costs the same at depth 1 and depth 10,000 and a
+ * second suspension captures only the frames entered since the resume.
+ *
+ * A greenlet that cannot unwind (main; a switch called from untransformed code; an untransformed
+ * frame between its base and the switch) stays on the real stack: it is *resident*, and the
+ * target runs on top of it in a nested `drive` (Tismer's placable greenlets). Switching to a
+ * resident greenlet buried under another resident one is impossible without native help, and is
+ * refused with a GreenletError *before* anything unwinds.
+ *
+ * Why a driver loop and not re-entry of every frame: re-entering all frames on every resume cost
+ * ~32 us per switch at depth 1000 in the design measurements; the driver costs ~10 ns per frame
+ * actually resumed (DESIGN-NOTES §2).
+ */
+import { RESUME_THROW, RESUME_VALUE, REC_INFO, REC_PC, type FunctionInfo } from "../abi.js";
+import { RT } from "../runtime.js";
+import { GreenletError, GreenletExit } from "./errors.js";
+
+const UNSTARTED = 0;
+const ACTIVE = 1;
+const DEAD = 2;
+
+export type TraceEvent = "switch" | "throw";
+export type Tracer = (event: TraceEvent, args: { origin: Greenlet; target: Greenlet }) => void;
+
+/** A suspended frame as seen by debuggers, error reports and the task inspector. */
+export interface FrameInfo {
+  readonly functionName: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** Stable id of the transformed function. */
+  readonly id: string;
+  /** Resume point inside the function. */
+  readonly pc: number;
+}
+
+interface ThreadState {
+  main: Greenlet;
+  current: Greenlet;
+  tracer: Tracer | null;
+}
+
+let creatingMain = false;
+let TS: ThreadState;
+
+/** Scratch space for `capture`: record starts in the spill buffer. */
+const scratch: number[] = [];
+/** Out-parameters of `callTracer` (no allocation per switch). */
+let tracedMode = RESUME_VALUE;
+let tracedValue: unknown = undefined;
+
+export class Greenlet {
+  /** @internal */ _state: number;
+  /** @internal */ _parent: Greenlet | null;
+  /** @internal */ _run: unknown;
+  /** @internal run looked up by the switch that starts the greenlet. */ _runFn: unknown;
+  /** @internal heap stack of spilled records, outermost first. */ _stack: unknown[] | null;
+  /** @internal record start offsets in `_stack`. */ _starts: number[] | null;
+  /** @internal number of records / next free slot. */ _n: number;
+  /** @internal */ _top: number;
+  /** @internal has frames on the real stack that cannot be captured. */ _resident: boolean;
+  /** @internal greenlet whose `drive` runs this one (null: main, or not on the stack). */ _owner: Greenlet | null;
+  /** @internal RT.boundary when this greenlet's segment of the real stack began. */ _base: number;
+
+  constructor(run?: (...args: any[]) => unknown, parent?: Greenlet | null) {
+    this._state = UNSTARTED;
+    this._run = run;
+    this._runFn = undefined;
+    this._stack = null;
+    this._starts = null;
+    this._n = 0;
+    this._top = 0;
+    this._resident = false;
+    this._owner = null;
+    this._base = 0;
+    if (creatingMain) {
+      this._parent = null;
+      this._state = ACTIVE;
+      this._resident = true;
+      return;
+    }
+    this._parent = TS.current;
+    if (parent !== undefined && parent !== null) this.parent = parent;
+  }
+
+  /** Started and not dead. */
+  get active(): boolean {
+    return this._state === ACTIVE;
+  }
+
+  get dead(): boolean {
+    return this._state === DEAD;
+  }
+
+  get parent(): Greenlet | null {
+    return this._parent;
+  }
+
+  set parent(p: Greenlet | null) {
+    if (this === TS.main) throw new GreenletError("cannot set the parent of a main greenlet");
+    if (!(p instanceof Greenlet)) {
+      throw new GreenletError(`parent must be a Greenlet, not ${describeValue(p)}`);
+    }
+    for (let q: Greenlet | null = p; q !== null; q = q._parent) {
+      if (q === this) throw new GreenletError("cyclic parent chain: the new parent descends from this greenlet");
+    }
+    this._parent = p;
+  }
+
+  get run(): any {
+    if (this === TS.main) throw new GreenletError("the main greenlet has no run attribute");
+    if (this._state !== UNSTARTED) {
+      throw new GreenletError("run is no longer available: the greenlet has started");
+    }
+    return this._run;
+  }
+
+  set run(f: any) {
+    if (this === TS.main) throw new GreenletError("the main greenlet has no run attribute");
+    if (this._state !== UNSTARTED) {
+      throw new GreenletError("run cannot be set after the start of the greenlet");
+    }
+    this._run = f;
+  }
+
+  /**
+   * Transfers control to this greenlet (starting it with `args` if it is new). Returns what the
+   * next switch back delivers: undefined for no arguments, the value for one, an array for more.
+   */
+  switch(...args: unknown[]): any {
+    const rt = RT;
+    const direct = rt.t === SWITCH;
+    rt.t = null;
+    const value = args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
+    return transfer(this, RESUME_VALUE, value, args, direct);
+  }
+
+  /**
+   * Raises `error` (default: a new GreenletExit) in this greenlet at the point where it resumes.
+   */
+  throw(error?: unknown): any {
+    const rt = RT;
+    const direct = rt.t === THROW;
+    rt.t = null;
+    const e = arguments.length === 0 ? new GreenletExit() : error;
+    if (this._state === DEAD && e instanceof GreenletExit) {
+      // greenlet turns GreenletExit into a plain value before forwarding to a live ancestor.
+      return transfer(this, RESUME_VALUE, e, [e], direct);
+    }
+    return transfer(this, RESUME_THROW, e, undefined, direct);
+  }
+
+  /** Frames of a suspended soft greenlet, innermost first, in original source positions. */
+  get frames(): FrameInfo[] {
+    const out: FrameInfo[] = [];
+    const st = this._stack;
+    const starts = this._starts;
+    if (st === null || starts === null || this._state !== ACTIVE) return out;
+    for (let i = this._n - 1; i >= 0; i--) {
+      const p = starts[i]!;
+      const info = st[p + REC_INFO] as FunctionInfo;
+      const pc = st[p + REC_PC] as number;
+      const pos = info.points[pc - 1] ?? [0, 0];
+      out.push({ functionName: info.name, file: info.file, line: pos[0], column: pos[1], id: info.id, pc });
+    }
+    return out;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "Greenlet";
+  }
+
+  toString(): string {
+    const state =
+      this === TS.main ? "main" :
+      this._state === UNSTARTED ? "pending" :
+      this._state === DEAD ? "dead" :
+      this === TS.current ? "current active" : "suspended active";
+    return `[Greenlet ${state}]`;
+  }
+}
+
+const SWITCH = Greenlet.prototype.switch;
+const THROW = Greenlet.prototype.throw;
+
+creatingMain = true;
+const mainGreenlet = new Greenlet();
+creatingMain = false;
+TS = { main: mainGreenlet, current: mainGreenlet, tracer: null };
+
+/** The running greenlet (the main greenlet at top level). */
+export function getcurrent(): Greenlet {
+  return TS.current;
+}
+
+/** Installs `tracer` (or removes it with null); returns the previous one. */
+export function settrace(tracer: Tracer | null): Tracer | null {
+  if (tracer !== null && typeof tracer !== "function") {
+    throw new GreenletError(`settrace expects a function or null, not ${describeValue(tracer)}`);
+  }
+  const prev = TS.tracer;
+  TS.tracer = tracer;
+  return prev;
+}
+
+export function gettrace(): Tracer | null {
+  return TS.tracer;
+}
+
+/** Looks `run` up in the switching greenlet, before anything moves (greenlet §3.3). */
+function lookupRun(t: Greenlet): void {
+  const run = t.run;
+  if (run === undefined) {
+    throw new GreenletError("cannot start a greenlet that has no run function: pass one to the constructor, set g.run, or define a run method in a subclass");
+  }
+  t._runFn = run;
+}
+
+function transfer(target: Greenlet, mode: number, value: unknown, args: unknown[] | undefined, direct: boolean): unknown {
+  const cur = TS.current;
+  let t = target;
+  while (t._state === DEAD) t = t._parent!;
+  if (t === cur) return arrive(cur, cur, mode, value);
+  if (t._state === UNSTARTED) lookupRun(t);
+  const rt = RT;
+  if (direct && cur._owner !== null && !cur._resident && rt.boundary === cur._base) {
+    if (t._resident && t !== cur._owner) throw buried(cur, t);
+    rt.unwinding = true;
+    pendingTarget = t;
+    pendingMode = mode;
+    pendingValue = value;
+    pendingArgs = args;
+    return 0;
+  }
+  if (t._resident) throw pinned(cur, t, direct);
+  return drive(cur, t, mode, value, args);
+}
+
+let pendingTarget: Greenlet | null = null;
+let pendingMode = RESUME_VALUE;
+let pendingValue: unknown = undefined;
+let pendingArgs: unknown[] | undefined = undefined;
+
+/**
+ * Runs `t` (and whatever it switches to) on top of `owner`'s stack until control comes back to
+ * `owner`; returns (or throws) what `owner` receives.
+ */
+function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, args: unknown[] | undefined): unknown {
+  const rt = RT;
+  const wasResident = owner._resident;
+  owner._resident = true;
+  let origin = owner;
+  try {
+    for (;;) {
+      TS.current = t;
+      t._owner = owner;
+      t._base = rt.boundary;
+      if (TS.tracer !== null) {
+        callTracer(mode, origin, t, value);
+        mode = tracedMode;
+        value = tracedValue;
+      }
+      let result: unknown;
+      let threw = false;
+      if (t._state === UNSTARTED) {
+        t._state = ACTIVE;
+        const run = t._runFn;
+        t._runFn = undefined;
+        t._run = undefined;
+        if (mode === RESUME_THROW) {
+          // greenlet: an unstarted greenlet that receives an exception dies without running.
+          threw = true;
+          result = value;
+        } else {
+          try {
+            if (typeof run !== "function") {
+              throw new TypeError(`greenlet run is not callable (got ${describeValue(run)})`);
+            }
+            rt.t = run;
+            result = Reflect.apply(run, t, args ?? [value]);
+          } catch (e) {
+            threw = true;
+            result = e;
+          }
+        }
+      } else {
+        try {
+          result = resumeStack(t, mode, value);
+        } catch (e) {
+          threw = true;
+          result = e;
+        }
+      }
+      if (!threw && rt.unwinding === true) {
+        rt.unwinding = false;
+        capture(t);
+        const next = pendingTarget!;
+        mode = pendingMode;
+        value = pendingValue;
+        args = pendingArgs;
+        pendingTarget = null;
+        pendingValue = undefined;
+        pendingArgs = undefined;
+        origin = t;
+        if (next === owner) {
+          TS.current = owner;
+          return arrive(t, owner, mode, value);
+        }
+        t = next;
+        continue;
+      }
+      // t has finished: its result or exception goes up the parent chain (greenlet §4).
+      t._state = DEAD;
+      t._stack = null;
+      t._starts = null;
+      t._n = 0;
+      t._top = 0;
+      t._owner = null;
+      if (threw && !(result instanceof GreenletExit)) {
+        mode = RESUME_THROW;
+      } else {
+        mode = RESUME_VALUE;
+      }
+      value = result;
+      args = undefined;
+      origin = t;
+      let p = t._parent!;
+      for (;;) {
+        while (p._state === DEAD) p = p._parent!;
+        if (p._state !== UNSTARTED || p === owner) break;
+        try {
+          lookupRun(p);
+          break;
+        } catch (e) {
+          mode = RESUME_THROW;
+          value = e;
+          p = p._parent!;
+        }
+      }
+      if (p === owner) {
+        TS.current = owner;
+        return arrive(origin, owner, mode, value);
+      }
+      if (p._resident) {
+        TS.current = owner;
+        return arrive(origin, owner, RESUME_THROW, new GreenletError(
+          `greenlet finished but its parent ${p} is resident below ${owner}, which cannot be suspended (untransformed frames on its stack); the result could not be delivered`));
+      }
+      t = p;
+    }
+  } finally {
+    owner._resident = wasResident;
+  }
+}
+
+/** Tracer call in the target's context; a tracer that throws is removed and its error raised in the target. */
+function callTracer(mode: number, origin: Greenlet, target: Greenlet, value: unknown): void {
+  const tracer = TS.tracer!;
+  tracedMode = mode;
+  tracedValue = value;
+  try {
+    tracer(mode === RESUME_THROW ? "throw" : "switch", { origin, target });
+  } catch (e) {
+    TS.tracer = null;
+    tracedMode = RESUME_THROW;
+    tracedValue = e;
+  }
+}
+
+function arrive(origin: Greenlet, target: Greenlet, mode: number, value: unknown): unknown {
+  if (TS.tracer !== null) {
+    callTracer(mode, origin, target, value);
+    mode = tracedMode;
+    value = tracedValue;
+  }
+  if (mode === RESUME_THROW) throw value;
+  return value;
+}
+
+/** Re-enters the innermost heap frame and hands each result to the next one out. */
+function resumeStack(g: Greenlet, mode: number, value: unknown): unknown {
+  const rt = RT;
+  const st = g._stack!;
+  const starts = g._starts!;
+  while (g._n > 0) {
+    const p = starts[--g._n]!;
+    const info = st[p] as FunctionInfo;
+    try {
+      value = info.resume.call(st[p + 2], st, p, mode, value);
+      mode = RESUME_VALUE;
+    } catch (e) {
+      value = e;
+      mode = RESUME_THROW;
+    }
+    for (let i = p, end = p + info.size; i < end; i++) st[i] = null;
+    g._top = p;
+    if (rt.unwinding === true) return 0;
+  }
+  if (mode === RESUME_THROW) throw value;
+  return value;
+}
+
+/** Moves the records spilled into RT.buf (innermost first) onto g's heap stack (outermost first). */
+function capture(g: Greenlet): void {
+  const rt = RT;
+  const buf = rt.buf;
+  const sp = rt.sp;
+  rt.sp = 0;
+  let m = 0;
+  for (let k = 0; k < sp; k += (buf[k] as FunctionInfo).size) scratch[m++] = k;
+  if (g._stack === null) {
+    g._stack = [];
+    g._starts = [];
+  }
+  const st = g._stack;
+  const starts = g._starts!;
+  let top = g._top;
+  for (let j = m - 1; j >= 0; j--) {
+    const s = scratch[j]!;
+    const size = (buf[s] as FunctionInfo).size;
+    starts[g._n++] = top;
+    for (let i = 0; i < size; i++) {
+      st[top + i] = buf[s + i];
+      buf[s + i] = null;
+    }
+    top += size;
+  }
+  g._top = top;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "function") return `function ${v.name || "(anonymous)"}`;
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  return typeof v;
+}
+
+function boundaryReason(direct: boolean): string {
+  if (!direct) {
+    return `switch() was called from a function that is not transformed (${callerOf("switch") ?? "unknown caller"})`;
+  }
+  const fns = RT.boundaryFns;
+  const fn = fns[fns.length - 1];
+  const name = fn?.name || "(anonymous)";
+  return `the transformed function ${name} was called from untransformed code (${callerOf("enter") ?? "unknown caller"}), which cannot be captured`;
+}
+
+/** The first stack frame below the named runtime frame: the untransformed caller. */
+function callerOf(frameName: string): string | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 200;
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  const lines = stack.split("\n").slice(1).map((l) => l.trim());
+  const i = lines.findIndex((l) => l.includes(`.${frameName} `) || l.startsWith(`at ${frameName} `));
+  return i >= 0 ? lines[i + 1] : undefined;
+}
+
+const ADVICE =
+  'Mark the calling code with "use greenlet" (or transform the file with all: true), ' +
+  "or move the switch out of callbacks of untransformed code such as Array.prototype.forEach.";
+
+function pinned(cur: Greenlet, t: Greenlet, direct: boolean): GreenletError {
+  return new GreenletError(
+    `cannot switch from ${cur} to ${t}: ${cur === TS.main ? "the main greenlet" : "the current greenlet"} ` +
+    `stays on the real stack (${cur === TS.main ? "it owns it" : boundaryReason(direct)}) and ${t} is below it. ` +
+    "Nothing was unwound; the greenlet is still usable. " + ADVICE);
+}
+
+function buried(cur: Greenlet, t: Greenlet): GreenletError {
+  return new GreenletError(
+    `cannot switch from ${cur} to ${t}: ${t} is below ${cur._owner} on the real stack, and ${cur._owner} ` +
+    "cannot be suspended (untransformed frames on its stack). Nothing was unwound; the greenlet is still usable. " + ADVICE);
+}

@@ -1,0 +1,106 @@
+/**
+ * Implementation of the soft-switching runtime object that transformed code talks to.
+ *
+ * One instance per realm, kept on `globalThis` under a registered symbol: a bundler or a test
+ * runner may load two copies of this package, and every transformed module must see the same
+ * unwinding flag and spill buffer or a capture would be lost half-way.
+ *
+ * Boundary detection: a transformed call site stores the callee in `t` right before the call; a
+ * transformed function with resume points checks `t === itself` on entry and clears it. Any
+ * other entry (a native `forEach` callback, a getter, an untransformed library calling back)
+ * goes through `enter`, which counts the boundary while the call is on the stack. A greenlet can
+ * only be captured (soft-switched away) while no boundary was entered since its driver started
+ * it: otherwise the untransformed frame would be unwound silently (Quasar's failure mode).
+ */
+import type { FunctionInfo, RuntimeABI } from "./abi.js";
+
+export class SoftRuntime implements RuntimeABI {
+  unwinding = false;
+  t: unknown = null;
+  buf: unknown[] = new Array(4096).fill(null);
+  sp = 0;
+  /** Number of boundary entries on the real stack. */
+  boundary = 0;
+  /** The functions entered through a boundary, innermost last (for error messages). */
+  readonly boundaryFns: Function[] = [];
+  readonly functions = new Map<string, FunctionInfo>();
+
+  enter(fn: Function, self: unknown, args: ArrayLike<unknown>, newTarget: Function | undefined): unknown {
+    this.boundary++;
+    this.boundaryFns.push(fn);
+    try {
+      this.t = fn;
+      return newTarget === undefined
+        ? Reflect.apply(fn, self, args)
+        : Reflect.construct(fn, args, newTarget);
+    } finally {
+      this.boundary--;
+      this.boundaryFns.pop();
+    }
+  }
+
+  /** Sentinels of a resumed `switch`: the clause holding the resume point matches `resumeCase`. */
+  readonly resumeCase = Object.freeze({ resumeCase: true });
+  readonly noCase = Object.freeze({ noCase: true });
+
+  /** `for (x of it)` lowered by the transform: GetIterator. */
+  iter(iterable: unknown): Iterator<unknown> {
+    const method = (iterable as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator];
+    if (typeof method !== "function") throw new TypeError(`${describe(iterable)} is not iterable`);
+    const it = method.call(iterable) as Iterator<unknown>;
+    if (it === null || (typeof it !== "object" && typeof it !== "function")) throw new TypeError("Result of the Symbol.iterator method is not an object");
+    return it;
+  }
+
+  /** IteratorClose after a break or return out of a lowered for-of. */
+  iterReturn(it: Iterator<unknown>): void {
+    const ret = it.return;
+    if (ret === undefined || ret === null) return;
+    const r = ret.call(it);
+    if (r === null || (typeof r !== "object" && typeof r !== "function")) throw new TypeError("Iterator result is not an object");
+  }
+
+  /** IteratorClose after a throw: the original exception wins. */
+  iterAbort(it: Iterator<unknown>): void {
+    try {
+      it.return?.();
+    } catch {
+      // The exception that left the loop is the one that propagates.
+    }
+  }
+
+  /** The keys a for-in loop visits, collected up front for a lowered loop. */
+  forInKeys(o: unknown): string[] {
+    const keys: string[] = [];
+    for (const k in o as object) keys.push(k);
+    return keys;
+  }
+
+  fn(info: FunctionInfo): FunctionInfo {
+    // Several closures of one function share an id; the first registration wins so that the
+    // registry stays bounded. Pickling (a later layer) resolves ids through this map.
+    if (!this.functions.has(info.id)) this.functions.set(info.id, info);
+    return info;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (v === undefined) return "undefined";
+  return typeof v === "object" ? "object" : `${typeof v} ${String(v)}`;
+}
+
+const KEY = Symbol.for("tsgreenlet.runtime@1");
+type Holder = { [KEY]?: SoftRuntime };
+
+function install(): SoftRuntime {
+  const g = globalThis as Holder;
+  const existing = g[KEY];
+  if (existing !== undefined) return existing;
+  const rt = new SoftRuntime();
+  Object.defineProperty(g, KEY, { value: rt, enumerable: false, configurable: false, writable: false });
+  return rt;
+}
+
+/** The realm's runtime. Transformed modules import it as `$RT`. */
+export const RT: SoftRuntime = install();

@@ -1,0 +1,313 @@
+/**
+ * Expression linearisation ("explode", after regenerator's explodeExpression): every call that
+ * may suspend becomes its own statement `$$tK = callee(args)`, so that after it the caller can
+ * test the unwinding flag and leave, and a resume can continue right after it with the partial
+ * results of the enclosing expression in locals.
+ *
+ *   [source]                       [lowered]
+ *   x = a + f(b) * g();            $$t1 = a;  $$t2 = f(b) <rp1>;  $$t3 = g() <rp2>;
+ *                                  x = $$t1 + $$t2 * $$t3;
+ *   y = c && f();                  $$t4 = c;  if ($$t4) { $$t4 = f() <rp3>; }  y = $$t4;
+ *   o.m(h());                      $$t5 = o;  $$t6 = $$t5.m;  $$t7 = h() <rp4>;  $$t6.call($$t5, $$t7) <rp5>;
+ *
+ * Operands evaluated before a later call are saved to temporaries, which keeps evaluation order.
+ * A call this module does not lower (calls inside destructuring defaults, computed class keys,
+ * optional chains that continue after the call...) stays in place *uninstrumented*: its callee is
+ * then entered as a boundary, so a switch below it pins the greenlet instead of corrupting it.
+ */
+import type * as TS from "typescript";
+
+export interface ExplodeHost {
+  readonly ts: typeof TS;
+  readonly f: TS.NodeFactory;
+  /** A fresh function-level temporary. */
+  temp(): TS.Identifier;
+  /** Appends a resume point: `target = call` (or just `call`) with its suspend test. */
+  resumePoint(out: TS.Statement[], callee: TS.Expression, call: TS.Expression, target: TS.Identifier | undefined, pos: TS.Node): void;
+  /** Rewrites identifiers of a call-free expression (bindings -> locals/env properties). */
+  rewrite(e: TS.Expression): TS.Expression;
+}
+
+export function containsCall(ts: typeof TS, node: TS.Node): boolean {
+  let found = false;
+  const walk = (n: TS.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    ts.forEachChild(n, walk);
+  };
+  walk(node);
+  return found;
+}
+
+export function createExploder(h: ExplodeHost) {
+  const { ts, f } = h;
+  const has = (n: TS.Node | undefined): boolean => n !== undefined && containsCall(ts, n);
+
+  const isStable = (e: TS.Expression): boolean =>
+    ts.isLiteralExpression(e) || e.kind === ts.SyntaxKind.ThisKeyword || e.kind === ts.SyntaxKind.TrueKeyword ||
+    e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword ||
+    ts.isFunctionExpression(e) || ts.isArrowFunction(e) || ts.isNoSubstitutionTemplateLiteral(e);
+
+  /** Evaluates `e` now into a temporary (unless its value cannot change). */
+  const toTemp = (out: TS.Statement[], e: TS.Expression): TS.Expression => {
+    const v = explode(out, e);
+    if (isStable(v)) return v;
+    const t = h.temp();
+    out.push(assign(t, v));
+    return t;
+  };
+  const assign = (t: TS.Expression, v: TS.Expression): TS.Statement =>
+    f.createExpressionStatement(f.createAssignment(t as TS.Identifier, v));
+
+  /** Evaluates a list of operands left to right; operands before the last call are saved. */
+  const explodeList = (out: TS.Statement[], items: readonly TS.Expression[]): TS.Expression[] => {
+    let lastCall = -1;
+    items.forEach((e, i) => { if (has(e)) lastCall = i; });
+    return items.map((e, i) => {
+      if (i > lastCall) return h.rewrite(e);
+      if (ts.isSpreadElement(e)) {
+        // Spread the iterable into an array now, so iteration happens in source order.
+        const arr = toTemp(out, f.createArrayLiteralExpression([f.createSpreadElement(explode(out, e.expression))]));
+        return f.createSpreadElement(arr);
+      }
+      return i === lastCall && !ts.isSpreadElement(e) ? toTemp(out, e) : toTemp(out, e);
+    });
+  };
+
+  const explodeCall = (out: TS.Statement[], e: TS.CallExpression, pos: TS.Node): TS.Expression => {
+    if (e.questionDotToken || isOptionalChain(e.expression) || e.expression.kind === ts.SyntaxKind.SuperKeyword ||
+        e.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      return uninstrumented(out, e);
+    }
+    const callee = skipParens(e.expression);
+    let fn: TS.Expression;
+    let thisArg: TS.Expression | undefined;
+    if (ts.isPropertyAccessExpression(callee) && !ts.isPrivateIdentifier(callee.name)) {
+      if (callee.expression.kind === ts.SyntaxKind.SuperKeyword) return uninstrumented(out, e);
+      thisArg = toTemp(out, callee.expression);
+      const ft = h.temp();
+      out.push(assign(ft, f.createPropertyAccessExpression(thisArg, callee.name.text)));
+      fn = ft;
+    } else if (ts.isElementAccessExpression(callee)) {
+      if (callee.expression.kind === ts.SyntaxKind.SuperKeyword) return uninstrumented(out, e);
+      thisArg = toTemp(out, callee.expression);
+      const key = toTemp(out, callee.argumentExpression);
+      const ft = h.temp();
+      out.push(assign(ft, f.createElementAccessExpression(thisArg, key)));
+      fn = ft;
+    } else if (ts.isPropertyAccessExpression(callee)) {
+      return uninstrumented(out, e); // private method call: keep the native form
+    } else if (ts.isIdentifier(callee) && !e.arguments.some(has)) {
+      fn = h.rewrite(callee);
+    } else {
+      fn = toTemp(out, callee);
+    }
+    const args = explodeList(out, e.arguments);
+    const call = thisArg
+      ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, ...args])
+      : f.createCallExpression(fn, undefined, args);
+    const t = h.temp();
+    h.resumePoint(out, fn, call, t, pos);
+    return t;
+  };
+
+  /** Keeps a call in place without a resume point (its callee will be entered as a boundary). */
+  const uninstrumented = (_out: TS.Statement[], e: TS.Expression): TS.Expression => h.rewrite(e);
+
+  const explode = (out: TS.Statement[], e: TS.Expression): TS.Expression => {
+    if (!has(e)) return h.rewrite(e);
+    if (ts.isParenthesizedExpression(e)) return f.createParenthesizedExpression(explode(out, e.expression));
+    if (ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) {
+      return explode(out, e.expression);
+    }
+    if (ts.isCallExpression(e)) return explodeCall(out, e, e);
+    if (ts.isNewExpression(e)) {
+      const ctor = toTemp(out, e.expression);
+      const args = explodeList(out, e.arguments ?? []);
+      const t = h.temp();
+      h.resumePoint(out, ctor, f.createNewExpression(ctor, undefined, args), t, e);
+      return t;
+    }
+    if (ts.isTaggedTemplateExpression(e)) return uninstrumented(out, e);
+    if (ts.isBinaryExpression(e)) return explodeBinary(out, e);
+    if (ts.isConditionalExpression(e)) {
+      const c = explode(out, e.condition);
+      const t = h.temp();
+      const a: TS.Statement[] = [];
+      a.push(assign(t, explode(a, e.whenTrue)));
+      const b: TS.Statement[] = [];
+      b.push(assign(t, explode(b, e.whenFalse)));
+      out.push(f.createIfStatement(c, f.createBlock(a, true), f.createBlock(b, true)));
+      return t;
+    }
+    if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) {
+      const op = e.operator;
+      if (op === ts.SyntaxKind.PlusPlusToken || op === ts.SyntaxKind.MinusMinusToken) {
+        const target = explodeTarget(out, e.operand);
+        return ts.isPrefixUnaryExpression(e) ? f.createPrefixUnaryExpression(op, target) : f.createPostfixUnaryExpression(target, op);
+      }
+      return f.createPrefixUnaryExpression(op as TS.PrefixUnaryOperator, explode(out, e.operand));
+    }
+    if (ts.isTypeOfExpression(e)) return f.createTypeOfExpression(explode(out, e.expression));
+    if (ts.isVoidExpression(e)) return f.createVoidExpression(explode(out, e.expression));
+    if (ts.isDeleteExpression(e)) return f.createDeleteExpression(explodeTarget(out, e.expression));
+    if (ts.isPropertyAccessExpression(e)) {
+      if (isOptionalChain(e) || e.expression.kind === ts.SyntaxKind.SuperKeyword) return uninstrumented(out, e);
+      return f.createPropertyAccessExpression(explode(out, e.expression), e.name);
+    }
+    if (ts.isElementAccessExpression(e)) {
+      if (isOptionalChain(e) || e.expression.kind === ts.SyntaxKind.SuperKeyword) return uninstrumented(out, e);
+      const [o, k] = explodeList(out, [e.expression, e.argumentExpression]);
+      return f.createElementAccessExpression(o!, k!);
+    }
+    if (ts.isArrayLiteralExpression(e)) {
+      if (e.elements.some((x) => ts.isOmittedExpression(x))) return uninstrumented(out, e);
+      return f.createArrayLiteralExpression(explodeList(out, e.elements), false);
+    }
+    if (ts.isObjectLiteralExpression(e)) return explodeObject(out, e);
+    if (ts.isTemplateExpression(e)) {
+      const vals = explodeList(out, e.templateSpans.map((s) => s.expression));
+      return f.createTemplateExpression(e.head, e.templateSpans.map((s, i) => f.createTemplateSpan(vals[i]!, s.literal)));
+    }
+    if (ts.isSpreadElement(e)) return f.createSpreadElement(explode(out, e.expression));
+    if (ts.isCommaListExpression(e)) {
+      let last: TS.Expression = f.createVoidZero();
+      e.elements.forEach((x, i) => {
+        const v = explode(out, x);
+        if (i < e.elements.length - 1) out.push(f.createExpressionStatement(v));
+        else last = v;
+      });
+      return last;
+    }
+    return uninstrumented(out, e);
+  };
+
+  const explodeObject = (out: TS.Statement[], e: TS.ObjectLiteralExpression): TS.Expression => {
+    // Evaluate values (and computed keys) in order; methods and accessors are not evaluated.
+    const props: TS.ObjectLiteralElementLike[] = [];
+    const items: TS.Expression[] = [];
+    const shape: ("kv" | "spread" | "keep")[] = [];
+    for (const p of e.properties) {
+      if (ts.isPropertyAssignment(p)) {
+        if (ts.isComputedPropertyName(p.name)) { items.push(p.name.expression); shape.push("kv"); }
+        items.push(p.initializer);
+        shape.push("keep");
+      } else if (ts.isShorthandPropertyAssignment(p)) {
+        items.push(p.name);
+        shape.push("keep");
+      } else if (ts.isSpreadAssignment(p)) {
+        items.push(p.expression);
+        shape.push("spread");
+      } else {
+        return uninstrumented(out, e);
+      }
+    }
+    let lastCall = -1;
+    items.forEach((x, i) => { if (has(x)) lastCall = i; });
+    const vals = items.map((x, i) => {
+      if (i > lastCall) return h.rewrite(x);
+      if (shape[i] === "spread") return toTemp(out, f.createObjectLiteralExpression([f.createSpreadAssignment(explode(out, x))]));
+      return toTemp(out, x);
+    });
+    let k = 0;
+    for (const p of e.properties) {
+      if (ts.isPropertyAssignment(p)) {
+        const name = ts.isComputedPropertyName(p.name) ? f.createComputedPropertyName(vals[k++]!) : p.name;
+        props.push(f.createPropertyAssignment(name, vals[k++]!));
+      } else if (ts.isShorthandPropertyAssignment(p)) {
+        props.push(f.createPropertyAssignment(p.name.text, vals[k++]!));
+      } else {
+        props.push(f.createSpreadAssignment(vals[k++]!));
+      }
+    }
+    return f.createObjectLiteralExpression(props, true);
+  };
+
+  /** A reference to assign to / increment / delete, with its object and key evaluated now. */
+  const explodeTarget = (out: TS.Statement[], e: TS.Expression): TS.Expression => {
+    e = skipParens(e);
+    if (ts.isPropertyAccessExpression(e) && !isOptionalChain(e) && e.expression.kind !== ts.SyntaxKind.SuperKeyword) {
+      return f.createPropertyAccessExpression(toTemp(out, e.expression), e.name);
+    }
+    if (ts.isElementAccessExpression(e) && !isOptionalChain(e) && e.expression.kind !== ts.SyntaxKind.SuperKeyword) {
+      const o = toTemp(out, e.expression);
+      const k = toTemp(out, e.argumentExpression);
+      return f.createElementAccessExpression(o, k);
+    }
+    return h.rewrite(e);
+  };
+
+  const explodeBinary = (out: TS.Statement[], e: TS.BinaryExpression): TS.Expression => {
+    const op = e.operatorToken.kind;
+    const K = ts.SyntaxKind;
+    if (op === K.AmpersandAmpersandToken || op === K.BarBarToken || op === K.QuestionQuestionToken) {
+      if (!has(e.right)) return f.createBinaryExpression(explode(out, e.left), op, h.rewrite(e.right));
+      const t = h.temp();
+      out.push(assign(t, explode(out, e.left)));
+      const rest: TS.Statement[] = [];
+      rest.push(assign(t, explode(rest, e.right)));
+      const test = op === K.AmpersandAmpersandToken ? t
+        : op === K.BarBarToken ? f.createLogicalNot(t)
+        : f.createBinaryExpression(t, K.EqualsEqualsToken, f.createNull());
+      out.push(f.createIfStatement(test, f.createBlock(rest, true)));
+      return t;
+    }
+    if (op === K.AmpersandAmpersandEqualsToken || op === K.BarBarEqualsToken || op === K.QuestionQuestionEqualsToken) {
+      const target = explodeTarget(out, e.left);
+      const rest: TS.Statement[] = [];
+      rest.push(f.createExpressionStatement(f.createAssignment(target as TS.Identifier, explode(rest, e.right))));
+      const test = op === K.AmpersandAmpersandEqualsToken ? target
+        : op === K.BarBarEqualsToken ? f.createLogicalNot(target)
+        : f.createBinaryExpression(target, K.EqualsEqualsToken, f.createNull());
+      out.push(f.createIfStatement(test, f.createBlock(rest, true)));
+      return target;
+    }
+    if (op === K.EqualsToken) {
+      if (ts.isObjectLiteralExpression(e.left) || ts.isArrayLiteralExpression(e.left)) {
+        if (has(e.left)) return uninstrumented(out, e);
+        const v = toTemp(out, e.right);
+        return f.createAssignment(h.rewrite(e.left) as TS.Identifier, v);
+      }
+      const target = explodeTarget(out, e.left);
+      return f.createAssignment(target as TS.Identifier, explode(out, e.right));
+    }
+    if (op >= K.FirstCompoundAssignment && op <= K.LastCompoundAssignment) {
+      const target = explodeTarget(out, e.left);
+      const old = h.temp();
+      out.push(assign(old, target));
+      const r = explode(out, e.right);
+      return f.createAssignment(target as TS.Identifier, f.createBinaryExpression(old, compoundToBinary(ts, op), r));
+    }
+    if (op === K.CommaToken) {
+      out.push(f.createExpressionStatement(explode(out, e.left)));
+      return explode(out, e.right);
+    }
+    const [l, r] = explodeList(out, [e.left, e.right]);
+    return f.createBinaryExpression(l!, op, r!);
+  };
+
+  const isOptionalChain = (e: TS.Node): boolean => (e.flags & ts.NodeFlags.OptionalChain) !== 0;
+  const skipParens = (e: TS.Expression): TS.Expression => {
+    while (ts.isParenthesizedExpression(e)) e = e.expression;
+    return e;
+  };
+
+  return { explode, explodeTarget, has };
+}
+
+function compoundToBinary(ts: typeof TS, op: TS.SyntaxKind): TS.BinaryOperator {
+  const K = ts.SyntaxKind;
+  const map: Partial<Record<TS.SyntaxKind, TS.BinaryOperator>> = {
+    [K.PlusEqualsToken]: K.PlusToken, [K.MinusEqualsToken]: K.MinusToken, [K.AsteriskEqualsToken]: K.AsteriskToken,
+    [K.AsteriskAsteriskEqualsToken]: K.AsteriskAsteriskToken, [K.SlashEqualsToken]: K.SlashToken,
+    [K.PercentEqualsToken]: K.PercentToken, [K.LessThanLessThanEqualsToken]: K.LessThanLessThanToken,
+    [K.GreaterThanGreaterThanEqualsToken]: K.GreaterThanGreaterThanToken,
+    [K.GreaterThanGreaterThanGreaterThanEqualsToken]: K.GreaterThanGreaterThanGreaterThanToken,
+    [K.AmpersandEqualsToken]: K.AmpersandToken, [K.BarEqualsToken]: K.BarToken, [K.CaretEqualsToken]: K.CaretToken,
+  };
+  return map[op]!;
+}

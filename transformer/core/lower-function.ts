@@ -1,0 +1,619 @@
+/**
+ * Lowering of one marked function into a normal function plus a resume function.
+ *
+ * Shape (DESIGN-NOTES §2 and osr-shapes.md, shape e5, with a guard-based resume function):
+ *
+ *   [source]                                  [lowered: normal path]
+ *   function f(n) {                           function f(n) {
+ *     let acc = 0;                              const $$rt = $$RT;
+ *     for (let i = 0; i < n; i++)               if ($$rt.t !== f) return $$rt.enter(f, this, arguments, new.target);
+ *       acc = add(acc, i);                      $$rt.t = null;
+ *     return acc;                               let acc, i$$1, $$t1, $$pc = 0;
+ *   }                                           $$body: {
+ *                                                 acc = 0;
+ *                                                 for (i$$1 = 0; i$$1 < n; i$$1++) {
+ *                                                   $$rt.t = add; $$t1 = add(acc, i$$1);
+ *                                                   if ($$rt.unwinding === true) { $$pc = 1; break $$body; }
+ *                                                   acc = $$t1;
+ *                                                 }
+ *                                                 return acc;
+ *                                               }
+ *                                               const $$b = $$rt.buf, $$s = $$rt.sp;   // only while unwinding
+ *                                               $$b[$$s] = $$i1; $$b[$$s + 1] = $$pc; $$b[$$s + 2] = this; ...
+ *                                               $$rt.sp = $$s + 7; return 0;
+ *                                             }
+ *
+ *   [lowered: resume path, module level]
+ *   function $$r1($$c, $$p, $$m, $$v) {
+ *     const $$rt = $$RT;
+ *     let n = $$c[$$p + 3], acc = ..., $$pc = $$c[$$p + 1];
+ *     $$body: {
+ *       if ($$pc === 0) acc = 0;                          // statements before the resume point are skipped
+ *       if ($$pc <= 1) {
+ *         if ($$pc === 0) i$$1 = 0;
+ *         for (; $$pc !== 0 || i$$1 < n; i$$1++) {       // first resumed iteration skips the test
+ *           if ($$pc === 1) { $$pc = 0; if ($$m === 1) throw $$v; $$t1 = $$v; }
+ *           else { ...the call and its test... }
+ *           if ($$pc === 0) acc = $$t1;
+ *         }
+ *       }
+ *       ...
+ *
+ * The normal path is the source plus one predictable test after each call; the unwinding path
+ * only stores into the preallocated buffer and returns 0 (never allocates, never calls), so it
+ * stays cheap even after V8 inlines it into a caller's hot loop. User `finally` blocks are
+ * guarded with `$$rt.unwinding !== true` so a capture never runs them.
+ */
+import type * as TS from "typescript";
+import { containsCall, createExploder, type ExplodeHost } from "./explode.js";
+import {
+  BODY_LABEL, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL, SPILL_BUF, SPILL_SP,
+} from "./names.js";
+
+export interface ResumePoint {
+  readonly pc: number;
+  readonly callee: TS.Expression;
+  readonly call: TS.Expression;
+  readonly target: TS.Identifier | undefined;
+}
+
+export interface FunctionPlan {
+  /** Names of record slots after the header, in order. */
+  readonly locals: string[];
+  /** Locals to declare with `let` in the normal function (params, self and free env vars excluded). */
+  readonly declared: string[];
+  /** Statements run at entry of the normal function before the body (env creation...). */
+  readonly prologue: TS.Statement[];
+  readonly body: TS.Statement[];
+  readonly points: (readonly [number, number])[];
+  readonly rps: Map<TS.Node, ResumePoint>;
+}
+
+export interface LowerHost {
+  readonly ts: typeof TS;
+  readonly f: TS.NodeFactory;
+  /** Rewrites a statement-free expression (identifiers, nested functions). */
+  rewrite(e: TS.Expression): TS.Expression;
+  /** Lowered declaration-to-assignment target for a binding name node. */
+  bindingTarget(id: TS.Identifier): TS.Expression;
+  /** Assignment pattern for a binding pattern (identifiers rewritten). */
+  patternTarget(p: TS.BindingName): TS.Expression;
+  /** Statements creating block environments when entering the scope of `node` (may be empty). */
+  enterScope(node: TS.Node, resumeGuarded: boolean): TS.Statement[];
+  /** `const $$bK = $$EK` for the loop body of a for statement whose header bindings are captured. */
+  scopeAlias(node: TS.ForStatement): TS.Statement[];
+  /** Per-iteration copy of a for statement's header environment (`$$EK = { i: $$EK.i }`). */
+  iterationCopy(node: TS.ForStatement): TS.Expression | undefined;
+  /** Whether a for-of/for-in loop variable is captured (then the loop is lowered even without calls). */
+  loopNeedsLowering(node: TS.ForOfStatement | TS.ForInStatement): boolean;
+  /** Hoisted nested function declarations of a block: `name = function name() {...}`. */
+  functionDeclaration(d: TS.FunctionDeclaration): TS.Statement | undefined;
+  classDeclaration(d: TS.ClassDeclaration): TS.Statement;
+  temp(): TS.Identifier;
+  /** Source position of a node as [line, column], 1-based, in the original file. */
+  position(n: TS.Node): readonly [number, number];
+  error(n: TS.Node, message: string): void;
+}
+
+/**
+ * Lowers the statements of a function body into the intermediate form (resume points marked),
+ * shared by the normal and the resume emitters.
+ */
+export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { body: TS.Statement[]; rps: Map<TS.Node, ResumePoint>; points: (readonly [number, number])[] } {
+  const { ts, f } = h;
+  const rps = new Map<TS.Node, ResumePoint>();
+  const points: (readonly [number, number])[] = [];
+  const xh: ExplodeHost = {
+    ts, f,
+    temp: () => h.temp(),
+    rewrite: (e) => h.rewrite(e),
+    resumePoint(out, callee, call, target, pos) {
+      if (uninstrumented > 0) {
+        out.push(f.createExpressionStatement(target ? f.createAssignment(target, call) : call));
+        return;
+      }
+      const pc = points.length + 1;
+      points.push(h.position(pos));
+      const marker = f.createEmptyStatement();
+      rps.set(marker, { pc, callee, call, target });
+      out.push(marker);
+    },
+  };
+  let uninstrumented = 0;
+  const x = createExploder(xh);
+  const loopTarget = (init: TS.ForInitializer): TS.Expression => {
+    if (!ts.isVariableDeclarationList(init)) return h.rewrite(init);
+    const d = init.declarations[0]!;
+    return ts.isIdentifier(d.name) ? h.bindingTarget(d.name) : h.patternTarget(d.name);
+  };
+  const has = (n: TS.Node | undefined) => n !== undefined && containsCall(ts, n);
+
+  const lowerList = (stmts: readonly TS.Statement[], scopeNode: TS.Node | undefined, out: TS.Statement[]): void => {
+    if (scopeNode) out.push(...h.enterScope(scopeNode, false));
+    for (const s of stmts) {
+      if (ts.isFunctionDeclaration(s)) {
+        const d = h.functionDeclaration(s);
+        if (d) out.push(d);
+      }
+    }
+    for (const s of stmts) if (!ts.isFunctionDeclaration(s)) lowerStatement(s, out, undefined);
+  };
+
+  const block = (stmts: TS.Statement[]): TS.Block => f.createBlock(stmts, true);
+  const lowerToBlock = (s: TS.Statement, scopeNode?: TS.Node): TS.Block => {
+    const out: TS.Statement[] = [];
+    if (ts.isBlock(s)) lowerList(s.statements, s, out);
+    else {
+      if (scopeNode) out.push(...h.enterScope(scopeNode, false));
+      lowerStatement(s, out, undefined);
+    }
+    return block(out);
+  };
+
+  const lowerDeclList = (list: TS.VariableDeclarationList, out: TS.Statement[]): void => {
+    const isVar = !(list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const));
+    for (const d of list.declarations) {
+      if (!d.initializer) {
+        if (!isVar && ts.isIdentifier(d.name)) out.push(f.createExpressionStatement(f.createAssignment(h.bindingTarget(d.name) as TS.Identifier, f.createVoidZero())));
+        continue;
+      }
+      if (ts.isIdentifier(d.name)) {
+        const v = x.explode(out, d.initializer);
+        out.push(named(h.bindingTarget(d.name), v, d.name.text));
+      } else {
+        if (has(d.name)) h.error(d, "calls inside destructuring defaults are not instrumented (a switch inside them pins the greenlet)");
+        const v = x.explode(out, d.initializer);
+        out.push(f.createExpressionStatement(f.createAssignment(h.patternTarget(d.name) as TS.Identifier, v)));
+      }
+    }
+  };
+
+  /** `target = value`, keeping the function name that `let name = function () {}` would infer. */
+  const named = (target: TS.Expression, value: TS.Expression, name: string): TS.Statement => {
+    if (!ts.isIdentifier(target) && (ts.isArrowFunction(value) || ts.isFunctionExpression(value) || ts.isClassExpression(value)) && !value.name) {
+      // `$$e.x = function () {}` would infer no name; a block-scoped const of the same name does.
+      const tmp = f.createIdentifier(name);
+      return block([
+        f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(tmp, undefined, undefined, value)], ts.NodeFlags.Const)),
+        f.createExpressionStatement(f.createAssignment(target as TS.Identifier, f.createIdentifier(name))),
+      ]);
+    }
+    return f.createExpressionStatement(f.createAssignment(target as TS.Identifier, value));
+  };
+
+  const lowerStatement = (s: TS.Statement, out: TS.Statement[], label: TS.Identifier | undefined): void => {
+    const wrap = (st: TS.Statement): TS.Statement => label ? f.createLabeledStatement(label, st) : st;
+    if (ts.isBlock(s)) {
+      const inner: TS.Statement[] = [];
+      lowerList(s.statements, s, inner);
+      out.push(wrap(block(inner)));
+      return;
+    }
+    if (ts.isExpressionStatement(s)) {
+      if (!has(s.expression)) {
+        out.push(wrap(ts.setTextRange(f.createExpressionStatement(h.rewrite(s.expression)), s)));
+        return;
+      }
+      const inner: TS.Statement[] = [];
+      const v = x.explode(inner, s.expression);
+      if (!(ts.isIdentifier(v) && v.text.startsWith("$$t"))) inner.push(ts.setTextRange(f.createExpressionStatement(v), s));
+      out.push(...(label ? [f.createLabeledStatement(label, block(inner))] : inner));
+      return;
+    }
+    if (ts.isVariableStatement(s)) {
+      const inner: TS.Statement[] = [];
+      lowerDeclList(s.declarationList, inner);
+      out.push(...(label ? [f.createLabeledStatement(label, block(inner))] : inner));
+      return;
+    }
+    if (ts.isReturnStatement(s)) {
+      const v = s.expression ? x.explode(out, s.expression) : undefined;
+      out.push(wrap(ts.setTextRange(f.createReturnStatement(v), s)));
+      return;
+    }
+    if (ts.isThrowStatement(s)) {
+      const v = x.explode(out, s.expression);
+      out.push(wrap(ts.setTextRange(f.createThrowStatement(v), s)));
+      return;
+    }
+    if (ts.isIfStatement(s)) {
+      const c = x.explode(out, s.expression);
+      out.push(wrap(f.createIfStatement(c, lowerToBlock(s.thenStatement), s.elseStatement ? lowerToBlock(s.elseStatement) : undefined)));
+      return;
+    }
+    if (ts.isLabeledStatement(s)) {
+      lowerStatement(s.statement, out, s.label);
+      return;
+    }
+    if (ts.isWhileStatement(s)) {
+      if (!has(s.expression)) {
+        out.push(wrap(f.createWhileStatement(h.rewrite(s.expression), lowerToBlock(s.statement))));
+        return;
+      }
+      const inner: TS.Statement[] = [];
+      const c = x.explode(inner, s.expression);
+      inner.push(f.createIfStatement(f.createLogicalNot(c), f.createBreakStatement()));
+      inner.push(...lowerToBlock(s.statement).statements);
+      out.push(wrap(f.createWhileStatement(f.createTrue(), block(inner))));
+      return;
+    }
+    if (ts.isDoStatement(s)) {
+      if (!has(s.expression)) {
+        out.push(wrap(f.createDoStatement(lowerToBlock(s.statement), h.rewrite(s.expression))));
+        return;
+      }
+      const cont = f.createUniqueName("$$cont");
+      const body = retargetContinue(lowerToBlock(s.statement), label, cont);
+      const inner: TS.Statement[] = [f.createLabeledStatement(cont, body)];
+      const c = x.explode(inner, s.expression);
+      inner.push(f.createIfStatement(f.createLogicalNot(c), f.createBreakStatement()));
+      out.push(wrap(f.createWhileStatement(f.createTrue(), block(inner))));
+      return;
+    }
+    if (ts.isForStatement(s)) {
+      out.push(...h.enterScope(s, false));
+      if (s.initializer) {
+        if (ts.isVariableDeclarationList(s.initializer)) lowerDeclList(s.initializer, out);
+        else out.push(f.createExpressionStatement(x.explode(out, s.initializer)));
+      }
+      const bodyScope = h.scopeAlias(s);
+      const incr = h.iterationCopy(s);
+      if (!has(s.condition) && !has(s.incrementor)) {
+        const b = lowerToBlock(s.statement);
+        out.push(wrap(f.createForStatement(undefined, s.condition ? h.rewrite(s.condition) : undefined,
+          withCopy(incr, s.incrementor ? h.rewrite(s.incrementor) : undefined), block([...bodyScope, ...b.statements]))));
+        return;
+      }
+      // for (init; test; update) with calls in test/update:
+      //   for (;;) { if (!$$first) { update } $$first = false; test; body }  -- `continue` reaches update.
+      const first = h.temp();
+      out.push(f.createExpressionStatement(f.createAssignment(first, f.createTrue())));
+      const inner: TS.Statement[] = [];
+      const upd: TS.Statement[] = [];
+      if (incr) upd.push(f.createExpressionStatement(incr));
+      if (s.incrementor) upd.push(f.createExpressionStatement(x.explode(upd, s.incrementor)));
+      inner.push(f.createIfStatement(f.createLogicalNot(first), block(upd)));
+      inner.push(f.createExpressionStatement(f.createAssignment(first, f.createFalse())));
+      if (s.condition) {
+        const c = x.explode(inner, s.condition);
+        inner.push(f.createIfStatement(f.createLogicalNot(c), f.createBreakStatement()));
+      }
+      inner.push(...bodyScope, ...lowerToBlock(s.statement).statements);
+      out.push(wrap(f.createForStatement(undefined, undefined, undefined, block(inner))));
+      return;
+    }
+    if (ts.isForOfStatement(s) && !s.awaitModifier) {
+      if (!has(s.statement) && !has(s.expression) && !h.loopNeedsLowering(s)) {
+        out.push(wrap(f.createForOfStatement(undefined, loopTarget(s.initializer), h.rewrite(s.expression), lowerToBlock(s.statement))));
+        return;
+      }
+      lowerForOf(s, out, label);
+      return;
+    }
+    if (ts.isForInStatement(s)) {
+      if (!has(s.statement) && !has(s.expression) && !h.loopNeedsLowering(s)) {
+        out.push(wrap(f.createForInStatement(loopTarget(s.initializer), h.rewrite(s.expression), lowerToBlock(s.statement))));
+        return;
+      }
+      const keys = h.temp();
+      const i = h.temp();
+      const obj = x.explode(out, s.expression);
+      out.push(f.createExpressionStatement(f.createAssignment(keys, rtCall("forInKeys", [obj]))));
+      out.push(f.createExpressionStatement(f.createAssignment(i, f.createNumericLiteral(0))));
+      const inner: TS.Statement[] = [...h.enterScope(s, false)];
+      inner.push(bindLoopVariable(s.initializer, f.createElementAccessExpression(keys, i)));
+      inner.push(...lowerToBlock(s.statement).statements);
+      out.push(wrap(f.createForStatement(undefined,
+        f.createLessThan(i, f.createPropertyAccessExpression(keys, "length")),
+        f.createPostfixIncrement(i), block(inner))));
+      return;
+    }
+    if (ts.isSwitchStatement(s)) {
+      const d = x.explode(out, s.expression);
+      out.push(...h.enterScope(s.caseBlock, false));
+      const clauses = s.caseBlock.clauses.map((c) => {
+        const stmts: TS.Statement[] = [];
+        for (const st of c.statements) if (ts.isFunctionDeclaration(st)) { const fd = h.functionDeclaration(st); if (fd) stmts.push(fd); }
+        for (const st of c.statements) if (!ts.isFunctionDeclaration(st)) lowerStatement(st, stmts, undefined);
+        return ts.isCaseClause(c) ? f.createCaseClause(h.rewrite(c.expression), stmts) : f.createDefaultClause(stmts);
+      });
+      out.push(wrap(f.createSwitchStatement(d, f.createCaseBlock(clauses))));
+      return;
+    }
+    if (ts.isTryStatement(s)) {
+      const tryBlock = lowerToBlock(s.tryBlock);
+      let catchClause: TS.CatchClause | undefined;
+      if (s.catchClause) {
+        const cc = s.catchClause;
+        const param = f.createUniqueName("$$x");
+        const stmts: TS.Statement[] = [...h.enterScope(cc, false)];
+        if (cc.variableDeclaration) {
+          const target = ts.isIdentifier(cc.variableDeclaration.name) ? h.bindingTarget(cc.variableDeclaration.name) : h.patternTarget(cc.variableDeclaration.name);
+          stmts.push(f.createExpressionStatement(f.createAssignment(target as TS.Identifier, param)));
+        }
+        stmts.push(...lowerToBlock(cc.block, cc.block).statements);
+        catchClause = f.createCatchClause(f.createVariableDeclaration(param), block(stmts));
+      }
+      let finallyBlock: TS.Block | undefined;
+      if (s.finallyBlock) {
+        if (has(s.finallyBlock)) {
+          h.error(s.finallyBlock, "calls inside a finally block are not instrumented yet (a switch inside them pins the greenlet)");
+        }
+        finallyBlock = block([f.createIfStatement(
+          f.createStrictInequality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding"), f.createTrue()),
+          uninstrumentedBlock(s.finallyBlock))]);
+      }
+      out.push(wrap(f.createTryStatement(tryBlock, catchClause, finallyBlock)));
+      return;
+    }
+    if (ts.isClassDeclaration(s)) {
+      out.push(wrap(h.classDeclaration(s)));
+      return;
+    }
+    if (ts.isFunctionDeclaration(s)) {
+      const d = h.functionDeclaration(s);
+      if (d) out.push(d);
+      return;
+    }
+    if (ts.isBreakOrContinueStatement(s) || ts.isEmptyStatement(s) || ts.isDebuggerStatement(s)) {
+      out.push(wrap(s));
+      return;
+    }
+    h.error(s, `${ts.SyntaxKind[s.kind]} is not supported inside a greenlet function`);
+    out.push(wrap(s));
+  };
+
+  const uninstrumentedBlock = (b: TS.Block): TS.Block => {
+    uninstrumented++;
+    try {
+      return lowerToBlock(b);
+    } finally {
+      uninstrumented--;
+    }
+  };
+
+  const withCopy = (copy: TS.Expression | undefined, e: TS.Expression | undefined): TS.Expression | undefined =>
+    copy && e ? f.createComma(copy, e) : copy ?? e;
+
+  const rtCall = (name: string, args: TS.Expression[]): TS.Expression =>
+    f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), name), undefined, args);
+
+  const bindLoopVariable = (init: TS.ForInitializer, value: TS.Expression): TS.Statement => {
+    if (ts.isVariableDeclarationList(init)) {
+      const d = init.declarations[0]!;
+      const target = ts.isIdentifier(d.name) ? h.bindingTarget(d.name) : h.patternTarget(d.name);
+      return ts.isIdentifier(d.name) ? named(target, value, d.name.text) : f.createExpressionStatement(f.createAssignment(target as TS.Identifier, value));
+    }
+    return f.createExpressionStatement(f.createAssignment(h.rewrite(init) as TS.Identifier, value));
+  };
+
+  /**
+   *   [source]                     [lowered]
+   *   for (const x of xs) body     $$it = $$rt.iter(xs); $$d = false;
+   *                                try { L: for (;;) { $$r = $$it.next(); if ($$r.done) { $$d = true; break; }
+   *                                                    x = $$r.value; body } }
+   *                                catch ($$x) { if (!$$d) { $$d = true; $$rt.iterAbort($$it); } throw $$x; }
+   *                                finally { if (!$$d && $$rt.unwinding !== true) { $$d = true; $$rt.iterReturn($$it); } }
+   */
+  const lowerForOf = (s: TS.ForOfStatement, out: TS.Statement[], label: TS.Identifier | undefined): void => {
+    const it = h.temp();
+    const done = h.temp();
+    const r = h.temp();
+    const src = x.explode(out, s.expression);
+    out.push(f.createExpressionStatement(f.createAssignment(it, rtCall("iter", [src]))));
+    out.push(f.createExpressionStatement(f.createAssignment(done, f.createFalse())));
+    const inner: TS.Statement[] = [
+      f.createExpressionStatement(f.createAssignment(r, f.createCallExpression(f.createPropertyAccessExpression(it, "next"), undefined, []))),
+      f.createIfStatement(f.createPropertyAccessExpression(r, "done"), block([
+        f.createExpressionStatement(f.createAssignment(done, f.createTrue())), f.createBreakStatement()])),
+      ...h.enterScope(s, false),
+      bindLoopVariable(s.initializer, f.createPropertyAccessExpression(r, "value")),
+      ...lowerToBlock(s.statement).statements,
+    ];
+    let loop: TS.Statement = f.createForStatement(undefined, undefined, undefined, block(inner));
+    if (label) loop = f.createLabeledStatement(label, loop);
+    const x1 = f.createUniqueName("$$x");
+    out.push(f.createTryStatement(block([loop]),
+      f.createCatchClause(f.createVariableDeclaration(x1), block([
+        f.createIfStatement(f.createLogicalNot(done), block([
+          f.createExpressionStatement(f.createAssignment(done, f.createTrue())),
+          f.createExpressionStatement(rtCall("iterAbort", [it]))])),
+        f.createThrowStatement(x1)])),
+      block([f.createIfStatement(
+        f.createLogicalAnd(f.createLogicalNot(done),
+          f.createStrictInequality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding"), f.createTrue())),
+        block([f.createExpressionStatement(f.createAssignment(done, f.createTrue())), f.createExpressionStatement(rtCall("iterReturn", [it]))]))])));
+  };
+
+  /** Rewrites `continue` statements that target the loop being lowered into `break cont`. */
+  const retargetContinue = (b: TS.Block, loopLabel: TS.Identifier | undefined, cont: TS.Identifier): TS.Block => {
+    const visit = (n: TS.Node, depth: number): TS.Node => {
+      if (ts.isContinueStatement(n)) {
+        if ((!n.label && depth === 0) || (n.label && loopLabel && n.label.text === loopLabel.text)) return f.createBreakStatement(cont);
+        return n;
+      }
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
+      const isLoop = ts.isIterationStatement(n, false);
+      return ts.visitEachChild(n, (c) => visit(c, isLoop ? depth + 1 : depth), undefined);
+    };
+    return visit(b, 0) as TS.Block;
+  };
+
+  const body: TS.Statement[] = [];
+  lowerList(statements, undefined, body);
+  return { body, rps, points };
+}
+
+/** Statement-level resume-point ranges, memoised per node. */
+function rangeOf(ts: typeof TS, rps: Map<TS.Node, ResumePoint>, memo: Map<TS.Node, readonly [number, number] | null>, n: TS.Node): readonly [number, number] | null {
+  const m = memo.get(n);
+  if (m !== undefined) return m;
+  let r: readonly [number, number] | null = null;
+  const rp = rps.get(n);
+  if (rp) r = [rp.pc, rp.pc];
+  else if (!ts.isFunctionLike(n) && !ts.isClassLike(n)) {
+    ts.forEachChild(n, (c) => {
+      const cr = rangeOf(ts, rps, memo, c);
+      if (cr) r = r ? [Math.min(r[0], cr[0]), Math.max(r[1], cr[1])] : cr;
+    });
+  }
+  memo.set(n, r);
+  return r;
+}
+
+/** Emits the normal-path statements: resume points become call + suspend test. */
+export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[], rps: Map<TS.Node, ResumePoint>): TS.Statement[] {
+  const visit = (n: TS.Node): TS.Node | TS.Node[] => {
+    const rp = rps.get(n);
+    if (rp) return callAndTest(ts, f, rp);
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
+    return ts.visitEachChild(n, visit, undefined);
+  };
+  return body.flatMap((s) => visit(s) as TS.Statement | TS.Statement[]);
+}
+
+function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Statement[] {
+  const rt = f.createIdentifier(RT_LOCAL);
+  const setToken = f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(rt, "t"), rp.callee));
+  const call = f.createExpressionStatement(rp.target ? f.createAssignment(rp.target, rp.call) : rp.call);
+  const test = f.createIfStatement(
+    f.createStrictEquality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding"), f.createTrue()),
+    f.createBlock([
+      f.createExpressionStatement(f.createAssignment(f.createIdentifier(PC), f.createNumericLiteral(rp.pc))),
+      f.createBreakStatement(f.createIdentifier(BODY_LABEL)),
+    ], true));
+  void ts;
+  return [setToken, call, test];
+}
+
+/**
+ * Emits the resume-path statements: statements before the resume point are skipped by guards on
+ * `$$pc`, loops skip their test on the first resumed iteration, and the resume point itself
+ * delivers the value (or throws) instead of calling.
+ */
+export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[], rps: Map<TS.Node, ResumePoint>): TS.Statement[] {
+  const memo = new Map<TS.Node, readonly [number, number] | null>();
+  const range = (n: TS.Node) => rangeOf(ts, rps, memo, n);
+  const pc = () => f.createIdentifier(PC);
+  const pcIsZero = () => f.createStrictEquality(pc(), f.createNumericLiteral(0));
+  const pcNotZero = () => f.createStrictInequality(pc(), f.createNumericLiteral(0));
+  const inRange = (r: readonly [number, number]) => r[0] === r[1]
+    ? f.createStrictEquality(pc(), f.createNumericLiteral(r[0]))
+    : f.createLogicalAnd(f.createGreaterThanEquals(pc(), f.createNumericLiteral(r[0])), f.createLessThanEquals(pc(), f.createNumericLiteral(r[1])));
+
+  const list = (stmts: readonly TS.Statement[]): TS.Statement[] => {
+    const out: TS.Statement[] = [];
+    let plain: TS.Statement[] = [];
+    const flush = () => {
+      if (plain.length) out.push(f.createIfStatement(pcIsZero(), f.createBlock(plain, true)));
+      plain = [];
+    };
+    for (const s of stmts) {
+      const r = range(s);
+      if (!r) {
+        if (isAlwaysRun(s)) { flush(); out.push(s); } else plain.push(s);
+        continue;
+      }
+      flush();
+      const st = stmt(s);
+      out.push(...(Array.isArray(st) ? st : [f.createIfStatement(f.createLessThanEquals(pc(), f.createNumericLiteral(r[1])), st)]));
+    }
+    flush();
+    return out;
+  };
+  // `const $$bK = $$EK` aliases of block environments must run even while skipping.
+  const isAlwaysRun = (s: TS.Statement): boolean =>
+    ts.isVariableStatement(s) && s.declarationList.declarations.every((d) => ts.isIdentifier(d.name) && d.name.text.startsWith("$$b"));
+
+  const blockOf = (s: TS.Statement): TS.Block => f.createBlock(list(ts.isBlock(s) ? s.statements : [s]), true);
+
+  const stmt = (s: TS.Statement): TS.Statement | TS.Statement[] => {
+    const rp = rps.get(s);
+    if (rp) {
+      const deliver: TS.Statement[] = [
+        f.createExpressionStatement(f.createAssignment(pc(), f.createNumericLiteral(0))),
+        f.createIfStatement(f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_THROW)),
+          f.createThrowStatement(f.createIdentifier(RES_VALUE))),
+      ];
+      if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, f.createIdentifier(RES_VALUE))));
+      return [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
+        f.createBlock(callAndTest(ts, f, rp), true))];
+    }
+    if (ts.isBlock(s)) return blockOf(s);
+    if (ts.isLabeledStatement(s)) {
+      const inner = stmt(s.statement);
+      return f.createLabeledStatement(s.label, Array.isArray(inner) ? f.createBlock(inner, true) : inner);
+    }
+    if (ts.isIfStatement(s)) {
+      const rt = range(s.thenStatement);
+      const cond = f.createConditionalExpression(pcIsZero(), undefined, s.expression, undefined, rt ? inRange(rt) : f.createFalse());
+      return f.createIfStatement(cond, blockOf(s.thenStatement), s.elseStatement ? blockOf(s.elseStatement) : undefined);
+    }
+    if (ts.isWhileStatement(s)) {
+      return f.createWhileStatement(f.createLogicalOr(pcNotZero(), s.expression), blockOf(s.statement));
+    }
+    if (ts.isDoStatement(s)) return f.createDoStatement(blockOf(s.statement), s.expression);
+    if (ts.isForStatement(s)) {
+      const test = s.condition ? f.createLogicalOr(pcNotZero(), s.condition) : undefined;
+      return f.createForStatement(undefined, test, s.incrementor, blockOf(s.statement));
+    }
+    if (ts.isSwitchStatement(s)) {
+      const sentinel = f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "resumeCase");
+      const clauses: TS.CaseOrDefaultClause[] = [];
+      for (const c of s.caseBlock.clauses) {
+        const r = range(c);
+        if (r) clauses.push(f.createCaseClause(f.createConditionalExpression(inRange(r), undefined, sentinel, undefined,
+          f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "noCase")), []));
+        const stmts = list(c.statements);
+        clauses.push(ts.isCaseClause(c) ? f.createCaseClause(c.expression, stmts) : f.createDefaultClause(stmts));
+      }
+      return f.createSwitchStatement(f.createConditionalExpression(pcIsZero(), undefined, s.expression, undefined, sentinel), f.createCaseBlock(clauses));
+    }
+    if (ts.isTryStatement(s)) {
+      const tryStmts = list(s.tryBlock.statements);
+      let cc: TS.CatchClause | undefined;
+      if (s.catchClause) {
+        const cr = range(s.catchClause.block);
+        if (cr) tryStmts.unshift(f.createIfStatement(inRange(cr), f.createThrowStatement(f.createNumericLiteral(0))));
+        const body = list(s.catchClause.block.statements);
+        cc = f.createCatchClause(s.catchClause.variableDeclaration, f.createBlock(body, true));
+      }
+      return f.createTryStatement(f.createBlock(tryStmts, true), cc, s.finallyBlock);
+    }
+    return s;
+  };
+  return list(body);
+}
+
+export { emitSpill, emitRestore };
+
+/** `const $$b = $$rt.buf, $$s = $$rt.sp; $$b[$$s] = info; ...; $$rt.sp = $$s + size; return 0;` */
+function emitSpill(f: TS.NodeFactory, ts: typeof TS, info: TS.Expression, thisExpr: TS.Expression, locals: readonly string[]): TS.Statement[] {
+  const b = f.createIdentifier(SPILL_BUF);
+  const s = f.createIdentifier(SPILL_SP);
+  const rt = () => f.createIdentifier(RT_LOCAL);
+  const at = (i: number) => f.createElementAccessExpression(f.createIdentifier(SPILL_BUF),
+    i === 0 ? f.createIdentifier(SPILL_SP) : f.createAdd(f.createIdentifier(SPILL_SP), f.createNumericLiteral(i)));
+  const out: TS.Statement[] = [
+    f.createVariableStatement(undefined, f.createVariableDeclarationList([
+      f.createVariableDeclaration(b, undefined, undefined, f.createPropertyAccessExpression(rt(), "buf")),
+      f.createVariableDeclaration(s, undefined, undefined, f.createPropertyAccessExpression(rt(), "sp")),
+    ], ts.NodeFlags.Const)),
+    f.createExpressionStatement(f.createAssignment(at(0), info)),
+    f.createExpressionStatement(f.createAssignment(at(1), f.createIdentifier(PC))),
+    f.createExpressionStatement(f.createAssignment(at(2), thisExpr)),
+  ];
+  locals.forEach((name, i) => out.push(f.createExpressionStatement(f.createAssignment(at(REC_HEADER + i), f.createIdentifier(name)))));
+  out.push(f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(rt(), "sp"),
+    f.createAdd(f.createIdentifier(SPILL_SP), f.createNumericLiteral(REC_HEADER + locals.length)))));
+  out.push(f.createReturnStatement(f.createNumericLiteral(0)));
+  return out;
+}
+
+/** `let a = $$c[$$p + 3], ..., $$pc = $$c[$$p + 1];` */
+function emitRestore(f: TS.NodeFactory, ts: typeof TS, locals: readonly string[]): TS.Statement {
+  const at = (i: number) => f.createElementAccessExpression(f.createIdentifier(RES_RECORDS), f.createAdd(f.createIdentifier(RES_P), f.createNumericLiteral(i)));
+  const decls = locals.map((name, i) => f.createVariableDeclaration(name, undefined, undefined, at(REC_HEADER + i)));
+  decls.push(f.createVariableDeclaration(PC, undefined, undefined, at(1)));
+  return f.createVariableStatement(undefined, f.createVariableDeclarationList(decls, ts.NodeFlags.Let));
+}

@@ -1,0 +1,18 @@
+/**
+ * Generated identifiers. Every name the transform introduces starts with `$$` (reserved prefix);
+ * runtime field names are the ABI of runtime/abi.ts — keep the two in sync.
+ */
+export const RT_IMPORT = "$$RT";
+export const RT_LOCAL = "$$rt";
+export const PC = "$$pc";
+export const BODY_LABEL = "$$body";
+export const RES_RECORDS = "$$c";
+export const RES_P = "$$p";
+export const RES_MODE = "$$m";
+export const RES_VALUE = "$$v";
+export const SPILL_BUF = "$$b";
+export const SPILL_SP = "$$s";
+
+/** Record header size: [info, pc, this]. */
+export const REC_HEADER = 3;
+export const RESUME_THROW = 1;

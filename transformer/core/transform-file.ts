@@ -1,0 +1,603 @@
+/**
+ * The core transform over one source file: finds marked functions, rewrites their bindings
+ * (hoisted locals, environment objects for captured variables), lowers them (lower-function.ts)
+ * and adds the module prologue (runtime import, function descriptors) and the resume functions.
+ *
+ * Runs as a TypeScript `before` transformer on the parse tree, so it sees original positions and
+ * parent pointers; TypeScript's own transforms (type erasure, down-levelling, module format) run
+ * on its output. Every adapter (ts-patch, esbuild, Vite, the Node loader) goes through here.
+ *
+ * What is transformed: function declarations, function expressions and arrow functions, and
+ * methods of top-level classes (not getters/setters/constructors, not generators or async
+ * functions, not methods that use `super` or #private names). Everything else inside a marked
+ * region keeps running untransformed: a call into it is a boundary, so a switch below it pins the
+ * greenlet (see runtime/greenlet) instead of unwinding through native frames.
+ */
+import type * as TS from "typescript";
+import { createHash } from "node:crypto";
+import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scopes.js";
+import { containsCall } from "./explode.js";
+import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
+import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_IMPORT, RT_LOCAL } from "./names.js";
+import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
+
+const DIRECTIVE = "use greenlet";
+
+interface FnState {
+  readonly node: TS.FunctionLikeDeclaration;
+  readonly scope: Scope;
+  readonly locals: string[];
+  readonly localSet: Set<string>;
+  /** Locals that are parameters or natively bound (not declared with let in the normal path). */
+  readonly native: Set<string>;
+  readonly freeEnvs: Set<string>;
+  envName: string | undefined;
+  tempCount: number;
+  usesArguments: boolean;
+}
+
+export function transformSourceFile(
+  ts: typeof TS, context: TS.TransformationContext, sf: TS.SourceFile, fileName: string,
+  options: GreenletTransformOptions, report: (d: TransformDiagnostic) => void, wholeFile: boolean,
+): TS.SourceFile {
+  const f = context.factory;
+  if (!wholeFile && !sf.text.includes(DIRECTIVE)) return sf;
+  const fileMarked = wholeFile || hasDirective(ts, sf.statements);
+  const scopes: ScopeInfo = analyzeScopes(ts, sf);
+  const prologue: TS.Statement[] = [];
+  const epilogue: TS.Statement[] = [];
+  const relFile = fileName;
+  let uid = 0;
+  let transformedAny = false;
+
+  const transformedFns = new Set<TS.Node>();
+  const fnStates = new Map<TS.Node, FnState>();
+  const stack: FnState[] = [];
+  /** Innermost function-like node being visited (transformed or not). */
+  const fnNodeStack: TS.Node[] = [];
+  const localNames = new Map<Binding, string>();
+  const blockEnvs = new Map<Scope, { E: string; b: string }>();
+
+  const pos = (n: TS.Node): readonly [number, number] => {
+    const lc = sf.getLineAndCharacterOfPosition(n.getStart(sf));
+    return [lc.line + 1, lc.character + 1];
+  };
+  const diag = (n: TS.Node, category: "error" | "warning", message: string): void => {
+    const [line, column] = pos(n);
+    report({ file: fileName, line, column, category, message, start: n.getStart(sf), length: n.getWidth(sf) });
+  };
+
+  // ---- which functions are transformed --------------------------------------------------------
+  const usesSuperOrPrivate = (n: TS.Node): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (c.kind === ts.SyntaxKind.SuperKeyword || ts.isPrivateIdentifier(c)) { found = true; return; }
+      ts.forEachChild(c, walk);
+    };
+    walk(n);
+    return found;
+  };
+  const isPlainFunction = (n: TS.Node): n is TS.FunctionDeclaration | TS.FunctionExpression | TS.ArrowFunction =>
+    (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) && n.body !== undefined &&
+    !n.asteriskToken && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword);
+  const isTransformableMethod = (n: TS.Node): n is TS.MethodDeclaration =>
+    ts.isMethodDeclaration(n) && n.body !== undefined && !n.asteriskToken && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) &&
+    (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) && ts.isClassDeclaration(n.parent) &&
+    ts.isSourceFile(n.parent.parent) && !usesSuperOrPrivate(n);
+
+  /** Marks transformable functions top-down (nested functions of untransformed ones stay untransformed). */
+  const mark = (n: TS.Node, marked: boolean, insideFn: boolean): void => {
+    if (ts.isFunctionLike(n) && (n as TS.FunctionLikeDeclaration).body) {
+      const body = (n as TS.FunctionLikeDeclaration).body!;
+      const m = marked || (ts.isBlock(body) && hasDirective(ts, body.statements));
+      const ok = m && (isPlainFunction(n) || isTransformableMethod(n)) && !inNamespaceOrBlockAtTop(n);
+      if (ok) transformedFns.add(n);
+      else if (m && ts.isMethodDeclaration(n) && insideFn === false && ts.isClassDeclaration(n.parent) && usesSuperOrPrivate(n)) {
+        diag(n.name, "warning", "this method uses super or a #private name and is not transformed yet: a switch inside it pins the greenlet to the real stack");
+      }
+      // Functions nested in an untransformed function (or in a class body) stay untransformed.
+      ts.forEachChild(n, (c) => mark(c, ok ? m : false, true));
+      return;
+    }
+    if (ts.isClassLike(n)) {
+      for (const member of n.members) {
+        if (ts.isMethodDeclaration(member) && !insideFn) mark(member, marked, false);
+        else ts.forEachChild(member, (c) => mark(c, false, true));
+      }
+      if (n.heritageClauses) ts.forEachChild(n, (c) => { if (ts.isHeritageClause(c)) mark(c, marked, insideFn); });
+      return;
+    }
+    ts.forEachChild(n, (c) => mark(c, marked, insideFn));
+  };
+  /** Resume functions live at module level: a function whose enclosing scopes are module-level blocks cannot reach them. */
+  const inNamespaceOrBlockAtTop = (n: TS.Node): boolean => {
+    for (let p = n.parent; p && !ts.isSourceFile(p); p = p.parent) {
+      if (ts.isFunctionLike(p)) return !transformedFns.has(p);
+      if (ts.isModuleDeclaration(p)) return true;
+      if (ts.isBlock(p) || ts.isIterationStatement(p, false) || ts.isCaseBlock(p) || ts.isCatchClause(p)) return true;
+      if (ts.isClassLike(p) && !ts.isSourceFile(p.parent)) return true;
+    }
+    return false;
+  };
+  mark(sf, fileMarked, false);
+  if (transformedFns.size === 0) return sf;
+
+  // ---- binding references ---------------------------------------------------------------------
+  const ownerState = (b: Binding): FnState | undefined => (b.fn ? fnStates.get(b.fn.node) : undefined);
+  const envOf = (st: FnState): string => (st.envName ??= `$$e${++uid}`);
+  const blockEnv = (scope: Scope): { E: string; b: string } => {
+    let e = blockEnvs.get(scope);
+    if (!e) {
+      const n = ++uid;
+      e = { E: `$$E${n}`, b: `$$b${n}` };
+      blockEnvs.set(scope, e);
+      const st = fnStates.get(scope.fn.node)!;
+      addLocal(st, e.E, false);
+    }
+    return e;
+  };
+  const addLocal = (st: FnState, name: string, native: boolean): void => {
+    if (!st.localSet.has(name)) {
+      st.localSet.add(name);
+      st.locals.push(name);
+    }
+    if (native) st.native.add(name);
+  };
+  const localName = (b: Binding): string => {
+    let n = localNames.get(b);
+    if (!n) {
+      n = b.kind === "arguments" ? "$$args" : b.scope.kind === "function" ? b.name : `${b.name}$$${++uid}`;
+      localNames.set(b, n);
+    }
+    return n;
+  };
+  const isFunctionScopeBinding = (b: Binding): boolean => b.scope.kind === "function";
+
+  /** Expression reading/writing binding `b` from the current position. */
+  const refFor = (b: Binding, original: TS.Identifier | undefined): TS.Expression => {
+    const owner = ownerState(b);
+    if (!owner) return original ? original : f.createIdentifier(b.name);
+    const currentFn = fnNodeStack[fnNodeStack.length - 1];
+    const fromNested = currentFn !== owner.node;
+    if (b.captured) {
+      let envVar: string;
+      if (isFunctionScopeBinding(b)) {
+        envVar = envOf(owner);
+      } else {
+        const e = blockEnv(b.scope);
+        envVar = fromNested ? e.b : e.E;
+      }
+      if (fromNested) for (let i = stack.length - 1; i >= 0 && stack[i] !== owner; i--) addLocal(stack[i]!, envVar, true);
+      const prop = b.kind === "arguments" ? "$$args" : b.name;
+      return f.createPropertyAccessExpression(f.createIdentifier(envVar), prop);
+    }
+    const name = localName(b);
+    if (b.kind === "self") return original ?? f.createIdentifier(name);
+    return f.createIdentifier(name);
+  };
+
+  // ---- rewriting visitor ----------------------------------------------------------------------
+  const rewrite = (node: TS.Node): TS.Node => {
+    if (ts.isIdentifier(node)) {
+      const b = scopes.refs.get(node);
+      if (!b) return node;
+      if (b.kind === "arguments") {
+        const owner = ownerState(b);
+        if (owner) owner.usesArguments = true;
+      }
+      return refFor(b, node);
+    }
+    if (ts.isShorthandPropertyAssignment(node)) {
+      const b = scopes.refs.get(node.name);
+      if (b && ownerState(b)) {
+        return f.createPropertyAssignment(node.name.text, refFor(b, undefined));
+      }
+      return node;
+    }
+    if (ts.isPropertyAccessExpression(node)) {
+      return f.updatePropertyAccessExpression(node, rewrite(node.expression) as TS.Expression, node.name);
+    }
+    if (ts.isPropertyAssignment(node)) {
+      return f.updatePropertyAssignment(node, ts.isComputedPropertyName(node.name) ? rewrite(node.name) as TS.PropertyName : node.name, rewrite(node.initializer) as TS.Expression);
+    }
+    if (transformedFns.has(node)) return transformFunction(node as TS.FunctionLikeDeclaration);
+    if (ts.isFunctionLike(node)) {
+      fnNodeStack.push(node);
+      try {
+        return ts.visitEachChild(node, rewriteChild, context);
+      } finally {
+        fnNodeStack.pop();
+      }
+    }
+    if (ts.isLabeledStatement(node) || ts.isBreakOrContinueStatement(node)) return ts.visitEachChild(node, (c) => (ts.isIdentifier(c) ? c : rewrite(c)), context);
+    if (ts.isMethodDeclaration(node) || ts.isPropertyDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) {
+      return ts.visitEachChild(node, rewriteChild, context);
+    }
+    return ts.visitEachChild(node, rewriteChild, context);
+  };
+  const rewriteChild = (c: TS.Node): TS.Node => {
+    // Declaration names, property names and labels are not references.
+    if (ts.isIdentifier(c) && !scopes.refs.has(c)) return c;
+    if (ts.isIdentifier(c) && c.parent && isDeclarationName(ts, c)) return c;
+    return rewrite(c);
+  };
+
+  // ---- function transformation ----------------------------------------------------------------
+  const transformFunction = (node: TS.FunctionLikeDeclaration): TS.Node => {
+    transformedAny = true;
+    const scope = scopes.scopes.get(node)!;
+    const st: FnState = {
+      node, scope, locals: [], localSet: new Set(), native: new Set(), freeEnvs: new Set(),
+      envName: undefined, tempCount: 0, usesArguments: false,
+    };
+    fnStates.set(node, st);
+    stack.push(st);
+    fnNodeStack.push(node);
+    try {
+      return lowerFunction(node, st);
+    } finally {
+      fnNodeStack.pop();
+      stack.pop();
+    }
+  };
+
+  const lowerFunction = (node: TS.FunctionLikeDeclaration, st: FnState): TS.Node => {
+    const body = node.body!;
+    const isArrow = ts.isArrowFunction(node);
+    // Bindings of this function: params keep their names; everything else is hoisted.
+    const ownBindings: Binding[] = [];
+    const collect = (s: Scope): void => {
+      for (const b of s.decls.values()) ownBindings.push(b);
+      for (const c of s.children) if (c.kind === "block") collect(c);
+    };
+    collect(st.scope);
+    const argB = scopes.argumentsOf.get(node);
+    // Parameters: simple identifiers stay; patterns and defaults move into the body.
+    const newParams: TS.ParameterDeclaration[] = [];
+    const paramInit: TS.Statement[] = [];
+    let seenDefault = false;
+    node.parameters.forEach((p, i) => {
+      if (ts.isIdentifier(p.name) && !p.initializer) {
+        const b = scopes.refs.get(p.name)!;
+        newParams.push(f.createParameterDeclaration(undefined, p.dotDotDotToken, p.name, undefined, undefined,
+          seenDefault && !p.dotDotDotToken ? f.createVoidZero() : undefined));
+        addLocal(st, p.name.text, true);
+        if (b.captured) paramInit.push(assignStmt(refFor(b, undefined), f.createIdentifier(p.name.text)));
+        return;
+      }
+      if (p.initializer) seenDefault = true;
+      const pn = f.createIdentifier(`$$a${i}`);
+      newParams.push(f.createParameterDeclaration(undefined, p.dotDotDotToken, pn, undefined, undefined,
+        seenDefault && !p.dotDotDotToken ? f.createVoidZero() : undefined));
+      addLocal(st, pn.text, true);
+      let value: TS.Expression = pn;
+      if (p.initializer) {
+        value = f.createConditionalExpression(f.createStrictEquality(pn, f.createVoidZero()), undefined,
+          p.initializer, undefined, pn);
+      }
+      const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList(
+        [f.createVariableDeclaration(p.name, undefined, undefined, value)], ts.NodeFlags.Let));
+      ts.setTextRange(decl, p);
+      paramInit.push(decl);
+    });
+    for (const b of ownBindings) {
+      if (b.kind === "param" || b.captured) continue;
+      if (b.kind === "self") { addLocal(st, localName(b), true); continue; }
+      addLocal(st, localName(b), false);
+    }
+    if (argB && (argB as Binding).captured) envOf(st);
+
+    const host: LowerHost = {
+      ts, f,
+      rewrite: (e) => rewrite(e) as TS.Expression,
+      bindingTarget: (id) => {
+        const b = scopes.refs.get(id);
+        return b ? refFor(b, undefined) : id;
+      },
+      patternTarget: (p) => bindingPatternToAssignment(p),
+      enterScope: (n) => scopeEntry(n, st),
+      scopeAlias: (n) => scopeAliasFor(n),
+      iterationCopy: (n) => iterationCopyFor(n),
+      loopNeedsLowering: (n) => {
+        const s = scopes.scopes.get(n);
+        return !!s && [...s.decls.values()].some((b) => b.captured);
+      },
+      functionDeclaration: (d) => {
+        if (!d.name || !d.body) return undefined;
+        const b = scopes.refs.get(d.name)!;
+        const expr = transformedFns.has(d)
+          ? transformFunction(d) as TS.FunctionDeclaration
+          : rewrite(d) as TS.FunctionDeclaration;
+        const fe = f.createFunctionExpression(expr.modifiers?.filter((m) => m.kind !== ts.SyntaxKind.ExportKeyword && m.kind !== ts.SyntaxKind.DefaultKeyword) as TS.Modifier[] | undefined,
+          expr.asteriskToken, d.name.text, undefined, expr.parameters, undefined, expr.body!);
+        ts.setOriginalNode(fe, d);
+        ts.setTextRange(fe, d);
+        return assignStmt(refFor(b, undefined), fe);
+      },
+      classDeclaration: (d) => {
+        const b = d.name ? scopes.refs.get(d.name) : undefined;
+        const ce = rewrite(f.createClassExpression(d.modifiers?.filter((m) => m.kind !== ts.SyntaxKind.ExportKeyword && m.kind !== ts.SyntaxKind.DefaultKeyword) as TS.Modifier[] | undefined,
+          d.name, d.typeParameters, d.heritageClauses, d.members)) as TS.Expression;
+        return b ? assignStmt(refFor(b, undefined), ce) : f.createExpressionStatement(ce);
+      },
+      temp: () => {
+        const name = `$$t${++st.tempCount}`;
+        addLocal(st, name, false);
+        return f.createIdentifier(name);
+      },
+      position: (n) => (n.pos >= 0 && n.getSourceFile?.() ? pos(n) : [0, 0]),
+      error: (n, message) => diag(n, "warning", message),
+    };
+
+    const stmts: TS.Statement[] = ts.isBlock(body)
+      ? [...paramInit, ...body.statements.filter((s) => !isDirective(ts, s))]
+      : [...paramInit, ts.setTextRange(f.createReturnStatement(body), body)];
+    const lowered = lowerBody(host, stmts);
+    const hasPoints = lowered.points.length > 0;
+
+    // Entry: function environment and `arguments`.
+    const entry: TS.Statement[] = [];
+    if (st.usesArguments || (argB && localNames.has(argB))) {
+      if (argB?.captured) entry.push(assignStmt(f.createPropertyAccessExpression(f.createIdentifier(envOf(st)), "$$args"), f.createIdentifier("arguments")));
+      else { addLocal(st, "$$args", false); entry.push(assignStmt(f.createIdentifier("$$args"), f.createIdentifier("arguments"))); }
+    }
+    const selfB = [...st.scope.decls.values()].find((b) => b.kind === "self");
+    if (st.envName) {
+      addLocal(st, st.envName, false);
+      const props: TS.ObjectLiteralElementLike[] = [];
+      for (const b of st.scope.decls.values()) {
+        if (!b.captured) continue;
+        const init = b.kind === "param" ? f.createIdentifier(b.name) : b.kind === "self" ? f.createIdentifier(b.name) : f.createVoidZero();
+        props.push(f.createPropertyAssignment(b.kind === "arguments" ? "$$args" : b.name, init));
+      }
+      entry.unshift(assignStmt(f.createIdentifier(st.envName), f.createObjectLiteralExpression(props, false)));
+      // Captured parameters were copied by paramInit (after env creation).
+    }
+    void selfB;
+
+    const declared = st.locals.filter((n) => !st.native.has(n));
+    const letDecl = (names: string[], withPc: boolean): TS.Statement[] => {
+      const decls = names.map((n) => f.createVariableDeclaration(n));
+      if (withPc) decls.push(f.createVariableDeclaration(PC, undefined, undefined, f.createNumericLiteral(0)));
+      return decls.length ? [f.createVariableStatement(undefined, f.createVariableDeclarationList(decls, ts.NodeFlags.Let))] : [];
+    };
+
+    let newBody: TS.Statement[];
+    if (!hasPoints) {
+      newBody = [...letDecl(declared, false), ...entry, ...lowered.body];
+      return rebuild(node, newParams, newBody);
+    }
+
+    // Descriptor and resume function (module level).
+    const n = ++uid;
+    const infoName = `$$i${n}`;
+    const resumeName = `$$r${n}`;
+    const self = selfReference(node, n);
+    const rtDecl = f.createVariableStatement(undefined, f.createVariableDeclarationList(
+      [f.createVariableDeclaration(RT_LOCAL, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.Const));
+    const enterArgs: TS.Expression[] = [
+      self.expr,
+      isArrow ? f.createVoidZero() : f.createThis(),
+      isArrow ? f.createArrayLiteralExpression(newParams.map((p) => p.dotDotDotToken ? f.createSpreadElement(p.name as TS.Identifier) : p.name as TS.Identifier))
+        : f.createIdentifier("arguments"),
+      isArrow || ts.isMethodDeclaration(node) ? f.createVoidZero() : f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")),
+    ];
+    const check = f.createIfStatement(
+      f.createStrictInequality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "t"), self.expr),
+      f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "enter"), undefined, enterArgs)));
+    const clear = assignStmt(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "t"), f.createNull());
+    const thisExpr = f.createThis();
+    const spillLocals = st.locals;
+    const normalBody = [
+      rtDecl, check, clear,
+      ...letDecl(declared, true),
+      ...entry,
+      f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true)),
+      ...emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals),
+    ];
+    const resumeBody = [
+      rtDecl,
+      emitRestore(f, ts, spillLocals),
+      f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitResume(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true)),
+      ...emitSpill(f, ts, f.createIdentifier(infoName), f.createThis(), spillLocals),
+    ];
+    epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined,
+      [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createParameterDeclaration(undefined, undefined, p)), undefined,
+      f.createBlock(resumeBody, true)));
+    const name = functionName(node);
+    const text = node.getText(sf);
+    const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
+    const [line, col] = pos(node);
+    const id = `${relFile}#${name}@${line}:${col}`;
+    prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(infoName, undefined, undefined,
+      f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "fn"), undefined, [f.createObjectLiteralExpression([
+        f.createPropertyAssignment("id", f.createStringLiteral(id)),
+        f.createPropertyAssignment("name", f.createStringLiteral(name)),
+        f.createPropertyAssignment("file", f.createStringLiteral(relFile)),
+        f.createPropertyAssignment("hash", f.createStringLiteral(hash)),
+        f.createPropertyAssignment("size", f.createNumericLiteral(3 + spillLocals.length)),
+        f.createPropertyAssignment("locals", f.createArrayLiteralExpression(spillLocals.map((l) => f.createStringLiteral(l)))),
+        f.createPropertyAssignment("points", f.createArrayLiteralExpression(lowered.points.map(([l, c]) =>
+          f.createArrayLiteralExpression([f.createNumericLiteral(l), f.createNumericLiteral(c)])))),
+        f.createPropertyAssignment("resume", f.createIdentifier(resumeName)),
+      ], false)]))], ts.NodeFlags.Const)));
+    if (self.prologue) prologue.push(self.prologue);
+    const rebuilt = rebuild(node, newParams, normalBody);
+    return self.wrap ? self.wrap(rebuilt as TS.Expression) : rebuilt;
+  };
+
+  /** How a function refers to itself in the entry check (its identity as a callee). */
+  const selfReference = (node: TS.FunctionLikeDeclaration, n: number): { expr: TS.Expression; wrap?: (e: TS.Expression) => TS.Expression; prologue?: TS.Statement } => {
+    if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.name) return { expr: f.createIdentifier(node.name.text) };
+    if (ts.isMethodDeclaration(node)) {
+      const v = `$$m${n}`;
+      methodSelves.set(node, v);
+      return {
+        expr: f.createIdentifier(v),
+        prologue: f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(v)], ts.NodeFlags.Let)),
+      };
+    }
+    // Anonymous function or arrow: a per-evaluation binding from an IIFE parameter, named so that
+    // the function keeps the name the original context would infer.
+    const inferred = inferredName(ts, node);
+    const usable = inferred && /^[A-Za-z_$][\w$]*$/.test(inferred) && !mentions(node, inferred) ? inferred : undefined;
+    const param = usable ?? `$$self${n}`;
+    return {
+      expr: f.createIdentifier(param),
+      wrap: (e) => f.createCallExpression(f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined,
+        [f.createParameterDeclaration(undefined, undefined, param)], undefined, undefined,
+        f.createAssignment(f.createIdentifier(param), usable ? e : f.createComma(f.createNumericLiteral(0), e)))), undefined, []),
+    };
+  };
+  const methodSelves = new Map<TS.MethodDeclaration, string>();
+  const mentions = (node: TS.Node, name: string): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (ts.isIdentifier(c) && c.text === name) { found = true; return; }
+      ts.forEachChild(c, walk);
+    };
+    walk(node);
+    return found;
+  };
+
+  const rebuild = (node: TS.FunctionLikeDeclaration, params: TS.ParameterDeclaration[], body: TS.Statement[]): TS.Node => {
+    const block = f.createBlock(body, true);
+    let out: TS.Node;
+    if (ts.isFunctionDeclaration(node)) out = f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, undefined, params, undefined, block);
+    else if (ts.isFunctionExpression(node)) out = f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, undefined, params, undefined, block);
+    else if (ts.isArrowFunction(node)) out = f.updateArrowFunction(node, node.modifiers, undefined, params, undefined, node.equalsGreaterThanToken, block);
+    else if (ts.isMethodDeclaration(node)) out = f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, undefined, params, undefined, block);
+    else throw new Error(`unexpected function kind ${ts.SyntaxKind[node.kind]}`);
+    return out;
+  };
+
+  const assignStmt = (target: TS.Expression, value: TS.Expression): TS.Statement =>
+    f.createExpressionStatement(f.createAssignment(target as TS.Identifier, value));
+
+  // ---- scopes: environments ------------------------------------------------------------------
+  const capturedOf = (s: Scope): Binding[] => [...s.decls.values()].filter((b) => b.captured);
+  const envLiteral = (bs: Binding[]): TS.Expression =>
+    f.createObjectLiteralExpression(bs.map((b) => f.createPropertyAssignment(b.name, f.createVoidZero())), false);
+  const scopeEntry = (n: TS.Node, _st: FnState): TS.Statement[] => {
+    const s = scopes.scopes.get(n);
+    if (!s || s.kind !== "block") return [];
+    const bs = capturedOf(s);
+    if (!bs.length) return [];
+    const e = blockEnv(s);
+    const out: TS.Statement[] = [assignStmt(f.createIdentifier(e.E), envLiteral(bs))];
+    if (!ts.isForStatement(n)) out.push(aliasStmt(e));
+    return out;
+  };
+  const aliasStmt = (e: { E: string; b: string }): TS.Statement =>
+    f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(e.b, undefined, undefined, f.createIdentifier(e.E))], ts.NodeFlags.Const));
+  const scopeAliasFor = (n: TS.ForStatement): TS.Statement[] => {
+    const s = scopes.scopes.get(n);
+    if (!s || !capturedOf(s).length) return [];
+    return [aliasStmt(blockEnv(s))];
+  };
+  const iterationCopyFor = (n: TS.ForStatement): TS.Expression | undefined => {
+    const s = scopes.scopes.get(n);
+    if (!s) return undefined;
+    const bs = capturedOf(s);
+    if (!bs.length) return undefined;
+    const e = blockEnv(s);
+    return f.createAssignment(f.createIdentifier(e.E), f.createObjectLiteralExpression(
+      bs.map((b) => f.createPropertyAssignment(b.name, f.createPropertyAccessExpression(f.createIdentifier(e.E), b.name))), false));
+  };
+
+  const bindingPatternToAssignment = (p: TS.BindingName): TS.Expression => {
+    if (ts.isIdentifier(p)) {
+      const b = scopes.refs.get(p);
+      return b ? refFor(b, undefined) : p;
+    }
+    if (ts.isObjectBindingPattern(p)) {
+      return f.createObjectLiteralExpression(p.elements.map((el) => {
+        const target = bindingPatternToAssignment(el.name);
+        const value = el.initializer ? f.createAssignment(target as TS.Identifier, rewrite(el.initializer) as TS.Expression) : target;
+        if (el.dotDotDotToken) return f.createSpreadAssignment(target);
+        const key = el.propertyName
+          ? (ts.isComputedPropertyName(el.propertyName) ? f.createComputedPropertyName(rewrite(el.propertyName.expression) as TS.Expression) : el.propertyName)
+          : (el.name as TS.Identifier).text;
+        return f.createPropertyAssignment(key as TS.PropertyName | string, value);
+      }), false);
+    }
+    return f.createArrayLiteralExpression(p.elements.map((el) => {
+      if (ts.isOmittedExpression(el)) return f.createOmittedExpression();
+      const target = bindingPatternToAssignment(el.name);
+      if (el.dotDotDotToken) return f.createSpreadElement(target);
+      return el.initializer ? f.createAssignment(target as TS.Identifier, rewrite(el.initializer) as TS.Expression) : target;
+    }), false);
+  };
+
+  // ---- module level ---------------------------------------------------------------------------
+  const visitTop = (node: TS.Node): TS.Node => {
+    if (transformedFns.has(node)) return transformFunction(node as TS.FunctionLikeDeclaration);
+    if (ts.isClassDeclaration(node) && ts.isSourceFile(node.parent)) {
+      const updated = ts.visitEachChild(node, visitTop, context) as TS.ClassDeclaration;
+      const selves = node.members.filter((m): m is TS.MethodDeclaration => ts.isMethodDeclaration(m) && methodSelves.has(m));
+      if (!selves.length) return updated;
+      const block = f.createClassStaticBlockDeclaration(f.createBlock(selves.map((m) => {
+        const isStatic = hasModifier(ts, m, ts.SyntaxKind.StaticKeyword);
+        const holder = isStatic ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
+        const key = ts.isIdentifier(m.name) ? m.name.text : (m.name as TS.StringLiteral).text;
+        return assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createElementAccessExpression(holder, f.createStringLiteral(key)));
+      }), true));
+      return f.updateClassDeclaration(updated, updated.modifiers, updated.name, updated.typeParameters, updated.heritageClauses, [block, ...updated.members]);
+    }
+    return ts.visitEachChild(node, visitTop, context);
+  };
+
+  const statements = sf.statements.map((s) => visitTop(s) as TS.Statement);
+  if (!transformedAny) return sf;
+  const runtimeImport = f.createImportDeclaration(undefined,
+    f.createImportClause(false, undefined, f.createNamedImports([f.createImportSpecifier(false, f.createIdentifier("$RT"), f.createIdentifier(RT_IMPORT))])),
+    f.createStringLiteral(options.runtimeModule ?? "tsgreenlet/runtime"));
+  const directives = statements.filter((s) => isDirective(ts, s));
+  const rest = statements.filter((s) => !isDirective(ts, s));
+  return f.updateSourceFile(sf, [...directives, runtimeImport, ...prologue, ...rest, ...epilogue]);
+}
+
+function hasDirective(ts: typeof TS, stmts: readonly TS.Statement[]): boolean {
+  for (const s of stmts) {
+    if (!isDirective(ts, s)) return false;
+    if (((s as TS.ExpressionStatement).expression as TS.StringLiteral).text === DIRECTIVE) return true;
+  }
+  return false;
+}
+
+function isDirective(ts: typeof TS, s: TS.Statement): boolean {
+  return ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression);
+}
+
+function hasModifier(ts: typeof TS, n: TS.Node, kind: TS.SyntaxKind): boolean {
+  return !!(ts.canHaveModifiers(n) && ts.getModifiers(n)?.some((m) => m.kind === kind));
+}
+
+function isDeclarationName(ts: typeof TS, id: TS.Identifier): boolean {
+  const p = id.parent;
+  return ((ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) ||
+    ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p)) && (p as { name?: TS.Node }).name === id);
+}
+
+function functionName(node: TS.FunctionLikeDeclaration): string {
+  const n = (node as { name?: TS.Node }).name;
+  if (n && "text" in n) return (n as TS.Identifier).text;
+  return "(anonymous)";
+}
+
+/** The name ES would give an anonymous function from its syntactic context (NamedEvaluation). */
+function inferredName(ts: typeof TS, node: TS.Node): string | undefined {
+  const p = node.parent;
+  if (!p) return undefined;
+  if (ts.isVariableDeclaration(p) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
+  if (ts.isPropertyAssignment(p) && p.initializer === node && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) return p.name.text;
+  if (ts.isBinaryExpression(p) && p.right === node && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)) return p.left.text;
+  if ((ts.isParameter(p) || ts.isBindingElement(p)) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
+  if (ts.isPropertyDeclaration(p) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
+  if (ts.isExportAssignment(p)) return "default";
+  return undefined;
+}
+
+export { containsCall };
