@@ -86,9 +86,13 @@ interface NativeBinding {
   locked: boolean;
   v8Major: number;
   perContextAsyncFrame: boolean;
-  setup(makeError: (code: string, message: string) => Error, makeExitSignal: () => Error): number;
-  currentId(): number;
-  create(fn: (value: unknown) => [number, unknown, boolean], stackSize: number, jsMargin: number): number;
+  setup(
+    makeError: (code: string, message: string) => Error,
+    makeExitSignal: () => Error,
+    makeHandle: (id: number) => HardContext,
+  ): HardContext;
+  current(): HardContext;
+  create(fn: (value: unknown) => [number, unknown, boolean], stackSize: number, jsMargin: number): HardContext;
   switchTo(id: number, value: unknown, isThrow: boolean): unknown;
   kill(id: number): [boolean, unknown];
   suspendedIds(): number[];
@@ -157,6 +161,17 @@ export const available: boolean = native !== undefined;
 /** Why the addon is unavailable, and how to build it; undefined when available. */
 export const reason: string | undefined = loaded.reason;
 
+/** V8's --stack-size in KiB as given on the command line or NODE_OPTIONS (default 984). */
+function v8StackSizeKiB(): number {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  let size = 984;
+  for (const flag of flags) {
+    const m = /^--stack[-_]size=(\d+)$/.exec(flag);
+    if (m) size = Number(m[1]);
+  }
+  return size;
+}
+
 function nodeMajor(): number {
   return Number(process.versions.node.split(".")[0]);
 }
@@ -184,21 +199,6 @@ class HardContextHandle implements HardContext {
   toString(): string {
     return `HardContext#${this.id}`;
   }
-}
-
-const handles = new Map<number, WeakRef<HardContextHandle>>();
-const forget = new FinalizationRegistry<number>((id) => {
-  if (handles.get(id)?.deref() === undefined) handles.delete(id);
-});
-let mainHandle: HardContextHandle | undefined;
-
-function handleFor(id: number): HardContextHandle {
-  const existing = handles.get(id)?.deref();
-  if (existing) return existing;
-  const handle = new HardContextHandle(id);
-  handles.set(id, new WeakRef(handle));
-  forget.register(handle, id);
-  return handle;
 }
 
 function requireNative(): NativeBinding {
@@ -240,9 +240,12 @@ function checkInteger(what: string, name: string, value: unknown, min: number, m
   return value;
 }
 
-const mainId: number | undefined = native?.setup(
+// The addon keeps each context's handle (strongly, until the context finishes), so
+// currentContext() returns the very object create() returned.
+const mainHandle: HardContext | undefined = native?.setup(
   (code, message) => new HardSwitchError(code, message),
   () => new HardExitSignal(),
+  (id) => new HardContextHandle(id),
 );
 
 // ---- vm timeout guard ---------------------------------------------------------------------------
@@ -282,19 +285,12 @@ function installVmGuard(): void {
 /** The calling isolate's main-thread context (the root: never finishes, cannot be killed). */
 export function mainContext(): HardContext {
   requireNative();
-  if (mainHandle === undefined) {
-    mainHandle = new HardContextHandle(mainId as number);
-    handles.set(mainHandle.id, new WeakRef(mainHandle));
-  }
-  return mainHandle;
+  return mainHandle as HardContext;
 }
 
 /** The context whose thread is running JS now. */
 export function currentContext(): HardContext {
-  const n = requireNative();
-  const main = mainContext();
-  const id = n.currentId();
-  return id === main.id ? main : handleFor(id);
+  return requireNative().current();
 }
 
 /**
@@ -314,6 +310,11 @@ export function create(fn: (value: unknown) => HardExit, options: CreateOptions 
     options.jsMargin === undefined
       ? Math.max(MIN_MARGIN, Math.min(DEFAULT_MARGIN, Math.floor(stackSize / 4)))
       : checkInteger("create", "jsMargin", options.jsMargin, MIN_MARGIN, stackSize - 32 * KiB);
+  if (n.v8Major >= 14) {
+    // V8 >= 14: the JS limit is V8's default (--stack-size below the thread's top), see
+    // src/switch.cpp; reserve that much (virtual memory only) plus the margin.
+    stackSize = Math.max(stackSize, Math.ceil((v8StackSizeKiB() * KiB + jsMargin + 64 * KiB) / 4096) * 4096);
+  }
   installVmGuard();
   mainContext();
   const run = (value: unknown): [number, unknown, boolean] => {
@@ -323,7 +324,7 @@ export function create(fn: (value: unknown) => HardExit, options: CreateOptions 
     }
     return [idOf(exit.target, "HardExit.target"), exit.value, exit.isThrow === true];
   };
-  return handleFor(n.create(run, stackSize, jsMargin));
+  return n.create(run, stackSize, jsMargin);
 }
 
 /**
@@ -333,7 +334,7 @@ export function create(fn: (value: unknown) => HardExit, options: CreateOptions 
 export function switchTo(target: HardContext, value?: unknown, isThrow = false): unknown {
   const n = requireNative();
   const id = idOf(target, "switchTo");
-  if (vmTimedDepth > 0 && id !== n.currentId()) {
+  if (vmTimedDepth > 0 && target !== n.current()) {
     throw new HardSwitchError(
       "ERR_HARDSWITCH_VM_TIMEOUT",
       `cannot switch to HardContext#${id} inside a vm run with a timeout or breakOnSigint: its watchdog would terminate whichever context runs when it fires`,

@@ -2,7 +2,7 @@
 // nesting, exceptions and isThrow, errors, pool reuse. Subprocess scenarios are in
 // 50.hardswitch.scenarios / 50.hardswitch.hazards.
 import { describe, expect, it } from "vitest";
-import * as hs from "../native-hardswitch/index.ts";
+import * as hs from "../native-hardswitch/index.js";
 
 const required = process.env.TSGREENLET_REQUIRE_HARDSWITCH === "1";
 const exit = (target: hs.HardContext, value: unknown, isThrow = false): hs.HardExit => ({ target, value, isThrow });
@@ -161,7 +161,7 @@ describe.skipIf(!hs.available)("hard-switch API", () => {
     expect(hs.stats()).toMatchObject({ pooledThreads: 4, liveThreads: 4 });
     // another stack size cannot reuse those threads
     const before = hs.stats().threadsCreated;
-    hs.switchTo(hs.create(() => exit(main, 0), { stackSize: 512 * 1024 }));
+    hs.switchTo(hs.create(() => exit(main, 0), { stackSize: 4 * 1024 * 1024 }));
     expect(hs.stats().threadsCreated).toBe(before + 1);
     hs.configure({ poolSize: 32 });
   });

@@ -1,8 +1,8 @@
 // Hard-switch hazards, each with a regression scenario run as a subprocess: wasm code GC,
 // AsyncLocalStorage, switches inside async scopes, vm timeouts, worker_threads teardown.
 import { describe, expect, it } from "vitest";
-import { available } from "../native-hardswitch/index.ts";
-import { runScenario, v8FlagsAvailable } from "./hardswitch-scripts/harness.ts";
+import { available } from "../native-hardswitch/index.js";
+import { runScenario, v8FlagsAvailable } from "./hardswitch-scripts/harness.js";
 
 const ok = (r: ReturnType<typeof runScenario>) => `code ${r.code} signal ${r.signal}\n${r.stdout}\n${r.stderr}`;
 const wasmStress = ["--expose-gc", "--stress-wasm-code-gc", "--wasm-tiering-budget=1000"];

@@ -4,9 +4,9 @@
 // isolate) before calling in, so these functions only check what JS cannot know (a context's
 // state) and raise errors through the JS-provided `makeError(code, message)`.
 //
-//   setup(makeError, makeExitSignal) -> mainId
-//   currentId() -> id
-//   create(fn, stackSize, jsMargin) -> id          fn(value) returns [targetId, value, isThrow]
+//   setup(makeError, makeExitSignal, makeHandle) -> main HardContext
+//   current() -> HardContext                       the handle of the running context
+//   create(fn, stackSize, jsMargin) -> HardContext  fn(value) returns [targetId, value, isThrow]
 //   switchTo(id, value, isThrow) -> value          (or throws / terminates)
 //   kill(id) -> [isThrow, value]                   unwinds one suspended context
 //   suspendedIds() -> id[]                         suspended contexts except main and current
@@ -36,15 +36,33 @@ static Context* Find(Shared* S, v8::Local<v8::Value> id) {
   return it == S->contexts.end() ? nullptr : it->second;
 }
 
+// Makes the JS handle of a context (a frozen HardContext created by index.ts).
+static bool MakeHandle(Shared* S, Context* ctx) {
+  v8::Isolate* isolate = S->isolate;
+  v8::Local<v8::Value> argv[1] = {v8::Integer::NewFromUnsigned(isolate, ctx->id)};
+  v8::Local<v8::Value> handle;
+  if (!S->make_handle.Get(isolate)
+           ->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 1, argv)
+           .ToLocal(&handle) ||
+      !handle->IsObject()) {
+    return false;
+  }
+  ctx->handle.Reset(isolate, handle.As<v8::Object>());
+  return true;
+}
+
 static void Setup(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Shared* S = HS_SHARED(info);
   S->make_error.Reset(S->isolate, info[0].As<v8::Function>());
   S->make_exit_signal.Reset(S->isolate, info[1].As<v8::Function>());
-  info.GetReturnValue().Set(S->main->id);
+  S->make_handle.Reset(S->isolate, info[2].As<v8::Function>());
+  if (S->main->handle.IsEmpty() && !MakeHandle(S, S->main)) return;
+  info.GetReturnValue().Set(S->main->handle.Get(S->isolate));
 }
 
-static void CurrentId(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  info.GetReturnValue().Set(HS_SHARED(info)->current->id);
+static void Current(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Shared* S = HS_SHARED(info);
+  info.GetReturnValue().Set(S->current->handle.Get(S->isolate));
 }
 
 static void Create(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -64,8 +82,12 @@ static void Create(const v8::FunctionCallbackInfo<v8::Value>& info) {
 #elif HARDSWITCH_CPED == 1
   ctx->cped.Reset(isolate, isolate->GetContinuationPreservedEmbedderData());
 #endif
+  if (!MakeHandle(S, ctx)) {
+    delete ctx;
+    return;
+  }
   S->contexts[ctx->id] = ctx;
-  info.GetReturnValue().Set(ctx->id);
+  info.GetReturnValue().Set(ctx->handle.Get(isolate));
 }
 
 // Delivers what the transfer slot holds to the JS caller of switchTo / kill on this thread.
@@ -246,7 +268,7 @@ void Export(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, Share
     v8::FunctionCallback fn;
   };
   const Entry entries[] = {
-      {"setup", Setup},           {"currentId", CurrentId}, {"create", Create},
+      {"setup", Setup},           {"current", Current}, {"create", Create},
       {"switchTo", SwitchTo},     {"kill", Kill},           {"suspendedIds", SuspendedIds},
       {"state", StateOf},         {"configure", Configure}, {"stats", Stats},
   };

@@ -74,6 +74,7 @@ struct Context {
   Thread* thread = nullptr;    // null for the main context
   Baton* baton = nullptr;      // &thread->baton, or &Shared::main_baton
   v8::Global<v8::Function> fn;
+  v8::Global<v8::Object> handle;  // the JS HardContext; strong until the context finishes
   v8::Global<v8::Context> v8_context;
 #if HARDSWITCH_CPED
   v8::Global<CpedType> cped;   // this context's AsyncContextFrame while it is not running
@@ -106,6 +107,7 @@ struct Shared {
 
   v8::Global<v8::Function> make_error;        // (code, message) => Error
   v8::Global<v8::Function> make_exit_signal;  // () => HardExitSignal
+  v8::Global<v8::Function> make_handle;       // (id) => HardContext
 };
 
 }  // namespace hardswitch

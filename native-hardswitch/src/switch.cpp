@@ -242,7 +242,14 @@ static Context* RunContext(Shared* S, Thread* t, Context* ctx) {
   {
     v8::Locker locker(isolate);
     v8::Isolate::Scope isolate_scope(isolate);
+#if V8_MAJOR_VERSION < 14
     isolate->SetStackLimit(t->stack_lo + ctx->js_margin);
+#else
+    // V8 14 derives isolate-wide state from the last SetStackLimit (its "central stack" view),
+    // so a limit set here made a later stack overflow on main fail CHECK(IsOnCentralStack()).
+    // Instead index.ts gives the thread a stack of at least --stack-size + jsMargin + 64 KiB
+    // (virtual, demand-paged) and V8's default per-thread limit applies.
+#endif
     v8::HandleScope handle_scope(isolate);
     v8::Local<v8::Context> context = ctx->v8_context.Get(isolate);
     v8::Context::Scope context_scope(context);
@@ -372,6 +379,7 @@ void Cleanup(void* arg) {
   JoinExited(S);
   S->make_error.Reset();
   S->make_exit_signal.Reset();
+  S->make_handle.Reset();
   S->transfer_value.Reset();
   // Contexts still suspended here (teardown began while one of them ran) keep their parked
   // threads: they never touch the isolate again. Their records are dropped with S.

@@ -453,18 +453,19 @@ function boundaryReason(direct: boolean): string {
   const fns = RT.boundaryFns;
   const fn = fns[fns.length - 1];
   const name = fn?.name || "(anonymous)";
-  return `the transformed function ${name} was called from untransformed code (${callerOf("enter") ?? "unknown caller"}), which cannot be captured`;
+  // Below SoftRuntime.enter: the boundary function's first entry, then its untransformed caller.
+  return `the transformed function ${name} was called from untransformed code (${callerOf("enter", 2) ?? "unknown caller"}), which cannot be captured`;
 }
 
 /** The first stack frame below the named runtime frame: the untransformed caller. */
-function callerOf(frameName: string): string | undefined {
+function callerOf(frameName: string, skip = 1): string | undefined {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 200;
   const stack = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
   const lines = stack.split("\n").slice(1).map((l) => l.trim());
   const i = lines.findIndex((l) => l.includes(`.${frameName} `) || l.startsWith(`at ${frameName} `));
-  return i >= 0 ? lines[i + 1] : undefined;
+  return i >= 0 ? lines[i + skip] : undefined;
 }
 
 const ADVICE =

@@ -55,7 +55,7 @@ export function createExploder(h: ExplodeHost) {
   /** Evaluates `e` now into a temporary (unless its value cannot change). */
   const toTemp = (out: TS.Statement[], e: TS.Expression): TS.Expression => {
     const v = explode(out, e);
-    if (isStable(v)) return v;
+    if (isStable(v) || (ts.isIdentifier(v) && v.text.startsWith("$$t"))) return v;
     const t = h.temp();
     out.push(assign(t, v));
     return t;

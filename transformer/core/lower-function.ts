@@ -537,7 +537,7 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
       ];
       if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, f.createIdentifier(RES_VALUE))));
       return [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
-        f.createBlock(callAndTest(ts, f, rp), true))];
+        f.createIfStatement(pcIsZero(), f.createBlock(callAndTest(ts, f, rp), true)))];
     }
     if (ts.isBlock(s)) return blockOf(s);
     if (ts.isLabeledStatement(s)) {

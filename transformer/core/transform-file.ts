@@ -112,13 +112,14 @@ export function transformSourceFile(
   };
   /** Resume functions live at module level: a function whose enclosing scopes are module-level blocks cannot reach them. */
   const inNamespaceOrBlockAtTop = (n: TS.Node): boolean => {
+    let inBlock = false;
     for (let p = n.parent; p && !ts.isSourceFile(p); p = p.parent) {
       if (ts.isFunctionLike(p)) return !transformedFns.has(p);
       if (ts.isModuleDeclaration(p)) return true;
-      if (ts.isBlock(p) || ts.isIterationStatement(p, false) || ts.isCaseBlock(p) || ts.isCatchClause(p)) return true;
+      if (ts.isBlock(p) || ts.isIterationStatement(p, false) || ts.isCaseBlock(p) || ts.isCatchClause(p)) inBlock = true;
       if (ts.isClassLike(p) && !ts.isSourceFile(p.parent)) return true;
     }
-    return false;
+    return inBlock;
   };
   mark(sf, fileMarked, false);
   if (transformedFns.size === 0) return sf;
@@ -257,16 +258,20 @@ export function transformSourceFile(
     const newParams: TS.ParameterDeclaration[] = [];
     const paramInit: TS.Statement[] = [];
     let seenDefault = false;
+    const movedParams = new Set<TS.ParameterDeclaration>();
+    const simpleParams = new Set<string>();
     node.parameters.forEach((p, i) => {
       if (ts.isIdentifier(p.name) && !p.initializer) {
         const b = scopes.refs.get(p.name)!;
         newParams.push(f.createParameterDeclaration(undefined, p.dotDotDotToken, p.name, undefined, undefined,
           seenDefault && !p.dotDotDotToken ? f.createVoidZero() : undefined));
         addLocal(st, p.name.text, true);
+        simpleParams.add(p.name.text);
         if (b.captured) paramInit.push(assignStmt(refFor(b, undefined), f.createIdentifier(p.name.text)));
         return;
       }
       if (p.initializer) seenDefault = true;
+      movedParams.add(p);
       const pn = f.createIdentifier(`$$a${i}`);
       newParams.push(f.createParameterDeclaration(undefined, p.dotDotDotToken, pn, undefined, undefined,
         seenDefault && !p.dotDotDotToken ? f.createVoidZero() : undefined));
@@ -282,7 +287,7 @@ export function transformSourceFile(
       paramInit.push(decl);
     });
     for (const b of ownBindings) {
-      if (b.kind === "param" || b.captured) continue;
+      if ((b.kind === "param" && simpleParams.has(b.name)) || b.captured) continue;
       if (b.kind === "self") { addLocal(st, localName(b), true); continue; }
       addLocal(st, localName(b), false);
     }
@@ -348,7 +353,7 @@ export function transformSourceFile(
       const props: TS.ObjectLiteralElementLike[] = [];
       for (const b of st.scope.decls.values()) {
         if (!b.captured) continue;
-        const init = b.kind === "param" ? f.createIdentifier(b.name) : b.kind === "self" ? f.createIdentifier(b.name) : f.createVoidZero();
+        const init = b.kind === "param" && simpleParams.has(b.name) ? f.createIdentifier(b.name) : b.kind === "self" ? f.createIdentifier(b.name) : f.createVoidZero();
         props.push(f.createPropertyAssignment(b.kind === "arguments" ? "$$args" : b.name, init));
       }
       entry.unshift(assignStmt(f.createIdentifier(st.envName), f.createObjectLiteralExpression(props, false)));
@@ -379,7 +384,10 @@ export function transformSourceFile(
     const enterArgs: TS.Expression[] = [
       self.expr,
       isArrow ? f.createVoidZero() : f.createThis(),
-      isArrow ? f.createArrayLiteralExpression(newParams.map((p) => p.dotDotDotToken ? f.createSpreadElement(p.name as TS.Identifier) : p.name as TS.Identifier))
+      // `arguments` anywhere in a function makes V8 allocate it on every call: only pass it when
+      // the function reads it anyway; otherwise re-enter with the declared parameters.
+      isArrow || !(st.usesArguments || (argB && localNames.has(argB)) || argB?.captured)
+        ? f.createArrayLiteralExpression(newParams.map((p) => p.dotDotDotToken ? f.createSpreadElement(p.name as TS.Identifier) : p.name as TS.Identifier))
         : f.createIdentifier("arguments"),
       isArrow || ts.isMethodDeclaration(node) ? f.createVoidZero() : f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")),
     ];

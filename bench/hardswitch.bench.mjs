@@ -1,0 +1,139 @@
+// Hard-switch benchmarks; prints one JSON line per measurement. Run after `npm run build` (or
+// with HS_INDEX pointing at a transpiled native-hardswitch/index.ts):
+//   node --expose-gc bench/hardswitch.bench.mjs
+// Round trip = main -> context -> main. Medians of batches.
+import { pathToFileURL } from "node:url";
+
+const index = process.env.HS_INDEX
+  ? pathToFileURL(process.env.HS_INDEX).href
+  : new URL("../dist/native-hardswitch/index.js", import.meta.url).href;
+const hs = await import(index);
+if (!hs.available) {
+  console.log(JSON.stringify({ unavailable: hs.reason }));
+  process.exit(0);
+}
+if (typeof globalThis.gc !== "function") {
+  console.error("run with --expose-gc");
+  process.exit(2);
+}
+const main = hs.mainContext();
+const exit = (target, value) => ({ target, value, isThrow: false });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const emit = (o) => console.log(JSON.stringify({ node: process.version, ...o }));
+const now = () => process.hrtime.bigint();
+
+function roundTrip(label, batches = 30, perBatch = 1000) {
+  const c = hs.create(() => {
+    for (;;) hs.switchTo(main);
+  });
+  hs.switchTo(c);
+  const samples = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = now();
+    for (let i = 0; i < perBatch; i++) hs.switchTo(c);
+    samples.push(Number(now() - t0) / perBatch);
+  }
+  hs.killAll();
+  emit({ bench: "roundtrip", mode: label, medianNs: Math.round(median(samples)), minNs: Math.round(Math.min(...samples)) });
+}
+
+function generatorRoundTrip() {
+  function* gen() {
+    for (;;) yield 1;
+  }
+  const g = gen();
+  const samples = [];
+  for (let b = 0; b < 30; b++) {
+    const t0 = now();
+    for (let i = 0; i < 1_000_000; i++) g.next();
+    samples.push(Number(now() - t0) / 1_000_000);
+  }
+  emit({ bench: "generator-next", medianNs: +median(samples).toFixed(1) });
+}
+
+function park(n) {
+  const list = [];
+  for (let i = 0; i < n; i++) {
+    const c = hs.create(() => {
+      hs.switchTo(main);
+      return exit(main, 0);
+    });
+    hs.switchTo(c);
+    list.push(c);
+  }
+  return list;
+}
+
+function gcPauses(label) {
+  const minor = [];
+  const full = [];
+  for (let i = 0; i < 15; i++) {
+    let t0 = performance.now();
+    globalThis.gc({ type: "minor" });
+    minor.push(performance.now() - t0);
+    t0 = performance.now();
+    globalThis.gc();
+    full.push(performance.now() - t0);
+  }
+  emit({ bench: "gc-pause", parked: label, minorMs: +median(minor).toFixed(3), fullMs: +median(full).toFixed(3) });
+}
+
+function createCost() {
+  hs.configure({ poolSize: 32 });
+  // warm the pool
+  for (let i = 0; i < 40; i++) hs.switchTo(hs.create(() => exit(main, 0)));
+  const N = 2000;
+  let t0 = now();
+  const made = [];
+  for (let i = 0; i < N; i++) made.push(hs.create(() => exit(main, 0)));
+  const createNs = Number(now() - t0) / N;
+  t0 = now();
+  for (const c of made) hs.switchTo(c);
+  const lifecycleNs = Number(now() - t0) / N;
+  hs.configure({ lowLatency: true });
+  made.length = 0;
+  for (let i = 0; i < N; i++) made.push(hs.create(() => exit(main, 0)));
+  t0 = now();
+  for (const c of made) hs.switchTo(c);
+  const lifecycleLowNs = Number(now() - t0) / N;
+  hs.configure({ lowLatency: false });
+  const s = hs.stats();
+  emit({ bench: "create-from-pool", createNs: Math.round(createNs), startAndFinishNs: Math.round(lifecycleNs), startAndFinishLowLatencyNs: Math.round(lifecycleLowNs), threadsCreated: s.threadsCreated });
+}
+
+async function idleCpu(n) {
+  const list = park(n);
+  globalThis.gc();
+  const wallMs = 2000;
+  const c0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, wallMs));
+  const d = process.cpuUsage(c0);
+  emit({ bench: "idle-cpu", parked: n, wallMs, cpuMs: +((d.user + d.system) / 1000).toFixed(2) });
+  return list;
+}
+
+function rssPerParked(n) {
+  globalThis.gc();
+  const before = process.memoryUsage().rss;
+  const list = park(n);
+  globalThis.gc();
+  const after = process.memoryUsage().rss;
+  emit({ bench: "rss-per-parked", parked: n, kib: +((after - before) / n / 1024).toFixed(1), stackSizeDefault: 256 * 1024 });
+  return list;
+}
+
+roundTrip("default");
+hs.configure({ lowLatency: true, spinIterations: 1000 });
+roundTrip("lowLatency");
+hs.configure({ lowLatency: false });
+generatorRoundTrip();
+createCost();
+gcPauses(0);
+hs.configure({ poolSize: 0 });
+const parked = rssPerParked(1000);
+gcPauses(1000);
+await idleCpu(0);
+hs.killAll();
+await idleCpu(1000);
+hs.killAll();
+void parked;

@@ -1,0 +1,19 @@
+// One measurement of one variant in a fresh process (JIT state matters):
+//   node --import tsgreenlet/register bench/soft/compute-child.mjs <marked|plain> <fib|calls|osr>
+// Prints one JSON line {variant, workload, ms}.
+const [variant, workload] = process.argv.slice(2);
+const m = await import(new URL(`./compute.${variant}.ts`, import.meta.url).href);
+const now = () => process.hrtime.bigint();
+let t0, result;
+switch (workload) {
+  case "fib": // recursive fib(27)
+    t0 = now(); result = m.fib(27); break;
+  case "calls": // loop with calls, never OSR'd for long: loop(10_000) x 3000
+    t0 = now(); result = m.loopCalls(3000, 10_000); break;
+  case "osr": // one long loop called once: V8 must OSR it
+    t0 = now(); result = m.longLoop(30_000_000); break;
+  default:
+    console.error(`unknown workload ${workload}`); process.exit(2);
+}
+const ms = Number(now() - t0) / 1e6;
+console.log(JSON.stringify({ variant, workload, ms: +ms.toFixed(3), result }));

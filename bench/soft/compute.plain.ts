@@ -1,0 +1,35 @@
+"use plain";
+// Keep this file identical to compute.plain.ts except for the directive line (bench/run.mjs checks).
+export function fib(n: number): number {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+export function add(a: number, b: number): number {
+  return a + b;
+}
+
+export function loop(n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s = add(s, i);
+  return s;
+}
+
+export function loopCalls(reps: number, n: number): number {
+  let t = 0;
+  for (let r = 0; r < reps; r++) t += loop(n);
+  return t;
+}
+
+export function mulf(a: number, b: number): number {
+  return a * b;
+}
+
+export function longLoop(n: number): number {
+  let si = 0;
+  let sf = 0.5;
+  for (let i = 0; i < n; i++) {
+    si = (add(si, i) | 0) ^ (i & 7);
+    sf = sf + mulf(i, 0.25) * 1e-9;
+  }
+  return si + sf;
+}
