@@ -101,7 +101,7 @@ describe("esbuild plugin", () => {
     writeFileSync(join(dir, "view.tsx"), [
       `"${DIRECTIVE}";`,
       `import { getcurrent } from "tsgreenlet";`,
-      `const h = (tag: string, _props: unknown, ...kids: unknown[]): string => \`<\${tag}>\${kids.join("")}</\${tag}>\`;`,
+      `const h = (tag: string, _props: unknown, ...kids: unknown[]): string => \`<\${tag}>\${kids.flat().join("")}</\${tag}>\`;`,
       `function view(items: string[]): string { return <ul>{items.map((i) => <li>{i}</li>)}</ul>; }`,
       `console.log(view(["a", "b"]), getcurrent().parent);`,
     ].join("\n"));
