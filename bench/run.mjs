@@ -105,7 +105,7 @@ for (const r of results) {
   else if (r.python)
     rows.push([`python ${r.bench} (greenlet ${r.greenlet})`, `${f(r.medianNs)} ns`, "reference", "", "", ""]);
   else if (r.bench.startsWith("hardswitch-"))
-    rows.push([`${r.bench}${r.mode ? " " + r.mode : ""}`, r.medianNs !== undefined ? `${f(r.medianNs)} ns` : JSON.stringify(r).slice(0, 60), "", "", "", "(extra)"]);
+    rows.push([`${r.bench}${r.mode ? " " + r.mode : ""}`, r.medianNs !== undefined ? `${f(r.medianNs)} ns` : JSON.stringify(r, (k, v) => (k === "node" || k === "bench" ? undefined : v)).slice(0, 60), "", "", "", "(extra)"]);
 }
 const head = ["benchmark", "subject (median)", "baseline (median)", "ratio", "target", "status"];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));

@@ -107,6 +107,27 @@ function shallowRun(): unknown {
   return getcurrent().parent!.switch("shallow"); // @mark shallow-switch
 }
 
+// --- errors raised in transformed code ------------------------------------------
+
+function makeError(): Error {
+  return new Error("made here"); // @mark make-error
+}
+
+function errorAfterResume(): Error {
+  getcurrent().parent!.switch("before the error");
+  return new Error("made after a resume"); // @mark error-after-resume
+}
+
+/** The line and column of the first stack entry that points into this file. */
+function firstStackPosition(error: Error): { line: number; column: number } | null {
+  for (const entry of String(error.stack).split("\n").slice(1)) {
+    if (!entry.includes(FILE_NAME)) continue;
+    const match = /:(\d+):(\d+)\)?\s*$/.exec(entry);
+    if (match) return { line: Number(match[1]), column: Number(match[2]) };
+  }
+  return null;
+}
+
 describe("frames of a suspended greenlet", () => {
   it("lists the frames of a greenlet suspended three calls deep, innermost first", () => {
     const g = new Greenlet(outermost);
@@ -207,5 +228,22 @@ describe("frames of greenlets that are not suspended", () => {
     g.switch();
     expect(g.dead).toBe(true);
     expect(framesOf(g)).toEqual([]);
+  });
+});
+
+describe("stack traces of errors created in transformed functions", () => {
+  it("point at the original source line", () => {
+    const position = firstStackPosition(makeError());
+    expect(position).not.toBeNull();
+    expect(position!.line).toBe(markedLine(THIS_FILE, "make-error").line);
+  });
+
+  it("point at the original source line after the function was suspended and resumed", () => {
+    const g = new Greenlet(errorAfterResume);
+    expect(g.switch()).toBe("before the error");
+    const error = g.switch() as Error;
+    const position = firstStackPosition(error);
+    expect(position).not.toBeNull();
+    expect(position!.line).toBe(markedLine(THIS_FILE, "error-after-resume").line);
   });
 });
