@@ -26,6 +26,8 @@ export interface ExplodeHost {
   resumePoint(out: TS.Statement[], callee: TS.Expression, call: TS.Expression, target: TS.Identifier | undefined, pos: TS.Node): void;
   /** Rewrites identifiers of a call-free expression (bindings -> locals/env properties). */
   rewrite(e: TS.Expression): TS.Expression;
+  /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
+  cannotSuspend(callee: TS.Identifier): boolean;
 }
 
 export function containsCall(ts: typeof TS, node: TS.Node): boolean {
@@ -111,7 +113,9 @@ export function createExploder(h: ExplodeHost) {
       ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, ...args])
       : f.createCallExpression(fn, undefined, args);
     const t = h.temp();
-    h.resumePoint(out, fn, call, t, pos);
+    // A call that cannot suspend is still evaluated here, in order, but needs no resume point.
+    if (ts.isIdentifier(callee) && h.cannotSuspend(callee)) out.push(assign(t, call));
+    else h.resumePoint(out, fn, call, t, pos);
     return t;
   };
 

@@ -90,6 +90,8 @@ export interface LowerHost {
   functionDeclaration(d: TS.FunctionDeclaration): TS.Statement | undefined;
   classDeclaration(d: TS.ClassDeclaration): TS.Statement;
   temp(): TS.Identifier;
+  /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
+  cannotSuspend(callee: TS.Identifier): boolean;
   /** Source position of a node as [line, column], 1-based, in the original file. */
   position(n: TS.Node): readonly [number, number];
   error(n: TS.Node, message: string): void;
@@ -107,6 +109,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     ts, f,
     temp: () => h.temp(),
     rewrite: (e) => h.rewrite(e),
+    cannotSuspend: (callee) => h.cannotSuspend(callee),
     resumePoint(out, callee, call, target, pos) {
       if (uninstrumented > 0) {
         out.push(f.createExpressionStatement(target ? f.createAssignment(target, call) : call));

@@ -17,6 +17,7 @@ import type * as TS from "typescript";
 import { createHash } from "node:crypto";
 import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scopes.js";
 import { containsCall } from "./explode.js";
+import { findNonSuspending } from "./non-suspending.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
@@ -123,6 +124,7 @@ export function transformSourceFile(
   };
   mark(sf, fileMarked, false);
   if (transformedFns.size === 0) return sf;
+  const nonSuspending = findNonSuspending(ts, sf, scopes, transformedFns);
 
   // ---- binding references ---------------------------------------------------------------------
   const ownerState = (b: Binding): FnState | undefined => (b.fn ? fnStates.get(b.fn.node) : undefined);
@@ -325,6 +327,10 @@ export function transformSourceFile(
         const ce = rewrite(f.createClassExpression(d.modifiers?.filter((m) => m.kind !== ts.SyntaxKind.ExportKeyword && m.kind !== ts.SyntaxKind.DefaultKeyword) as TS.Modifier[] | undefined,
           d.name, d.typeParameters, d.heritageClauses, d.members)) as TS.Expression;
         return b ? assignStmt(refFor(b, undefined), ce) : f.createExpressionStatement(ce);
+      },
+      cannotSuspend: (callee) => {
+        const b = scopes.refs.get(callee);
+        return b !== undefined && nonSuspending.has(b);
       },
       temp: () => {
         const name = `$$t${++st.tempCount}`;

@@ -1,0 +1,106 @@
+"use greenlet";
+// Calls to module-local functions that provably never suspend are not instrumented
+// (transformer/core/non-suspending.ts). These tests check both halves of that promise: such
+// calls really are plain, and anything that *could* reach a switch still switches.
+import { describe, expect, it } from "vitest";
+import { Greenlet, getcurrent } from "tsgreenlet";
+import { transform } from "tsgreenlet/transform";
+
+function add(a: number, b: number): number {
+  return a + b;
+}
+function sumTo(n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s = add(s, i);
+  return s;
+}
+function isEven(n: number): boolean {
+  return n === 0 ? true : isOdd(n - 1);
+}
+function isOdd(n: number): boolean {
+  return n === 0 ? false : isEven(n - 1);
+}
+
+function pause(v: number): number {
+  return getcurrent().parent!.switch(v) as number;
+}
+// `helper` starts as a leaf, then is reassigned to something that switches: calls through the
+// binding must stay instrumented.
+function helper(x: number): number {
+  return x;
+}
+function callsHelper(): number {
+  return helper(1) + helper(2);
+}
+// A leaf-looking function that calls a parameter: a callback may switch.
+function applyTwice(f: (x: number) => number, x: number): number {
+  return f(f(x));
+}
+const viaConst = (x: number): number => add(x, pause(x));
+
+describe("non-suspending analysis: behaviour", () => {
+  it("local leaf helpers compute the same results inside a greenlet", () => {
+    const g = new Greenlet(() => [sumTo(100), isEven(10), isOdd(7)]);
+    expect(g.switch()).toEqual([4950, true, true]);
+  });
+
+  it("a reassigned function binding keeps its call sites instrumented", () => {
+    helper = (x: number) => pause(x * 10) + x;
+    const g = new Greenlet(callsHelper);
+    expect(g.switch()).toBe(10);
+    expect(g.switch(5)).toBe(20);
+    expect(g.switch(7)).toBe(5 + 1 + 7 + 2);
+    expect(g.dead).toBe(true);
+  });
+
+  it("a callback passed to a local function can still switch", () => {
+    const g = new Greenlet(() => applyTwice((x) => pause(x) + 1, 1));
+    expect(g.switch()).toBe(1);
+    expect(g.switch(10)).toBe(11);
+    expect(g.switch(20)).toBe(21);
+  });
+
+  it("a const-bound arrow that switches is not mistaken for a leaf", () => {
+    const g = new Greenlet(() => viaConst(3));
+    expect(g.switch()).toBe(3);
+    expect(g.switch(4)).toBe(7);
+  });
+});
+
+describe("non-suspending analysis: generated code", () => {
+  const code = (src: string) => transform(`"use greenlet";\n${src}`, "/virtual/leaf.ts", {}).code;
+
+  it("emits no callee token or unwinding test for calls of local leaves", () => {
+    const out = code(`
+      function add(a: number, b: number) { return a + b; }
+      export function loop(n: number) { let s = 0; for (let i = 0; i < n; i++) s = add(s, i); return s; }
+      export function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); }`);
+    expect(out).not.toMatch(/\.t = |unwinding/);
+  });
+
+  it("keeps instrumentation for imported, reassigned, member and parameter callees", () => {
+    const out = code(`
+      import { ext } from "./ext";
+      function leaf() { return 1; }
+      function later() { return 2; }
+      later = leaf;
+      export function a() { return ext(); }
+      export function b() { return later(); }
+      export function c(o: { m(): number }) { return o.m(); }
+      export function d(f: () => number) { return f(); }`);
+    for (const callee of ["ext", "later", "f"]) expect(out).toContain(`$$rt.t = ${callee};`);
+    expect(out).toMatch(/\$\$rt\.t = \$\$t\d+;\s*\$\$t\d+ = \$\$t\d+\.call\(\$\$t\d+\)/); // o.m()
+    expect(out).not.toContain("$$rt.t = leaf;");
+  });
+
+  it("treats new, tagged templates and for-of as possible switch points of the caller", () => {
+    const out = code(`
+      function leaf() { return 1; }
+      function usesNew() { leaf(); return new Map(); }
+      export function a() { return usesNew(); }
+      function usesForOf(xs: number[]) { let s = 0; for (const x of xs) s += x; return s; }
+      export function b() { return usesForOf([1]); }`);
+    expect(out).toContain("$$rt.t = usesNew;");
+    expect(out).toContain("$$rt.t = usesForOf;");
+  });
+});

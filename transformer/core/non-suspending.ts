@@ -1,0 +1,132 @@
+/**
+ * Which transformed functions of a file provably never suspend, so that calls to them need no
+ * resume point (no callee token, no unwinding test) and they need no entry check.
+ *
+ * Why: the callee-token store before every call (`$$rt.t = f`) stores a heap pointer, and the
+ * write barrier alone doubled a tight loop of calls to a small helper on Node 20 (bench/soft,
+ * "calls"). Most hot helpers are module-local functions that only compute or call each other; a
+ * switch can never happen below them, so instrumenting their call sites buys nothing.
+ *
+ * The rule (a greatest fixpoint, like a leaf analysis): a transformed function is non-suspending
+ * when every call its own body makes is a direct call, by name, of a non-suspending function of
+ * this file whose binding is never reassigned. A set of functions that only call each other can
+ * never reach a switch. Implicit calls the engine makes (getters, valueOf, iterator protocol,
+ * Proxy traps) enter their callee through the runtime's boundary check, so they cannot unwind
+ * through the caller and do not count. Constructs that run unknown code as part of the body
+ * (`new`, tagged templates, `super`, `for-of`/`for-in` which the lowering turns into calls,
+ * classes with static initializers) make a function suspending, conservatively.
+ */
+import type * as TS from "typescript";
+import type { Binding, ScopeInfo } from "./scopes.js";
+
+export function findNonSuspending(ts: typeof TS, sf: TS.SourceFile, scopes: ScopeInfo, transformed: ReadonlySet<TS.Node>): Set<Binding> {
+  // Candidates: function declarations and `const f = function/arrow`, declared directly in a
+  // function body or at module level (no Annex B block-function semantics), named once.
+  const fnOf = new Map<Binding, TS.FunctionLikeDeclaration>();
+  const duplicated = new Set<Binding>();
+  const consider = (b: Binding | undefined, fn: TS.FunctionLikeDeclaration): void => {
+    if (!b) return;
+    if (fnOf.has(b)) duplicated.add(b);
+    fnOf.set(b, fn);
+  };
+  for (const fn of transformed) {
+    if (ts.isFunctionDeclaration(fn) && fn.name && (ts.isSourceFile(fn.parent) || isFunctionBody(ts, fn.parent))) {
+      consider(scopes.refs.get(fn.name), fn);
+    } else if ((ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) && ts.isVariableDeclaration(fn.parent) &&
+               fn.parent.initializer === fn && ts.isIdentifier(fn.parent.name) &&
+               ts.isVariableDeclarationList(fn.parent.parent) && (fn.parent.parent.flags & ts.NodeFlags.Const) !== 0) {
+      consider(scopes.refs.get(fn.parent.name), fn);
+    }
+  }
+  for (const b of duplicated) fnOf.delete(b);
+  for (const b of reassigned(ts, sf, scopes)) fnOf.delete(b);
+
+  const set = new Set(fnOf.keys());
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [b, fn] of fnOf) {
+      if (set.has(b) && !onlyCalls(ts, fn, scopes, set)) {
+        set.delete(b);
+        changed = true;
+      }
+    }
+  }
+  return set;
+}
+
+function isFunctionBody(ts: typeof TS, n: TS.Node): boolean {
+  return ts.isBlock(n) && n.parent !== undefined && ts.isFunctionLike(n.parent);
+}
+
+/** Whether every call made by `fn`'s own body is a direct call of a member of `set`. */
+function onlyCalls(ts: typeof TS, fn: TS.FunctionLikeDeclaration, scopes: ScopeInfo, set: ReadonlySet<Binding>): boolean {
+  let ok = true;
+  const walk = (n: TS.Node): void => {
+    if (!ok) return;
+    if (n !== fn && ts.isFunctionLike(n)) {
+      // A nested function's body runs later, as its own frame; only its default parameter
+      // values and computed names could run now, and those belong to its own calls anyway.
+      return;
+    }
+    if (ts.isClassLike(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n) || ts.isForOfStatement(n) ||
+        ts.isForInStatement(n) || ts.isDecorator(n) || n.kind === ts.SyntaxKind.SuperKeyword || n.kind === ts.SyntaxKind.ImportKeyword) {
+      ok = false;
+      return;
+    }
+    if (ts.isCallExpression(n)) {
+      let callee: TS.Expression = n.expression;
+      while (ts.isParenthesizedExpression(callee)) callee = callee.expression;
+      const b = ts.isIdentifier(callee) ? scopes.refs.get(callee) : undefined;
+      if (!b || !set.has(b)) {
+        ok = false;
+        return;
+      }
+    }
+    ts.forEachChild(n, walk);
+  };
+  if (fn.body) walk(fn.body);
+  for (const p of fn.parameters) walk(p);
+  return ok;
+}
+
+/** Bindings written anywhere in the file other than by their declaration. */
+function reassigned(ts: typeof TS, sf: TS.SourceFile, scopes: ScopeInfo): Set<Binding> {
+  const out = new Set<Binding>();
+  let opaque = false; // direct eval or `with` can write any binding
+  const target = (e: TS.Node): void => {
+    while (ts.isParenthesizedExpression(e)) e = e.expression;
+    if (ts.isIdentifier(e)) {
+      const b = scopes.refs.get(e);
+      if (b) out.add(b);
+    } else if (ts.isArrayLiteralExpression(e)) {
+      for (const el of e.elements) target(ts.isSpreadElement(el) ? el.expression : el);
+    } else if (ts.isObjectLiteralExpression(e)) {
+      for (const p of e.properties) {
+        if (ts.isShorthandPropertyAssignment(p)) target(p.name);
+        else if (ts.isPropertyAssignment(p)) target(p.initializer);
+        else if (ts.isSpreadAssignment(p)) target(p.expression);
+      }
+    } else if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      target(e.left); // default value in a destructuring target
+    }
+  };
+  const walk = (n: TS.Node): void => {
+    if (ts.isWithStatement(n) || (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "eval")) opaque = true;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      target(n.left);
+    } else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+               (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) {
+      target(n.operand);
+    } else if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && !ts.isVariableDeclarationList(n.initializer)) {
+      target(n.initializer);
+    } else if (ts.isVariableDeclaration(n) && n.initializer && ts.isIdentifier(n.name)) {
+      // `var f = …` redeclaring a function name writes the function's binding.
+      const b = scopes.refs.get(n.name);
+      if (b && b.kind === "function") out.add(b);
+    }
+    ts.forEachChild(n, walk);
+  };
+  walk(sf);
+  if (opaque) for (const b of scopes.refs.values()) out.add(b);
+  return out;
+}
