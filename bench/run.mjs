@@ -52,7 +52,8 @@ for (const r of run(node, ["--expose-gc", ...REG, "bench/soft/memory.ts"], { lab
   if (strip("compute.marked.ts") !== strip("compute.plain.ts")) {
     crashed = true; console.error("[bench] compute.marked.ts and compute.plain.ts differ beyond the directive line");
   }
-  const workloads = { fib: "fib(27)", calls: "loop(10_000) x 3000", osr: "loop(30_000_000) once (OSR)" };
+  const workloads = { fib: "fib(27)", calls: "loop(10_000) x 3000", osr: "loop(30_000_000) once (OSR)",
+    "calls-dyn": "loop(10_000) x 3000 via ops.add", "osr-dyn": "loop(30_000_000) once via ops.add/mulf (OSR)" };
   const ratios = [];
   for (const [w, desc] of Object.entries(workloads)) {
     const ms = { plain: [], marked: [] };

@@ -17,7 +17,13 @@ import type { FunctionInfo, RuntimeABI } from "./abi.js";
 export class SoftRuntime implements RuntimeABI {
   unwinding = false;
   t: unknown = null;
-  buf: unknown[] = new Array(4096).fill(null);
+  /** Shared spill buffer: where a greenlet's frames go the first time it suspends. */
+  readonly spill: unknown[] = new Array(4096).fill(null);
+  /**
+   * Where unwinding frames spill their records, from `sp` on: `spill`, or the heap stack of the
+   * greenlet being resumed (runtime/greenlet: records are then rewritten in place).
+   */
+  buf: unknown[] = this.spill;
   sp = 0;
   /** Number of boundary entries on the real stack. */
   boundary = 0;

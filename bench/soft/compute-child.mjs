@@ -12,6 +12,10 @@ switch (workload) {
     t0 = now(); result = m.loopCalls(3000, 10_000); break;
   case "osr": // one long loop called once: V8 must OSR it
     t0 = now(); result = m.longLoop(30_000_000); break;
+  case "calls-dyn": // as calls, through ops.add: instrumented call sites
+    t0 = now(); result = m.loopCallsDyn(3000, 10_000); break;
+  case "osr-dyn": // as osr, through ops.add / ops.mulf
+    t0 = now(); result = m.longLoopDyn(30_000_000); break;
   default:
     console.error(`unknown workload ${workload}`); process.exit(2);
 }

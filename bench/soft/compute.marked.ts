@@ -33,3 +33,29 @@ export function longLoop(n: number): number {
   }
   return si + sf;
 }
+
+// The same loops calling through an object: the callee is unknown to the transform, so every
+// call keeps its resume point (callee token + unwinding test). Measures the instrumented shape.
+export const ops = { add, mulf };
+
+export function loopDyn(n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s = ops.add(s, i);
+  return s;
+}
+
+export function loopCallsDyn(reps: number, n: number): number {
+  let t = 0;
+  for (let r = 0; r < reps; r++) t += loopDyn(n);
+  return t;
+}
+
+export function longLoopDyn(n: number): number {
+  let si = 0;
+  let sf = 0.5;
+  for (let i = 0; i < n; i++) {
+    si = (ops.add(si, i) | 0) ^ (i & 7);
+    sf = sf + ops.mulf(i, 0.25) * 1e-9;
+  }
+  return si + sf;
+}

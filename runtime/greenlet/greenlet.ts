@@ -45,17 +45,32 @@ export interface FrameInfo {
   readonly pc: number;
 }
 
+/**
+ * All mutable switching state in one object behind a `const`: V8 then loads it as a constant
+ * instead of re-checking module-level `let` bindings (TDZ) on every switch.
+ */
 interface ThreadState {
   main: Greenlet;
   current: Greenlet;
   tracer: Tracer | null;
+  creatingMain: boolean;
+  /** Out-parameter of `start`: the run function threw. */
+  startThrew: boolean;
+  /** What an unwinding switch delivers, read by `drive` once the frames are filed. */
+  pendingTarget: Greenlet | null;
+  pendingMode: number;
+  pendingValue: unknown;
+  pendingCount: number;
 }
 
-let creatingMain = false;
-let TS: ThreadState;
+const TS: ThreadState = {
+  main: null as unknown as Greenlet, current: null as unknown as Greenlet, tracer: null, creatingMain: false, startThrew: false,
+  pendingTarget: null, pendingMode: RESUME_VALUE, pendingValue: undefined, pendingCount: 0,
+};
 
-/** Scratch space for `capture`: record starts in the spill buffer. */
+/** Scratch space for `capture`: record starts in the spill buffer, records being reordered. */
 const scratch: number[] = [];
+const reorder: unknown[] = [];
 /** Out-parameters of `callTracer` (no allocation per switch). */
 let tracedMode = RESUME_VALUE;
 let tracedValue: unknown = undefined;
@@ -84,7 +99,7 @@ export class Greenlet {
     this._resident = false;
     this._owner = null;
     this._base = 0;
-    if (creatingMain) {
+    if (TS.creatingMain) {
       this._parent = null;
       this._state = ACTIVE;
       this._resident = true;
@@ -138,12 +153,16 @@ export class Greenlet {
    * Transfers control to this greenlet (starting it with `args` if it is new). Returns what the
    * next switch back delivers: undefined for no arguments, the value for one, an array for more.
    */
-  switch(...args: unknown[]): any {
+  switch(...args: unknown[]): any;
+  switch(): any {
+    // `arguments` rather than a rest parameter: V8 then allocates nothing for the common 0- and
+    // 1-argument switches (a rest array escaped into transfer on every switch).
     const rt = RT;
     const direct = rt.t === SWITCH;
     rt.t = null;
-    const value = args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
-    return transfer(this, RESUME_VALUE, value, args, direct);
+    const n = arguments.length;
+    const value = n === 0 ? undefined : n === 1 ? arguments[0] : packArgs(arguments);
+    return transfer(this, RESUME_VALUE, value, n, direct);
   }
 
   /**
@@ -156,9 +175,9 @@ export class Greenlet {
     const e = arguments.length === 0 ? new GreenletExit() : error;
     if (this._state === DEAD && e instanceof GreenletExit) {
       // greenlet turns GreenletExit into a plain value before forwarding to a live ancestor.
-      return transfer(this, RESUME_VALUE, e, [e], direct);
+      return transfer(this, RESUME_VALUE, e, 1, direct);
     }
-    return transfer(this, RESUME_THROW, e, undefined, direct);
+    return transfer(this, RESUME_THROW, e, 1, direct);
   }
 
   /** Frames of a suspended soft greenlet, innermost first, in original source positions. */
@@ -194,10 +213,11 @@ export class Greenlet {
 const SWITCH = Greenlet.prototype.switch;
 const THROW = Greenlet.prototype.throw;
 
-creatingMain = true;
+TS.creatingMain = true;
 const mainGreenlet = new Greenlet();
-creatingMain = false;
-TS = { main: mainGreenlet, current: mainGreenlet, tracer: null };
+TS.creatingMain = false;
+TS.main = mainGreenlet;
+TS.current = mainGreenlet;
 
 /** The running greenlet (the main greenlet at top level). */
 export function getcurrent(): Greenlet {
@@ -227,7 +247,18 @@ function lookupRun(t: Greenlet): void {
   t._runFn = run;
 }
 
-function transfer(target: Greenlet, mode: number, value: unknown, args: unknown[] | undefined, direct: boolean): unknown {
+/** Several switch arguments travel as one array (greenlet's tuple); `run` gets them spread. */
+function packArgs(a: IArguments): unknown[] {
+  const out = new Array<unknown>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i];
+  return out;
+}
+
+/**
+ * `count` is the number of values the switch passed: `value` is undefined (0), the value (1) or
+ * an array of them (more); a greenlet that starts calls `run` with them spread.
+ */
+function transfer(target: Greenlet, mode: number, value: unknown, count: number, direct: boolean): unknown {
   const cur = TS.current;
   let t = target;
   while (t._state === DEAD) t = t._parent!;
@@ -237,131 +268,158 @@ function transfer(target: Greenlet, mode: number, value: unknown, args: unknown[
   if (direct && cur._owner !== null && !cur._resident && rt.boundary === cur._base) {
     if (t._resident && t !== cur._owner) throw buried(cur, t);
     rt.unwinding = true;
-    pendingTarget = t;
-    pendingMode = mode;
-    pendingValue = value;
-    pendingArgs = args;
+    TS.pendingTarget = t;
+    TS.pendingMode = mode;
+    TS.pendingValue = value;
+    TS.pendingCount = count;
     return 0;
   }
   if (t._resident) throw pinned(cur, t, direct);
-  return drive(cur, t, mode, value, args);
+  return drive(cur, t, mode, value, count);
 }
 
-let pendingTarget: Greenlet | null = null;
-let pendingMode = RESUME_VALUE;
-let pendingValue: unknown = undefined;
-let pendingArgs: unknown[] | undefined = undefined;
 
 /**
  * Runs `t` (and whatever it switches to) on top of `owner`'s stack until control comes back to
  * `owner`; returns (or throws) what `owner` receives.
  */
-function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, args: unknown[] | undefined): unknown {
+function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count: number): unknown {
   const rt = RT;
   const wasResident = owner._resident;
   owner._resident = true;
+  // The spill target belongs to whatever runs below this drive; restored on the way out.
+  const savedBuf = rt.buf;
+  const savedSp = rt.sp;
   let origin = owner;
-  try {
-    for (;;) {
-      TS.current = t;
-      t._owner = owner;
-      t._base = rt.boundary;
-      if (TS.tracer !== null) {
-        callTracer(mode, origin, t, value);
-        mode = tracedMode;
-        value = tracedValue;
-      }
-      let result: unknown;
-      let threw = false;
-      if (t._state === UNSTARTED) {
-        t._state = ACTIVE;
-        const run = t._runFn;
-        t._runFn = undefined;
-        t._run = undefined;
-        if (mode === RESUME_THROW) {
-          // greenlet: an unstarted greenlet that receives an exception dies without running.
-          threw = true;
-          result = value;
-        } else {
-          try {
-            if (typeof run !== "function") {
-              throw new TypeError(`greenlet run is not callable (got ${describeValue(run)})`);
-            }
-            rt.t = run;
-            result = Reflect.apply(run, t, args ?? [value]);
-          } catch (e) {
-            threw = true;
-            result = e;
-          }
-        }
-      } else {
-        try {
-          result = resumeStack(t, mode, value);
-        } catch (e) {
-          threw = true;
-          result = e;
-        }
-      }
-      if (!threw && rt.unwinding === true) {
-        rt.unwinding = false;
-        capture(t);
-        const next = pendingTarget!;
-        mode = pendingMode;
-        value = pendingValue;
-        args = pendingArgs;
-        pendingTarget = null;
-        pendingValue = undefined;
-        pendingArgs = undefined;
-        origin = t;
-        if (next === owner) {
-          TS.current = owner;
-          return arrive(t, owner, mode, value);
-        }
-        t = next;
-        continue;
-      }
-      // t has finished: its result or exception goes up the parent chain (greenlet §4).
-      t._state = DEAD;
-      t._stack = null;
-      t._starts = null;
-      t._n = 0;
-      t._top = 0;
-      t._owner = null;
-      if (threw && !(result instanceof GreenletExit)) {
-        mode = RESUME_THROW;
-      } else {
-        mode = RESUME_VALUE;
-      }
-      value = result;
-      args = undefined;
-      origin = t;
-      let p = t._parent!;
-      for (;;) {
-        while (p._state === DEAD) p = p._parent!;
-        if (p._state !== UNSTARTED || p === owner) break;
-        try {
-          lookupRun(p);
-          break;
-        } catch (e) {
-          mode = RESUME_THROW;
-          value = e;
-          p = p._parent!;
-        }
-      }
-      if (p === owner) {
-        TS.current = owner;
-        return arrive(origin, owner, mode, value);
-      }
-      if (p._resident) {
-        TS.current = owner;
-        return arrive(origin, owner, RESUME_THROW, new GreenletError(
-          `greenlet finished but its parent ${p} is resident below ${owner}, which cannot be suspended (untransformed frames on its stack); the result could not be delivered`));
-      }
-      t = p;
+  // No try/finally (it cost ~3 ns per switch): nothing in the loop throws (user code runs inside
+  // try/catch), so the owner's state is restored at each exit, right before `arrive` delivers.
+  for (;;) {
+    TS.current = t;
+    if (t._owner !== owner) t._owner = owner;
+    t._base = rt.boundary;
+    if (TS.tracer !== null) {
+      callTracer(mode, origin, t, value);
+      mode = tracedMode;
+      value = tracedValue;
     }
-  } finally {
-    owner._resident = wasResident;
+    let result: unknown;
+    let threw = false;
+    if (t._state === UNSTARTED) {
+      result = start(t, mode, value, count);
+      threw = TS.startThrew;
+    } else {
+      try {
+        result = resumeStack(t, mode, value);
+      } catch (e) {
+        threw = true;
+        result = e;
+      }
+    }
+    if (!threw && rt.unwinding === true) {
+      rt.unwinding = false; // the frames were filed by capture (above, or in resumeStack)
+      const next = TS.pendingTarget!;
+      mode = TS.pendingMode;
+      value = TS.pendingValue;
+      count = TS.pendingCount;
+      TS.pendingTarget = null;
+      TS.pendingValue = undefined;
+
+      origin = t;
+      if (next === owner) {
+        TS.current = owner;
+        owner._resident = wasResident;
+        if (rt.buf !== savedBuf) rt.buf = savedBuf;
+        rt.sp = savedSp;
+        return arrive(t, owner, mode, value);
+      }
+      t = next;
+      continue;
+    }
+    // t has finished: its result or exception goes up the parent chain (greenlet §4).
+    const p = finish(t, threw, result, owner);
+    mode = TS.pendingMode;
+    value = TS.pendingValue;
+    TS.pendingValue = undefined;
+    count = 1;
+    origin = t;
+    if (p === owner || p._resident) {
+      TS.current = owner;
+      owner._resident = wasResident;
+      if (rt.buf !== savedBuf) rt.buf = savedBuf;
+      rt.sp = savedSp;
+    }
+    if (p === owner) return arrive(origin, owner, mode, value);
+    if (p._resident) {
+      return arrive(origin, owner, RESUME_THROW, new GreenletError(
+        `greenlet finished but its parent ${p} is resident below ${owner}, which cannot be suspended (untransformed frames on its stack); the result could not be delivered`));
+    }
+    t = p;
   }
+}
+
+/**
+ * Starts `t` by calling its run function (outlined from `drive` to keep the switch loop small).
+ * Returns the result, or the exception with `TS.startThrew` set.
+ */
+function start(t: Greenlet, mode: number, value: unknown, count: number): unknown {
+  const rt = RT;
+  t._state = ACTIVE;
+  const run = t._runFn;
+  t._runFn = undefined;
+  t._run = undefined;
+  TS.startThrew = false;
+  if (mode === RESUME_THROW) {
+    // greenlet: an unstarted greenlet that receives an exception dies without running.
+    TS.startThrew = true;
+    return value;
+  }
+  // A fresh greenlet's frames spill into the shared buffer (they are not on any heap stack yet).
+  rt.buf = rt.spill;
+  rt.sp = 0;
+  let result: unknown;
+  try {
+    if (typeof run !== "function") {
+      throw new TypeError(`greenlet run is not callable (got ${describeValue(run)})`);
+    }
+    rt.t = run;
+    result = count === 0 ? run.call(t) : count === 1 ? run.call(t, value) : Reflect.apply(run, t, value as unknown[]);
+  } catch (e) {
+    TS.startThrew = true;
+    return e;
+  }
+  if (rt.unwinding === true) capture(t, rt.spill, 0, rt.sp);
+  return result;
+}
+
+/**
+ * Marks `t` dead and finds who receives its result (greenlet §4): the nearest live ancestor,
+ * starting an unstarted one. Leaves the delivery in `TS.pendingMode`/`TS.pendingValue`.
+ */
+function finish(t: Greenlet, threw: boolean, result: unknown, owner: Greenlet): Greenlet {
+  t._state = DEAD;
+  t._stack = null;
+  t._starts = null;
+  t._n = 0;
+  t._top = 0;
+  t._owner = null;
+  let mode = threw && !(result instanceof GreenletExit) ? RESUME_THROW : RESUME_VALUE;
+  let value = result;
+  let p = t._parent!;
+  for (;;) {
+    while (p._state === DEAD) p = p._parent!;
+    if (p._state !== UNSTARTED || p === owner) break;
+    try {
+      lookupRun(p);
+      break;
+    } catch (e) {
+      mode = RESUME_THROW;
+      value = e;
+      p = p._parent!;
+    }
+  }
+  TS.pendingMode = mode;
+  TS.pendingValue = value;
+  return p;
 }
 
 /** Tracer call in the target's context; a tracer that throws is removed and its error raised in the target. */
@@ -388,7 +446,14 @@ function arrive(origin: Greenlet, target: Greenlet, mode: number, value: unknown
   return value;
 }
 
-/** Re-enters the innermost heap frame and hands each result to the next one out. */
+/**
+ * Re-enters the innermost heap frame and hands each result to the next one out.
+ *
+ * While a record is resumed, `RT.buf`/`RT.sp` point at that record inside the greenlet's own
+ * heap stack: a frame that suspends again spills itself exactly where it was read from, so the
+ * common switch (one frame resumed, the same frame suspended) copies nothing. Frames entered
+ * since the resume spill there too, innermost first, and `capture` puts them in order.
+ */
 function resumeStack(g: Greenlet, mode: number, value: unknown): unknown {
   const rt = RT;
   const st = g._stack!;
@@ -396,6 +461,8 @@ function resumeStack(g: Greenlet, mode: number, value: unknown): unknown {
   while (g._n > 0) {
     const p = starts[--g._n]!;
     const info = st[p] as FunctionInfo;
+    if (rt.buf !== st) rt.buf = st; // usually already: no store (and no write barrier) per switch
+    rt.sp = p;
     try {
       value = info.resume.call(st[p + 2], st, p, mode, value);
       mode = RESUME_VALUE;
@@ -403,36 +470,63 @@ function resumeStack(g: Greenlet, mode: number, value: unknown): unknown {
       value = e;
       mode = RESUME_THROW;
     }
+    if (rt.unwinding === true) {
+      capture(g, st, p, rt.sp);
+      return 0;
+    }
     for (let i = p, end = p + info.size; i < end; i++) st[i] = null;
     g._top = p;
-    if (rt.unwinding === true) return 0;
   }
   if (mode === RESUME_THROW) throw value;
   return value;
 }
 
-/** Moves the records spilled into RT.buf (innermost first) onto g's heap stack (outermost first). */
-function capture(g: Greenlet): void {
-  const rt = RT;
-  const buf = rt.buf;
-  const sp = rt.sp;
-  rt.sp = 0;
-  let m = 0;
-  for (let k = 0; k < sp; k += (buf[k] as FunctionInfo).size) scratch[m++] = k;
+/**
+ * Files the records spilled into `buf[from, to)` (innermost first) as g's newest frames
+ * (outermost first). `buf` is either the shared spill buffer (a greenlet suspending for the first
+ * time since it started) or g's own stack, when the spill happened in place.
+ */
+function capture(g: Greenlet, buf: unknown[], from: number, to: number): void {
   if (g._stack === null) {
     g._stack = [];
     g._starts = [];
   }
   const st = g._stack;
   const starts = g._starts!;
+  const first = (buf[from] as FunctionInfo).size;
+  if (buf === st) {
+    if (from + first === to) {
+      // One record, already in place: the common case of every switch.
+      starts[g._n++] = from;
+      g._top = to;
+      return;
+    }
+    // Several records in place, innermost first: move them aside, then write them back in order.
+    for (let i = from; i < to; i++) {
+      reorder[i - from] = st[i];
+      st[i] = null;
+    }
+    g._top = from;
+    fileRecords(g, reorder, 0, to - from);
+    return;
+  }
+  fileRecords(g, buf, from, to);
+}
+
+/** Appends the records of `src[from, to)` (innermost first) to g's stack in outermost-first order, clearing `src`. */
+function fileRecords(g: Greenlet, src: unknown[], from: number, to: number): void {
+  const st = g._stack!;
+  const starts = g._starts!;
+  let m = 0;
+  for (let k = from; k < to; k += (src[k] as FunctionInfo).size) scratch[m++] = k;
   let top = g._top;
   for (let j = m - 1; j >= 0; j--) {
     const s = scratch[j]!;
-    const size = (buf[s] as FunctionInfo).size;
+    const size = (src[s] as FunctionInfo).size;
     starts[g._n++] = top;
     for (let i = 0; i < size; i++) {
-      st[top + i] = buf[s + i];
-      buf[s + i] = null;
+      st[top + i] = src[s + i];
+      src[s + i] = null;
     }
     top += size;
   }

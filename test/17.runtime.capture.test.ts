@@ -1,0 +1,73 @@
+"use greenlet";
+// Where suspended frames are written. A resumed frame that suspends again spills its record in
+// place on the greenlet's heap stack; frames entered since the resume spill there too and are
+// then put in order (runtime/greenlet: resumeStack/capture). Nested drives (a switch from inside a
+// callback of untransformed code) must leave the outer frame's spill position intact.
+import { describe, expect, it } from "vitest";
+import { Greenlet, getcurrent } from "tsgreenlet";
+import { callEachUntransformed } from "./helpers/untransformed.js";
+
+const main = getcurrent();
+const names = (g: Greenlet) => g.frames.map((f) => f.functionName);
+
+function leaf(tag: string, x: number): number {
+  return (main.switch(tag) as number) + x;
+}
+function middle(x: number): number {
+  const a = leaf("m1", x);
+  const b = leaf("m2", a);
+  return a * 100 + b;
+}
+function outer(): number {
+  let acc = 0;
+  acc += main.switch("o1") as number; // one frame: rewritten in place
+  acc += middle(acc); // three frames entered after a resume: reordered
+  acc += middle(acc);
+  return acc;
+}
+
+describe("capture: frames spilled in place and reordered", () => {
+  it("keeps values and frame order across in-place and multi-frame suspensions", () => {
+    const g = new Greenlet(outer);
+    expect(g.switch()).toBe("o1");
+    expect(names(g)).toEqual(["outer"]);
+    expect(g.switch(1)).toBe("m1"); // acc = 1; middle(1) -> leaf
+    expect(names(g)).toEqual(["leaf", "middle", "outer"]);
+    expect(g.switch(2)).toBe("m2"); // a = 3
+    expect(names(g)).toEqual(["leaf", "middle", "outer"]);
+    expect(g.switch(4)).toBe("m1"); // b = 7; middle = 307; acc = 308; middle(308)
+    expect(names(g)).toEqual(["leaf", "middle", "outer"]);
+    expect(g.switch(5)).toBe("m2"); // a = 313
+    expect(g.switch(6)).toBe(308 + 313 * 100 + 319);
+    expect(g.dead).toBe(true);
+  });
+
+  it("a nested greenlet started from an untransformed callback does not disturb the outer spill", () => {
+    const log: string[] = [];
+    const inner = new Greenlet(() => {
+      log.push("inner start");
+      const v = getcurrent().parent!.switch("from inner"); // fresh greenlet: spills into the shared buffer
+      log.push(`inner got ${String(v)}`);
+      return "inner done";
+    });
+    const g = new Greenlet(() => {
+      const first = main.switch("g1") as number; // from here on g resumes from its heap stack
+      callEachUntransformed([1], () => {
+        // A boundary: g cannot unwind here, so inner runs on top of g (nested drive).
+        log.push(`nested ${String(inner.switch())}`);
+      });
+      return middle(first); // g suspends again, several frames, after the nested drive
+    });
+    inner.parent = g;
+    expect(g.switch()).toBe("g1");
+    expect(g.switch(10)).toBe("m1");
+    expect(log).toEqual(["inner start", "nested from inner"]);
+    expect(names(g).slice(0, 2)).toEqual(["leaf", "middle"]);
+    expect(names(g)).toHaveLength(3);
+    expect(g.switch(2)).toBe("m2"); // a = 12
+    expect(g.switch(3)).toBe(12 * 100 + 15);
+    expect(g.dead).toBe(true);
+    expect(inner.switch(7)).toBe("inner done"); // g is dead: the result goes to main
+    expect(log).toEqual(["inner start", "nested from inner", "inner got 7"]);
+  });
+});
