@@ -48,12 +48,15 @@ for (const r of run(node, ["--expose-gc", ...REG, "bench/soft/memory.ts"], { lab
 
 // 3. Marked-but-never-suspending code vs the same source untransformed, fresh process per measurement.
 {
-  const strip = (f) => readFileSync(join(here, "soft", f), "utf8").split("\n").slice(1).join("\n");
-  if (strip("compute.marked.ts") !== strip("compute.plain.ts")) {
-    crashed = true; console.error("[bench] compute.marked.ts and compute.plain.ts differ beyond the directive line");
+  // The twins must differ only in their first line (the directive) and the twin they import.
+  const strip = (f) => readFileSync(join(here, "soft", f), "utf8").split("\n").slice(1).join("\n").replace(/\.(marked|plain)\b/g, ".VARIANT");
+  for (const base of ["compute", "compute-lib"]) {
+    if (strip(`${base}.marked.ts`) !== strip(`${base}.plain.ts`)) {
+      crashed = true; console.error(`[bench] ${base}.marked.ts and ${base}.plain.ts differ beyond the directive line`);
+    }
   }
   const workloads = { fib: "fib(27)", calls: "loop(10_000) x 3000", osr: "loop(30_000_000) once (OSR)",
-    "calls-dyn": "loop(10_000) x 3000 via ops.add", "osr-dyn": "loop(30_000_000) once via ops.add/mulf (OSR)" };
+    "calls-import": "loop(10_000) x 3000 calling an imported add", "calls-dyn": "loop(10_000) x 3000 via ops.add", "osr-dyn": "loop(30_000_000) once via ops.add/mulf (OSR)" };
   const ratios = [];
   for (const [w, desc] of Object.entries(workloads)) {
     const ms = { plain: [], marked: [] };

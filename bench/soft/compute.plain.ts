@@ -1,5 +1,6 @@
 "use plain";
-// Keep this file identical to compute.plain.ts except for the directive line (bench/run.mjs checks).
+// Keep this file identical to compute.plain.ts except for the directive line and the import below (bench/run.mjs checks).
+import { addLib } from "./compute-lib.plain.ts";
 export function fib(n: number): number {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
@@ -58,4 +59,18 @@ export function longLoopDyn(n: number): number {
     sf = sf + ops.mulf(i, 0.25) * 1e-9;
   }
   return si + sf;
+}
+
+// Calls of an imported function: a direct call by name (V8 keeps its call feedback and can
+// inline), but the transform cannot see the callee, so the callee token and unwinding test stay.
+export function loopImported(n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s = addLib(s, i);
+  return s;
+}
+
+export function loopCallsImported(reps: number, n: number): number {
+  let t = 0;
+  for (let r = 0; r < reps; r++) t += loopImported(n);
+  return t;
 }
