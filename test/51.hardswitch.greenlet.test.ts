@@ -261,6 +261,36 @@ describe.skipIf(!hardAvailable)("hard greenlets through the Greenlet API", () =>
     expect(stuck.switch("yes")).toEqual(["hard got", "yes"]);
   });
 
+  it("refuses a buried hard target in the soft greenlet that asked, before it unwinds", () => {
+    const main = getcurrent();
+    let stuck!: Greenlet;
+    const hard = new Greenlet(() => {
+      stuck = new Greenlet(() => insideForEach(() => main.switch("stuck parked")), null, { stack: "soft" });
+      return stuck.switch();
+    }, null, HARD);
+    expect(hard.switch()).toBe("stuck parked");
+    const asker = new Greenlet(() => {
+      const r = outcome(() => hard.switch("no"));
+      // Still running here: nothing was unwound, and the error is ours, not main's.
+      return [r.threw ? (r.error as Error).name : "switched", getcurrent() === asker];
+    }, null, { stack: "soft" });
+    expect(asker.switch()).toEqual(["GreenletError", true]);
+    expect(stuck.switch("done")).toBe("done");
+    expect(hard.dead).toBe(true);
+  });
+
+  it("works next to a second copy of the hard-switch module (source and dist loaded together)", async () => {
+    const hs = await import("../native-hardswitch/index.js");
+    const main = getcurrent();
+    const g = new Greenlet(forEachSwitcher(main, [1, 2]));
+    expect(g.switch()).toBe(1);
+    const ctxMain = hs.mainContext();
+    const c = hs.create((v) => ({ target: ctxMain, value: `ctx got ${String(v)}`, isThrow: false }));
+    expect(hs.switchTo(c, "x")).toBe("ctx got x");
+    expect(g.switch("a")).toBe(2);
+    expect(g.switch("b")).toEqual(["a", "b"]);
+  });
+
   it("keeps untransformed frames of each native stack separate (boundary per thread)", () => {
     const main = getcurrent();
     // hard sits inside a forEach on its own thread while main runs a soft greenlet that enters

@@ -25,7 +25,7 @@
 import { RESUME_THROW, RESUME_VALUE, REC_INFO, REC_PC, type FunctionInfo } from "../abi.js";
 import { RT } from "../runtime.js";
 import { GreenletError, GreenletExit } from "./errors.js";
-import { MAIL, MODE_SOFT, clearMail, decideStack, elsewhere, handoff, parseStackOption, stackKind, switchNative, type NativeStack, type StackKind, type StackOption } from "./hard.js";
+import { MAIL, MODE_SOFT, clearMail, decideStack, elsewhere, handoff, parseStackOption, reachable, stackKind, switchNative, type NativeStack, type StackKind, type StackOption } from "./hard.js";
 
 const UNSTARTED = 0;
 const ACTIVE = 1;
@@ -264,7 +264,10 @@ function transfer(target: Greenlet, mode: number, value: unknown, args: unknown[
   const rt = RT;
   if (direct && cur._owner !== null && !cur._resident && rt.boundary === cur._base) {
     // A resident target on another native stack is reached by the owner's drive loop (hard.ts).
-    if (t._resident && t !== cur._owner && !elsewhere(cur, t)) throw buried(cur, t);
+    if (t._resident && t !== cur._owner) {
+      if (!elsewhere(cur, t)) throw buried(cur, t);
+      reachable(cur, t); // a GreenletError before anything unwinds
+    }
     rt.unwinding = true;
     pendingTarget = t;
     pendingMode = mode;

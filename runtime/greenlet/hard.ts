@@ -212,6 +212,11 @@ function route(from: Greenlet, t: Greenlet): NativeStack {
   return s;
 }
 
+/** Throws the GreenletError of `route` (before a soft greenlet unwinds to reach `t`). */
+export function reachable(from: Greenlet, t: Greenlet): void {
+  route(from, t);
+}
+
 function buriedError(from: Greenlet, t: Greenlet, top: Greenlet | null): never {
   throw new GreenletError(
     `cannot switch from ${from} to ${t}: ${t} is resident on another native stack below ${top ?? "a greenlet"}, ` +
