@@ -80,6 +80,7 @@ export class NativeStack {
 let mainStack: NativeStack | null = null;
 let current: NativeStack | null = null;
 
+/** Whether the addon loaded (a module constant: cheaper than reading the namespace on every start). */
 export const hardAvailable: boolean = hs.available;
 
 /** Why hard greenlets are unavailable and how to fix it (undefined when available). */
@@ -96,7 +97,7 @@ function unavailableError(what: string): GreenletError {
 
 /** Validates the constructor's options; returns the mode. */
 export function parseStackOption(options: unknown): number {
-  if (options === undefined) return MODE_AUTO;
+  if (options === undefined) return hardAvailable ? MODE_AUTO : MODE_SOFT;
   if (typeof options !== "object" || options === null) {
     throw new GreenletError(`Greenlet options must be an object like { stack: "hard" }, not ${options === null ? "null" : typeof options}`);
   }
@@ -104,7 +105,7 @@ export function parseStackOption(options: unknown): number {
     if (key !== "stack") throw new GreenletError(`unknown Greenlet option "${key}"; allowed: stack ("soft" | "hard" | "auto")`);
   }
   const stack = (options as { stack?: unknown }).stack;
-  if (stack === undefined || stack === "auto") return MODE_AUTO;
+  if (stack === undefined || stack === "auto") return hardAvailable ? MODE_AUTO : MODE_SOFT;
   if (stack === "soft") return MODE_SOFT;
   if (stack === "hard") {
     if (!hs.available) throw unavailableError('cannot create a Greenlet with { stack: "hard" }');
@@ -129,7 +130,12 @@ const ENTRY_CHECK = /\.t\s*!==?\s*([\w$]+)\s*\)\s*return\s+[\w$]+\.enter\(\s*\1\
  * the function's source text (V8 returns a slice of the script, cached per function here).
  * Functions the transform leaves alone (no calls at all) and bound functions are unmarked.
  */
+let lastFn: unknown = null;
+let lastMarked = false;
+
 export function isMarked(fn: unknown): boolean {
+  // Programs usually start many greenlets with one run function: one compare, no WeakMap lookup.
+  if (fn === lastFn) return lastMarked;
   if (typeof fn !== "function") return false;
   let marked = markedCache.get(fn);
   if (marked === undefined) {
@@ -143,19 +149,20 @@ export function isMarked(fn: unknown): boolean {
     marked = open >= 0 && ENTRY_CHECK.test(src.slice(open, open + 400));
     markedCache.set(fn, marked);
   }
+  lastFn = fn;
+  lastMarked = marked;
   return marked;
 }
 
 /** Called by lookupRun when a greenlet in mode hard or auto is about to start. */
 export function decideStack(g: Greenlet, run: unknown): void {
-  if (g._hard !== null) return;
   if (g._stackMode === MODE_AUTO) {
-    if (!hs.available || isMarked(run)) {
+    if (run === lastFn ? lastMarked : isMarked(run)) {
       g._stackMode = MODE_SOFT;
       return;
     }
   }
-  makeHard(g);
+  if (g._hard === null) makeHard(g);
 }
 
 function makeHard(g: Greenlet): void {
