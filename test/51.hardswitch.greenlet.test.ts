@@ -226,6 +226,24 @@ describe.skipIf(!hardAvailable)("hard greenlets through the Greenlet API", () =>
     expect(soft.dead && hard.dead).toBe(true);
   });
 
+  it("a soft greenlet that dies on a hard greenlet's stack delivers to its own parent (main), not to its host", () => {
+    const main = getcurrent();
+    const h = new Greenlet(() => {
+      const s = new Greenlet((v: string) => `s done ${v}`, main, { stack: "soft" });
+      return `h got ${String(s.switch("x"))}`;
+    }, null, HARD);
+    expect(h.switch()).toBe("s done x");
+    expect(h.switch("back")).toBe("h got back");
+  });
+
+  it("a finished hard greenlet starts its unstarted parent, hard or soft, with its result", () => {
+    const hardParent = new Greenlet((v: string) => `hard parent started with ${v}`, null, HARD);
+    expect(new Greenlet(() => "c1", hardParent, HARD).switch()).toBe("hard parent started with c1");
+    const softParent = new Greenlet((v: string) => `soft parent started with ${v}`, null, { stack: "soft" });
+    expect(new Greenlet(() => "c2", softParent, HARD).switch()).toBe("soft parent started with c2");
+    expect(hardParent.dead && softParent.dead).toBe(true);
+  });
+
   it("reports every transfer to the tracer with the right origin and target, across threads", () => {
     const main = getcurrent();
     const events: string[] = [];
