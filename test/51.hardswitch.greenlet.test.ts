@@ -361,6 +361,17 @@ describe.skipIf(!hardAvailable)("hard greenlets in a subprocess", () => {
   });
 });
 
+describe.skipIf(!hardAvailable)("hard greenlets in worker_threads (subprocess)", () => {
+  it("each worker has its own main and hard greenlets; exiting with parked ones leaks no thread", () => {
+    const r = spawnSync(process.execPath, [join(here, "greenlet-scripts", "hard-worker.mjs")], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    expect(last.results).toHaveLength(8);
+    for (const w of last.results) expect(w).toMatchObject({ sum: 47, hard: true, code: 0 });
+    expect(last.after).toBeLessThanOrEqual(last.before);
+  });
+});
+
 describe("without the addon", () => {
   it("soft greenlets still work; { stack: \"hard\" } throws a GreenletError saying why and how to build", () => {
     const r = spawnSync(process.execPath, [join(here, "greenlet-scripts", "no-addon.mjs")], {
