@@ -1,6 +1,6 @@
 // Hard greenlets inside worker_threads: each worker has its own main greenlet and hard greenlets,
 // and exits (naturally or with process.exit) with some of them parked inside native forEach
-// callbacks. Prints {"results":[..],"before":N,"after":N} (OS threads of this process before
+// callbacks; the main thread also ends with one parked. Prints {"results":[..],"before":N,"after":N} (OS threads of this process before
 // and after); exits 1 on a wrong value.
 import { readdirSync } from "node:fs";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
@@ -10,6 +10,9 @@ const threads = () => readdirSync("/proc/self/task").length;
 
 if (isMainThread) {
   const mainGreenlet = getcurrent();
+  // Parked on the main thread until the natural end of the process (which must exit 0).
+  const parkedInMain = new Greenlet(() => [1].forEach(() => mainGreenlet.switch("parked")));
+  if (parkedInMain.switch() !== "parked") process.exit(1);
   const before = threads();
   const results = [];
   for (let i = 0; i < 8; i++) {
