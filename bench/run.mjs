@@ -85,6 +85,10 @@ for (const r of run(node, ["--expose-gc", ...REG, "bench/soft/memory.ts"], { lab
 if (existsSync(join(here, "hardswitch.bench.mjs"))) {
   for (const r of run(node, ["--expose-gc", "bench/hardswitch.bench.mjs"], { optional: true, label: "hardswitch" })) emit({ ...r, bench: `hardswitch-${r.bench ?? "?"}` });
 }
+if (existsSync(join(here, "hard", "greenlet.ts"))) {
+  // Hard vs soft Greenlet round trip side by side (Greenlet API, { stack: "hard" | "soft" }).
+  for (const r of run(node, [...REG, "bench/hard/greenlet.ts", String(RUNS)], { optional: true, label: "hard-greenlet" })) emit({ ...r, bench: `hardswitch-${r.bench ?? "?"}` });
+}
 {
   const py = "/usr/bin/python3";
   const script = ["python-greenlet.py", "python-greenlet-soft.py"].map((f) => join(here, f)).find(existsSync);

@@ -65,7 +65,7 @@ export interface HardStats {
 }
 
 /** Thrown into a context by `killAll()` (and re-thrown by every later switch it attempts). */
-export class HardExitSignal extends Error {
+class HardExitSignalClass extends Error {
   constructor(message = "hard context killed") {
     super(message);
     this.name = "HardExitSignal";
@@ -73,7 +73,7 @@ export class HardExitSignal extends Error {
 }
 
 /** Misuse of the hard-switch layer; `code` is one of the ERR_HARDSWITCH_* codes. */
-export class HardSwitchError extends Error {
+class HardSwitchErrorClass extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -186,20 +186,49 @@ export const perContextAsyncLocalStorage: boolean = (() => {
   return flags.includes("--experimental-async-context-frame");
 })();
 
-class HardContextHandle implements HardContext {
+class HardContextHandleClass implements HardContext {
   readonly #brand = true;
   readonly id: number;
   constructor(id: number) {
     this.id = id;
     Object.freeze(this);
   }
-  static is(value: unknown): value is HardContextHandle {
+  static is(value: unknown): value is HardContextHandleClass {
     return typeof value === "object" && value !== null && #brand in value;
   }
   toString(): string {
     return `HardContext#${this.id}`;
   }
 }
+
+// One set of classes per thread (realm), kept on globalThis like the soft runtime (runtime.ts): a
+// bundler or test runner may load two copies of this module (e.g. the package's dist/ and the
+// source), and the addon's per-isolate state makes handles and errors with the factories of the
+// *last* copy's setup(); with per-copy classes, a handle made through one copy failed the brand
+// check of the other ("was not created in this thread").
+interface SharedClasses {
+  HardExitSignal: typeof HardExitSignalClass;
+  HardSwitchError: typeof HardSwitchErrorClass;
+  HardContextHandle: typeof HardContextHandleClass;
+}
+const SHARED = Symbol.for("tsgreenlet.hardswitch.classes@1");
+const shared: SharedClasses = ((): SharedClasses => {
+  const g = globalThis as { [SHARED]?: SharedClasses };
+  if (g[SHARED] === undefined) {
+    Object.defineProperty(g, SHARED, {
+      value: { HardExitSignal: HardExitSignalClass, HardSwitchError: HardSwitchErrorClass, HardContextHandle: HardContextHandleClass },
+      enumerable: false,
+    });
+  }
+  return g[SHARED]!;
+})();
+/** Thrown into a context by `killAll()` (and re-thrown by every later switch it attempts). */
+export const HardExitSignal = shared.HardExitSignal;
+export type HardExitSignal = HardExitSignalClass;
+/** Misuse of the hard-switch layer; `code` is one of the ERR_HARDSWITCH_* codes. */
+export const HardSwitchError = shared.HardSwitchError;
+export type HardSwitchError = HardSwitchErrorClass;
+const HardContextHandle = shared.HardContextHandle;
 
 function requireNative(): NativeBinding {
   if (native === undefined) throw new HardSwitchError("ERR_HARDSWITCH_UNAVAILABLE", `hard switching is unavailable: ${reason}`);

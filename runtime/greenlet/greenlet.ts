@@ -25,10 +25,23 @@
 import { RESUME_THROW, RESUME_VALUE, REC_INFO, REC_PC, type FunctionInfo } from "../abi.js";
 import { RT } from "../runtime.js";
 import { GreenletError, GreenletExit } from "./errors.js";
+import { MAIL, MODE_SOFT, clearMail, decideStack, elsewhere, handoff, parseStackOption, reachable, stackKind, switchNative, type NativeStack, type StackKind, type StackOption } from "./hard.js";
 
 const UNSTARTED = 0;
 const ACTIVE = 1;
 const DEAD = 2;
+
+/** Options of `new Greenlet(run, parent, options)`. */
+export interface GreenletOptions {
+  /**
+   * Where `run` executes. "soft": on top of the switching greenlet's stack, switching by
+   * unwinding transformed frames (serializable). "hard": on its own native stack (an OS thread of
+   * the native-hardswitch addon), so it can switch away from anywhere, including untransformed
+   * callbacks. "auto" (default): soft if `run` is transformed ("use greenlet"), hard otherwise when
+   * the addon is available, soft otherwise. See docs/hardswitch.md.
+   */
+  stack?: StackOption;
+}
 
 export type TraceEvent = "switch" | "throw";
 export type Tracer = (event: TraceEvent, args: { origin: Greenlet; target: Greenlet }) => void;
@@ -87,8 +100,10 @@ export class Greenlet {
   /** @internal has frames on the real stack that cannot be captured. */ _resident: boolean;
   /** @internal greenlet whose `drive` runs this one (null: main, or not on the stack). */ _owner: Greenlet | null;
   /** @internal RT.boundary when this greenlet's segment of the real stack began. */ _base: number;
+  /** @internal native stack this greenlet is the base of (hard greenlets, main once hard is used). */ _hard: NativeStack | null;
+  /** @internal requested stack: MODE_SOFT / MODE_HARD / MODE_AUTO (hard.ts); resolved at start. */ _stackMode: number;
 
-  constructor(run?: (...args: any[]) => unknown, parent?: Greenlet | null) {
+  constructor(run?: (...args: any[]) => unknown, parent?: Greenlet | null, options?: GreenletOptions) {
     this._state = UNSTARTED;
     this._run = run;
     this._runFn = undefined;
@@ -99,14 +114,26 @@ export class Greenlet {
     this._resident = false;
     this._owner = null;
     this._base = 0;
+    this._hard = null;
+    this._stackMode = MODE_SOFT;
     if (TS.creatingMain) {
       this._parent = null;
       this._state = ACTIVE;
       this._resident = true;
       return;
     }
+    this._stackMode = parseStackOption(options);
     this._parent = TS.current;
     if (parent !== undefined && parent !== null) this.parent = parent;
+  }
+
+  /**
+   * "hard" if this greenlet runs (or, not started yet, will run) on its own native stack, or is
+   * the main greenlet; "soft" otherwise. Hard greenlets' frames are native and cannot be
+   * captured or pickled.
+   */
+  get stack(): StackKind {
+    return stackKind(this);
   }
 
   /** Started and not dead. */
@@ -245,6 +272,7 @@ function lookupRun(t: Greenlet): void {
     throw new GreenletError("cannot start a greenlet that has no run function: pass one to the constructor, set g.run, or define a run method in a subclass");
   }
   t._runFn = run;
+  if (t._stackMode !== MODE_SOFT) decideStack(t, run);
 }
 
 /** Several switch arguments travel as one array (greenlet's tuple); `run` gets them spread. */
@@ -266,7 +294,11 @@ function transfer(target: Greenlet, mode: number, value: unknown, count: number,
   if (t._state === UNSTARTED) lookupRun(t);
   const rt = RT;
   if (direct && cur._owner !== null && !cur._resident && rt.boundary === cur._base) {
-    if (t._resident && t !== cur._owner) throw buried(cur, t);
+    // A resident target on another native stack is reached by the owner's drive loop (hard.ts).
+    if (t._resident && t !== cur._owner) {
+      if (!elsewhere(cur, t)) throw buried(cur, t);
+      reachable(cur, t); // a GreenletError before anything unwinds
+    }
     rt.unwinding = true;
     TS.pendingTarget = t;
     TS.pendingMode = mode;
@@ -274,8 +306,11 @@ function transfer(target: Greenlet, mode: number, value: unknown, count: number,
     TS.pendingCount = count;
     return 0;
   }
-  if (t._resident) throw pinned(cur, t, direct);
-  return drive(cur, t, mode, value, count);
+  if (t._resident) {
+    if (elsewhere(cur, t)) return switchNative(cur, t, mode, value, count);
+    throw pinned(cur, t, direct);
+  }
+  return drive(cur, t, mode, value, count, cur);
 }
 
 
@@ -283,14 +318,13 @@ function transfer(target: Greenlet, mode: number, value: unknown, count: number,
  * Runs `t` (and whatever it switches to) on top of `owner`'s stack until control comes back to
  * `owner`; returns (or throws) what `owner` receives.
  */
-function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count: number): unknown {
+function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count: number, origin: Greenlet): unknown {
   const rt = RT;
   const wasResident = owner._resident;
   owner._resident = true;
   // The spill target belongs to whatever runs below this drive; restored on the way out.
   const savedBuf = rt.buf;
   const savedSp = rt.sp;
-  let origin = owner;
   // No try/finally (it cost ~3 ns per switch): nothing in the loop throws (user code runs inside
   // try/catch), so the owner's state is restored at each exit, right before `arrive` delivers.
   for (;;) {
@@ -332,6 +366,23 @@ function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count
         rt.sp = savedSp;
         return arrive(t, owner, mode, value);
       }
+      if (next._resident) {
+        // On another native stack (hard.ts): owner parks here until control comes back.
+        t = handoff(owner, next, mode, value, count, t);
+        mode = MAIL.mode;
+        value = MAIL.value;
+        count = MAIL.count;
+        origin = MAIL.origin!;
+        clearMail();
+        if (t === owner) {
+          TS.current = owner;
+          owner._resident = wasResident;
+          if (rt.buf !== savedBuf) rt.buf = savedBuf;
+          rt.sp = savedSp;
+          return arrive(origin, owner, mode, value);
+        }
+        continue;
+      }
       t = next;
       continue;
     }
@@ -342,6 +393,20 @@ function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count
     TS.pendingValue = undefined;
     count = 1;
     origin = t;
+    if (p._resident && p !== owner && elsewhere(owner, p)) {
+      t = handoff(owner, p, mode, value, 1, origin);
+      mode = MAIL.mode;
+      value = MAIL.value;
+      count = MAIL.count;
+      origin = MAIL.origin!;
+      clearMail();
+      if (t !== owner) continue;
+      TS.current = owner;
+      owner._resident = wasResident;
+      if (rt.buf !== savedBuf) rt.buf = savedBuf;
+      rt.sp = savedSp;
+      return arrive(origin, owner, mode, value);
+    }
     if (p === owner || p._resident) {
       TS.current = owner;
       owner._resident = wasResident;
@@ -578,3 +643,21 @@ function buried(cur: Greenlet, t: Greenlet): GreenletError {
     `cannot switch from ${cur} to ${t}: ${t} is below ${cur._owner} on the real stack, and ${cur._owner} ` +
     "cannot be suspended (untransformed frames on its stack). Nothing was unwound; the greenlet is still usable. " + ADVICE);
 }
+
+/** @internal What hard.ts needs from the core (hard.ts is imported by this module: no import-time use). */
+export const _core = {
+  main: (): Greenlet => TS.main,
+  setCurrent(g: Greenlet): void {
+    TS.current = g;
+  },
+  activate(g: Greenlet): void {
+    g._state = ACTIVE;
+  },
+  kill(g: Greenlet): void {
+    g._state = DEAD;
+    g._owner = null;
+  },
+  lookupRun,
+  arrive,
+  drive,
+};
