@@ -25,7 +25,15 @@ export class SoftRuntime implements RuntimeABI {
   readonly boundaryFns: Function[] = [];
   readonly functions = new Map<string, FunctionInfo>();
 
-  enter(fn: Function, self: unknown, args: ArrayLike<unknown>, newTarget: Function | undefined): unknown {
+  /** Arguments and new.target of the pending `enter` (stored by the caller: see abi.ts). */
+  a: ArrayLike<unknown> | null = null;
+  nt: Function | undefined = undefined;
+
+  enter(fn: Function, self: unknown): unknown {
+    const args = this.a ?? [];
+    const newTarget = this.nt;
+    this.a = null;
+    this.nt = undefined;
     this.boundary++;
     this.boundaryFns.push(fn);
     try {

@@ -26,6 +26,8 @@ export interface ExplodeHost {
   resumePoint(out: TS.Statement[], callee: TS.Expression, call: TS.Expression, target: TS.Identifier | undefined, pos: TS.Node): void;
   /** Rewrites identifiers of a call-free expression (bindings -> locals/env properties). */
   rewrite(e: TS.Expression): TS.Expression;
+  /** Whether reading `e` twice gives the same value (a const or imported binding). */
+  isConstant?(e: TS.Expression): boolean;
 }
 
 export function containsCall(ts: typeof TS, node: TS.Node): boolean {
@@ -54,6 +56,8 @@ export function createExploder(h: ExplodeHost) {
 
   /** Evaluates `e` now into a temporary (unless its value cannot change). */
   const toTemp = (out: TS.Statement[], e: TS.Expression): TS.Expression => {
+    // A const binding needs no temporary (one less local in every frame of the function).
+    if (h.isConstant?.(e)) return h.rewrite(e);
     const v = explode(out, e);
     if (isStable(v) || (ts.isIdentifier(v) && v.text.startsWith("$$t"))) return v;
     const t = h.temp();
@@ -103,6 +107,8 @@ export function createExploder(h: ExplodeHost) {
       return uninstrumented(out, e); // private method call: keep the native form
     } else if (ts.isIdentifier(callee) && !e.arguments.some(has)) {
       fn = h.rewrite(callee);
+      // A captured function is read from its environment object: call it without that receiver.
+      if (!ts.isIdentifier(fn)) fn = f.createParenthesizedExpression(f.createComma(f.createNumericLiteral(0), fn));
     } else {
       fn = toTemp(out, callee);
     }

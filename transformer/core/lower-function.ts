@@ -18,14 +18,14 @@
  *                                                 }
  *                                                 return acc;
  *                                               }
- *                                               const $$b = $$rt.buf, $$s = $$rt.sp;   // only while unwinding
- *                                               $$b[$$s] = $$i1; $$b[$$s + 1] = $$pc; $$b[$$s + 2] = this; ...
- *                                               $$rt.sp = $$s + 7; return 0;
+ *                                               $$rt.buf[$$rt.sp] = $$i1;            // only while unwinding
+ *                                               $$rt.buf[$$rt.sp + 1] = $$pc; ...
+ *                                               $$rt.sp += 6; return 0;
  *                                             }
  *
  *   [lowered: resume path, module level]
  *   function $$r1($$c, $$p, $$m, $$v) {
- *     const $$rt = $$RT;
+ *     const $$rt = $$RTc ?? $$RT;
  *     let n = $$c[$$p + 3], acc = ..., $$pc = $$c[$$p + 1];
  *     $$body: {
  *       if ($$pc === 0) acc = 0;                          // statements before the resume point are skipped
@@ -47,7 +47,7 @@
 import type * as TS from "typescript";
 import { containsCall, createExploder, type ExplodeHost } from "./explode.js";
 import {
-  BODY_LABEL, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL, SPILL_BUF, SPILL_SP,
+  BODY_LABEL, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL,
 } from "./names.js";
 
 export interface ResumePoint {
@@ -74,6 +74,8 @@ export interface LowerHost {
   readonly f: TS.NodeFactory;
   /** Rewrites a statement-free expression (identifiers, nested functions). */
   rewrite(e: TS.Expression): TS.Expression;
+  /** Whether reading `e` twice gives the same value (a const or imported binding). */
+  isConstant(e: TS.Expression): boolean;
   /** Lowered declaration-to-assignment target for a binding name node. */
   bindingTarget(id: TS.Identifier): TS.Expression;
   /** Assignment pattern for a binding pattern (identifiers rewritten). */
@@ -90,6 +92,9 @@ export interface LowerHost {
   functionDeclaration(d: TS.FunctionDeclaration): TS.Statement | undefined;
   classDeclaration(d: TS.ClassDeclaration): TS.Statement;
   temp(): TS.Identifier;
+  /** Temporaries in use (a mark), and giving back every temporary taken since a mark. */
+  tempMark(): number;
+  tempRelease(mark: number): void;
   /** Source position of a node as [line, column], 1-based, in the original file. */
   position(n: TS.Node): readonly [number, number];
   error(n: TS.Node, message: string): void;
@@ -107,6 +112,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     ts, f,
     temp: () => h.temp(),
     rewrite: (e) => h.rewrite(e),
+    isConstant: (e) => h.isConstant(e),
     resumePoint(out, callee, call, target, pos) {
       if (uninstrumented > 0) {
         out.push(f.createExpressionStatement(target ? f.createAssignment(target, call) : call));
@@ -181,7 +187,17 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     return f.createExpressionStatement(f.createAssignment(target as TS.Identifier, value));
   };
 
+  // A statement's temporaries are dead once it completes (loop temporaries live until the loop
+  // statement completes, since nested statements release only what they took).
   const lowerStatement = (s: TS.Statement, out: TS.Statement[], label: TS.Identifier | undefined): void => {
+    const mark = h.tempMark();
+    try {
+      lowerStatementWithTemps(s, out, label);
+    } finally {
+      h.tempRelease(mark);
+    }
+  };
+  const lowerStatementWithTemps = (s: TS.Statement, out: TS.Statement[], label: TS.Identifier | undefined): void => {
     const wrap = (st: TS.Statement): TS.Statement => label ? f.createLabeledStatement(label, st) : st;
     if (ts.isBlock(s)) {
       const inner: TS.Statement[] = [];
@@ -587,25 +603,23 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
 
 export { emitSpill, emitRestore };
 
-/** `const $$b = $$rt.buf, $$s = $$rt.sp; $$b[$$s] = info; ...; $$rt.sp = $$s + size; return 0;` */
+/**
+ * `$$rt.buf[$$rt.sp] = info; $$rt.buf[$$rt.sp + 1] = $$pc; ...; $$rt.sp += size; return 0;`
+ * Buffer and fill pointer are re-read per store rather than held in locals: this path is cold,
+ * and two more locals would enlarge every interpreter frame of the function (recursion depth).
+ */
 function emitSpill(f: TS.NodeFactory, ts: typeof TS, info: TS.Expression, thisExpr: TS.Expression, locals: readonly string[]): TS.Statement[] {
-  const b = f.createIdentifier(SPILL_BUF);
-  const s = f.createIdentifier(SPILL_SP);
   const rt = () => f.createIdentifier(RT_LOCAL);
-  const at = (i: number) => f.createElementAccessExpression(f.createIdentifier(SPILL_BUF),
-    i === 0 ? f.createIdentifier(SPILL_SP) : f.createAdd(f.createIdentifier(SPILL_SP), f.createNumericLiteral(i)));
+  const sp = () => f.createPropertyAccessExpression(rt(), "sp");
+  const at = (i: number) => f.createElementAccessExpression(f.createPropertyAccessExpression(rt(), "buf"),
+    i === 0 ? sp() : f.createAdd(sp(), f.createNumericLiteral(i)));
   const out: TS.Statement[] = [
-    f.createVariableStatement(undefined, f.createVariableDeclarationList([
-      f.createVariableDeclaration(b, undefined, undefined, f.createPropertyAccessExpression(rt(), "buf")),
-      f.createVariableDeclaration(s, undefined, undefined, f.createPropertyAccessExpression(rt(), "sp")),
-    ], ts.NodeFlags.Const)),
     f.createExpressionStatement(f.createAssignment(at(0), info)),
     f.createExpressionStatement(f.createAssignment(at(1), f.createIdentifier(PC))),
     f.createExpressionStatement(f.createAssignment(at(2), thisExpr)),
   ];
   locals.forEach((name, i) => out.push(f.createExpressionStatement(f.createAssignment(at(REC_HEADER + i), f.createIdentifier(name)))));
-  out.push(f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(rt(), "sp"),
-    f.createAdd(f.createIdentifier(SPILL_SP), f.createNumericLiteral(REC_HEADER + locals.length)))));
+  out.push(f.createExpressionStatement(f.createBinaryExpression(sp(), ts.SyntaxKind.PlusEqualsToken, f.createNumericLiteral(REC_HEADER + locals.length))));
   out.push(f.createReturnStatement(f.createNumericLiteral(0)));
   return out;
 }

@@ -3,6 +3,12 @@
  * runtime field names are the ABI of runtime/abi.ts — keep the two in sync.
  */
 export const RT_IMPORT = "$$RT";
+/**
+ * Module-level copy of the runtime import: under Vite/Vitest SSR an imported binding is a getter
+ * on a namespace object, read on every call otherwise. `var` (not `const`): a hoisted function
+ * called before its module evaluates (import cycles) falls back to the import binding.
+ */
+export const RT_CACHE = "$$RTc";
 export const RT_LOCAL = "$$rt";
 export const PC = "$$pc";
 export const BODY_LABEL = "$$body";

@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scopes.js";
 import { containsCall } from "./explode.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
-import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_IMPORT, RT_LOCAL } from "./names.js";
+import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
 
 const DIRECTIVE = "use greenlet";
@@ -199,6 +199,16 @@ export function transformSourceFile(
     if (ts.isPropertyAccessExpression(node)) {
       return f.updatePropertyAccessExpression(node, rewrite(node.expression) as TS.Expression, node.name);
     }
+    if ((ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) && ts.isIdentifier(ts.isCallExpression(node) ? node.expression : node.tag)) {
+      // `f()` where f lives in an environment object must not become a method call on it.
+      const updated = ts.visitEachChild(node, rewriteChild, context);
+      const callee = ts.isCallExpression(updated) ? updated.expression : (updated as TS.TaggedTemplateExpression).tag;
+      if (ts.isIdentifier(callee)) return updated;
+      const unbound = f.createParenthesizedExpression(f.createComma(f.createNumericLiteral(0), callee));
+      return ts.isCallExpression(updated)
+        ? f.updateCallExpression(updated, unbound, updated.typeArguments, updated.arguments)
+        : f.updateTaggedTemplateExpression(updated as TS.TaggedTemplateExpression, unbound, undefined, (updated as TS.TaggedTemplateExpression).template);
+    }
     if (ts.isPropertyAssignment(node)) {
       return f.updatePropertyAssignment(node, ts.isComputedPropertyName(node.name) ? rewrite(node.name) as TS.PropertyName : node.name, rewrite(node.initializer) as TS.Expression);
     }
@@ -296,6 +306,10 @@ export function transformSourceFile(
     const host: LowerHost = {
       ts, f,
       rewrite: (e) => rewrite(e) as TS.Expression,
+      isConstant: (e) => {
+        const b = ts.isIdentifier(e) ? scopes.refs.get(e) : undefined;
+        return b !== undefined && (b.kind === "const" || b.kind === "import");
+      },
       bindingTarget: (id) => {
         const b = scopes.refs.get(id);
         return b ? refFor(b, undefined) : id;
@@ -331,6 +345,10 @@ export function transformSourceFile(
         addLocal(st, name, false);
         return f.createIdentifier(name);
       },
+      // Temporaries are reused statement by statement (stack discipline): fewer locals make
+      // smaller interpreter frames, which is what limits recursion depth.
+      tempMark: () => st.tempCount,
+      tempRelease: (mark) => { st.tempCount = mark; },
       position: (n) => (n.pos >= 0 && n.getSourceFile?.() ? pos(n) : [0, 0]),
       error: (n, message) => diag(n, "warning", message),
     };
@@ -380,20 +398,24 @@ export function transformSourceFile(
     const resumeName = `$$r${n}`;
     const self = selfReference(node, n);
     const rtDecl = f.createVariableStatement(undefined, f.createVariableDeclarationList(
-      [f.createVariableDeclaration(RT_LOCAL, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.Const));
-    const enterArgs: TS.Expression[] = [
-      self.expr,
-      isArrow ? f.createVoidZero() : f.createThis(),
+      [f.createVariableDeclaration(RT_LOCAL, undefined, undefined,
+        f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionToken, f.createIdentifier(RT_IMPORT)))], ts.NodeFlags.Const));
+    // The slow path passes arguments and new.target in runtime fields (see runtime/abi.ts).
+    const rtField = (name: string) => f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), name);
+    const slowPath: TS.Statement[] = [
       // `arguments` anywhere in a function makes V8 allocate it on every call: only pass it when
       // the function reads it anyway; otherwise re-enter with the declared parameters.
-      isArrow || !(st.usesArguments || (argB && localNames.has(argB)) || argB?.captured)
+      assignStmt(rtField("a"), isArrow || !(st.usesArguments || (argB && localNames.has(argB)) || argB?.captured)
         ? f.createArrayLiteralExpression(newParams.map((p) => p.dotDotDotToken ? f.createSpreadElement(p.name as TS.Identifier) : p.name as TS.Identifier))
-        : f.createIdentifier("arguments"),
-      isArrow || ts.isMethodDeclaration(node) ? f.createVoidZero() : f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")),
+        : f.createIdentifier("arguments")),
     ];
+    if (!isArrow && !ts.isMethodDeclaration(node)) {
+      slowPath.push(assignStmt(rtField("nt"), f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target"))));
+    }
+    slowPath.push(f.createReturnStatement(f.createCallExpression(rtField("enter"), undefined,
+      [self.expr, isArrow ? f.createVoidZero() : f.createThis()])));
     const check = f.createIfStatement(
-      f.createStrictInequality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "t"), self.expr),
-      f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "enter"), undefined, enterArgs)));
+      f.createStrictInequality(rtField("t"), self.expr), f.createBlock(slowPath, true));
     const clear = assignStmt(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "t"), f.createNull());
     const thisExpr = f.createThis();
     const spillLocals = st.locals;
@@ -564,7 +586,9 @@ export function transformSourceFile(
     f.createStringLiteral(options.runtimeModule ?? "tsgreenlet/runtime"));
   const directives = statements.filter((s) => isDirective(ts, s));
   const rest = statements.filter((s) => !isDirective(ts, s));
-  return f.updateSourceFile(sf, [...directives, runtimeImport, ...prologue, ...rest, ...epilogue]);
+  const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
+    [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));
+  return f.updateSourceFile(sf, [...directives, runtimeImport, runtimeCache, ...prologue, ...rest, ...epilogue]);
 }
 
 function hasDirective(ts: typeof TS, stmts: readonly TS.Statement[]): boolean {
