@@ -623,7 +623,6 @@ describe("reparenting a running greenlet", () => {
 });
 
 describe("deep recursion", () => {
-  // KNOWN LIMITATION (issue 2): transformed frames are ~2.3x larger: 5,000 frames under vitest overflow Node 20's default stack (demo/main.ts and bench go 1,000 deep).
   it("suspends at the bottom of a 5,000-frame recursion and completes after being resumed", () => {
     const main = getcurrent();
     function down(n: number): number {
@@ -636,8 +635,6 @@ describe("deep recursion", () => {
     expect(g.switch(7)).toBe(5007);
     expect(g.dead).toBe(true);
   });
-
-  // KNOWN LIMITATION (issue 2): same stack-depth limit as the 5,000-frame test.
 
   it("keeps every frame's locals across repeated switches at the bottom", () => {
     const main = getcurrent();
@@ -1253,6 +1250,22 @@ describe("suspension in other kinds of functions", () => {
     const g = new Greenlet(() => countArgs("a", "b", "c"));
     g.switch();
     expect(g.switch()).toEqual([3, 3, "b"]);
+  });
+
+  it("calls a nested function that closures capture with this undefined, before and after a suspension", () => {
+    const main = getcurrent();
+    function outer(): unknown[] {
+      function receiver(this: unknown): unknown {
+        return this;
+      }
+      const again = () => receiver();
+      const before = receiver();
+      main.switch();
+      return [before, receiver(), again(), `${receiver()}`];
+    }
+    const g = new Greenlet(outer);
+    g.switch();
+    expect(g.switch()).toEqual([undefined, undefined, undefined, "undefined"]);
   });
 
   it("keeps this inside an object-literal method that suspends", () => {
