@@ -84,6 +84,15 @@ export class SoftRuntime implements RuntimeABI {
     return keys;
   }
 
+  /**
+   * A transformed method or accessor as stored on `holder` (kind 0 value, 1 get, 2 set): its
+   * identity for the entry check, read once per evaluation of its class or object literal.
+   */
+  own(holder: object, key: string, kind: number): unknown {
+    const d = Object.getOwnPropertyDescriptor(holder, key);
+    return d === undefined ? undefined : kind === 0 ? d.value : kind === 1 ? d.get : d.set;
+  }
+
   fn(info: FunctionInfo): FunctionInfo {
     // Several closures of one function share an id; the first registration wins so that the
     // registry stays bounded. Pickling (a later layer) resolves ids through this map.

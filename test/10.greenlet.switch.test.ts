@@ -397,9 +397,7 @@ describe("the run attribute", () => {
     expect(g.dead).toBe(true);
   });
 
-  // KNOWN LIMITATION (issue 2): methods of classes declared inside functions are not transformed yet.
-
-  it.skip("lets a subclass run method switch like any other run function", () => {
+  it("lets a subclass run method switch like any other run function", () => {
     const main = getcurrent();
     class Counter extends Greenlet {
       count = 0;
@@ -1149,9 +1147,7 @@ describe("suspension inside expressions", () => {
     expect(calls).toEqual(["p", "r"]);
   });
 
-  // KNOWN LIMITATION (issue 2): methods of classes declared inside functions are not transformed yet.
-
-  it.skip("keeps this inside a method that suspends", () => {
+  it("keeps this inside a method that suspends", () => {
     const main = getcurrent();
     class Account {
       balance = 0;

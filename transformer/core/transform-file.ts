@@ -81,10 +81,47 @@ export function transformSourceFile(
   const isPlainFunction = (n: TS.Node): n is TS.FunctionDeclaration | TS.FunctionExpression | TS.ArrowFunction =>
     (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) && n.body !== undefined &&
     !n.asteriskToken && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword);
-  const isTransformableMethod = (n: TS.Node): n is TS.MethodDeclaration =>
-    ts.isMethodDeclaration(n) && n.body !== undefined && !n.asteriskToken && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) &&
-    (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) && ts.isClassDeclaration(n.parent) &&
-    ts.isSourceFile(n.parent.parent) && !usesSuperOrPrivate(n);
+  /**
+   * Methods and accessors of classes and object literals. Their identity for the entry check is
+   * read once per evaluation of the class/literal (see wrapSelves), so the key must be static.
+   */
+  const isMethodLike = (n: TS.Node): n is MethodLike =>
+    (ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) &&
+    (ts.isClassLike(n.parent) || ts.isObjectLiteralExpression(n.parent));
+  // Accessors stay untransformed: they run on property access, which is not a call site, so
+  // their caller could not resume there anyway (they would only get slower).
+  const isTransformableMethod = (n: TS.Node): n is MethodLike =>
+    ts.isMethodDeclaration(n) && isMethodLike(n) && n.body !== undefined && !n.asteriskToken &&
+    !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && staticKey(ts, n) !== undefined &&
+    !usesSuperOrPrivate(n) && !usesClassExpressionName(n) && !awaitsOrYieldsAround(n);
+  /** `class X { m() { X } }` as an expression: X is visible only inside the class, not to a module-level resume function. */
+  const usesClassExpressionName = (n: MethodLike): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (ts.isIdentifier(c)) {
+        const b = scopes.refs.get(c);
+        if (b?.kind === "self" && ts.isClassExpression(b.scope.node)) found = true;
+        return;
+      }
+      ts.forEachChild(c, walk);
+    };
+    if (n.body) walk(n.body);
+    n.parameters.forEach(walk);
+    return found;
+  };
+  /** The class/literal is wrapped in an arrow (wrapSelves): `await`/`yield` around the member would break. */
+  const awaitsOrYieldsAround = (n: MethodLike): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (ts.isAwaitExpression(c) || ts.isYieldExpression(c) || (ts.isForOfStatement(c) && c.awaitModifier)) { found = true; return; }
+      if (ts.isFunctionLike(c) || ts.isClassStaticBlockDeclaration(c)) return;
+      ts.forEachChild(c, walk);
+    };
+    ts.forEachChild(n.parent, walk);
+    return found;
+  };
 
   /** Marks transformable functions top-down (nested functions of untransformed ones stay untransformed). */
   const mark = (n: TS.Node, marked: boolean, insideFn: boolean): void => {
@@ -93,22 +130,39 @@ export function transformSourceFile(
       const m = marked || (ts.isBlock(body) && hasDirective(ts, body.statements));
       const ok = m && (isPlainFunction(n) || isTransformableMethod(n)) && !inNamespaceOrBlockAtTop(n);
       if (ok) transformedFns.add(n);
-      else if (m && ts.isMethodDeclaration(n) && insideFn === false && ts.isClassDeclaration(n.parent) && usesSuperOrPrivate(n)) {
-        diag(n.name, "warning", "this method uses super or a #private name and is not transformed yet: a switch inside it pins the greenlet to the real stack");
-      }
+      else if (m) warnUntransformed(n);
       // Functions nested in an untransformed function (or in a class body) stay untransformed.
       ts.forEachChild(n, (c) => mark(c, ok ? m : false, true));
       return;
     }
     if (ts.isClassLike(n)) {
       for (const member of n.members) {
-        if (ts.isMethodDeclaration(member) && !insideFn) mark(member, marked, false);
-        else ts.forEachChild(member, (c) => mark(c, false, true));
+        if (isMethodLike(member)) mark(member, marked, insideFn);
+        else {
+          if (marked && (ts.isConstructorDeclaration(member) || ts.isClassStaticBlockDeclaration(member)) && member.body && containsCall(ts, member.body)) {
+            warnUntransformed(member);
+          }
+          ts.forEachChild(member, (c) => mark(c, false, true));
+        }
       }
       if (n.heritageClauses) ts.forEachChild(n, (c) => { if (ts.isHeritageClause(c)) mark(c, marked, insideFn); });
       return;
     }
     ts.forEachChild(n, (c) => mark(c, marked, insideFn));
+  };
+  /** Says, at the construct, why a marked function stays untransformed (a switch inside it pins the greenlet). */
+  const warnUntransformed = (n: TS.Node): void => {
+    const why = ts.isConstructorDeclaration(n) ? "class constructors are not transformed yet"
+      : (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) && n.body && containsCall(ts, n.body)
+        ? "getters and setters run on property access, which is not a switch point"
+      : ts.isClassStaticBlockDeclaration(n) ? "class static blocks are not transformed yet"
+      : isMethodLike(n) && usesSuperOrPrivate(n) ? "this method uses super or a #private name and is not transformed yet"
+      : isMethodLike(n) && staticKey(ts, n) === undefined ? "methods with computed or #private keys are not transformed yet"
+      : isMethodLike(n) && usesClassExpressionName(n) ? "this method refers to the name of its class expression and is not transformed yet"
+      : undefined;
+    if (why === undefined) return;
+    const at = (n as { name?: TS.Node }).name ?? n;
+    diag(at, "warning", `${why}: calls inside it are not switch points, so a switch below it pins the greenlet to the real stack (GreenletError when switching to a greenlet below it)`);
   };
   /** Resume functions live at module level: a function whose enclosing scopes are module-level blocks cannot reach them. */
   const inNamespaceOrBlockAtTop = (n: TS.Node): boolean => {
@@ -117,7 +171,6 @@ export function transformSourceFile(
       if (ts.isFunctionLike(p)) return !transformedFns.has(p);
       if (ts.isModuleDeclaration(p)) return true;
       if (ts.isBlock(p) || ts.isIterationStatement(p, false) || ts.isCaseBlock(p) || ts.isCatchClause(p)) inBlock = true;
-      if (ts.isClassLike(p) && !ts.isSourceFile(p.parent)) return true;
     }
     return inBlock;
   };
@@ -213,6 +266,14 @@ export function transformSourceFile(
       return f.updatePropertyAssignment(node, ts.isComputedPropertyName(node.name) ? rewrite(node.name) as TS.PropertyName : node.name, rewrite(node.initializer) as TS.Expression);
     }
     if (transformedFns.has(node)) return transformFunction(node as TS.FunctionLikeDeclaration);
+    if (ts.isClassExpression(node) || ts.isObjectLiteralExpression(node) || (ts.isClassDeclaration(node) && !ts.isSourceFile(node.parent))) {
+      const updated = ts.visitEachChild(node, rewriteChild, context);
+      if (ts.isClassDeclaration(updated)) {
+        // Not reached by transformed functions (they turn class declarations into expressions).
+        return updated;
+      }
+      return wrapSelves(node, updated as TS.Expression);
+    }
     if (ts.isFunctionLike(node)) {
       fnNodeStack.push(node);
       try {
@@ -409,7 +470,7 @@ export function transformSourceFile(
         ? f.createArrayLiteralExpression(newParams.map((p) => p.dotDotDotToken ? f.createSpreadElement(p.name as TS.Identifier) : p.name as TS.Identifier))
         : f.createIdentifier("arguments")),
     ];
-    if (!isArrow && !ts.isMethodDeclaration(node)) {
+    if (!isArrow && !isMethodLike(node)) {
       slowPath.push(assignStmt(rtField("nt"), f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target"))));
     }
     slowPath.push(f.createReturnStatement(f.createCallExpression(rtField("enter"), undefined,
@@ -460,12 +521,15 @@ export function transformSourceFile(
   /** How a function refers to itself in the entry check (its identity as a callee). */
   const selfReference = (node: TS.FunctionLikeDeclaration, n: number): { expr: TS.Expression; wrap?: (e: TS.Expression) => TS.Expression; prologue?: TS.Statement } => {
     if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.name) return { expr: f.createIdentifier(node.name.text) };
-    if (ts.isMethodDeclaration(node)) {
+    if (isMethodLike(node)) {
+      // Top-level classes are evaluated once: a module-level variable set by a static block.
+      // Other classes and object literals get a per-evaluation variable (wrapSelves).
       const v = `$$m${n}`;
       methodSelves.set(node, v);
+      const once = ts.isClassDeclaration(node.parent) && ts.isSourceFile(node.parent.parent);
       return {
         expr: f.createIdentifier(v),
-        prologue: f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(v)], ts.NodeFlags.Let)),
+        prologue: once ? f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(v)], ts.NodeFlags.Let)) : undefined,
       };
     }
     // Anonymous function or arrow: a per-evaluation binding from an IIFE parameter, named so that
@@ -480,7 +544,46 @@ export function transformSourceFile(
         f.createAssignment(f.createIdentifier(param), usable ? e : f.createComma(f.createNumericLiteral(0), e)))), undefined, []),
     };
   };
-  const methodSelves = new Map<TS.MethodDeclaration, string>();
+  const methodSelves = new Map<TS.Node, string>();
+  /** `$$mK = $$RT.own(holder, key, kind)` for each transformed member of a class/literal. */
+  const selfAssignments = (members: readonly TS.Node[], holderOf: (m: MethodLike) => TS.Expression): TS.Statement[] =>
+    members.filter((m): m is MethodLike => isMethodLike(m) && methodSelves.has(m)).map((m) =>
+      assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createCallExpression(
+        f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "own"), undefined,
+        [holderOf(m), f.createStringLiteral(staticKey(ts, m)!), f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : 0)])));
+  const classHolder = (m: MethodLike): TS.Expression =>
+    hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
+  /**
+   * A class or object literal evaluated more than once gets its members' identities from
+   * parameters of an arrow wrapped around it, so each evaluation has its own:
+   *   (($$m1, $$o) => ($$o = { hit() {...} }, $$m1 = $$RT.own($$o, "hit", 0), $$o))()
+   *   (($$m1) => class C { static { $$m1 = $$RT.own(this.prototype, "hit", 0); } hit() {...} })()
+   */
+  const wrapSelves = (original: TS.ClassLikeDeclaration | TS.ObjectLiteralExpression, updated: TS.Expression): TS.Expression => {
+    const members: readonly TS.Node[] = ts.isObjectLiteralExpression(original) ? original.properties : original.members;
+    const names = members.filter((m) => methodSelves.has(m)).map((m) => methodSelves.get(m)!);
+    if (!names.length) return updated;
+    const params = names.map((v) => f.createParameterDeclaration(undefined, undefined, v));
+    let body: TS.Expression;
+    if (ts.isObjectLiteralExpression(updated)) {
+      const o = f.createIdentifier(`$$o${++uid}`);
+      params.push(f.createParameterDeclaration(undefined, undefined, o));
+      const sets = selfAssignments(members, () => o).map((st) => (st as TS.ExpressionStatement).expression);
+      body = f.createParenthesizedExpression(f.createCommaListExpression([f.createAssignment(o, updated), ...sets, o]));
+    } else {
+      const ce = updated as TS.ClassExpression;
+      const block = f.createClassStaticBlockDeclaration(f.createBlock(selfAssignments(members, classHolder), true));
+      body = f.updateClassExpression(ce, ce.modifiers, ce.name, ce.typeParameters, ce.heritageClauses, [block, ...ce.members]);
+      // `const K = class {}` names the class "K": keep that through the wrapper (as selfReference does).
+      const inferred = ce.name ? undefined : inferredName(ts, original);
+      if (inferred && /^[A-Za-z_$][\w$]*$/.test(inferred) && ts.stringToToken(inferred) === undefined && !mentions(original, inferred)) {
+        params.push(f.createParameterDeclaration(undefined, undefined, inferred));
+        body = f.createParenthesizedExpression(f.createAssignment(f.createIdentifier(inferred), body));
+      }
+    }
+    return f.createCallExpression(f.createParenthesizedExpression(
+      f.createArrowFunction(undefined, undefined, params, undefined, undefined, body)), undefined, []);
+  };
   const mentions = (node: TS.Node, name: string): boolean => {
     let found = false;
     const walk = (c: TS.Node): void => {
@@ -499,6 +602,8 @@ export function transformSourceFile(
     else if (ts.isFunctionExpression(node)) out = f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, undefined, params, undefined, block);
     else if (ts.isArrowFunction(node)) out = f.updateArrowFunction(node, node.modifiers, undefined, params, undefined, node.equalsGreaterThanToken, block);
     else if (ts.isMethodDeclaration(node)) out = f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, undefined, params, undefined, block);
+    else if (ts.isGetAccessorDeclaration(node)) out = f.updateGetAccessorDeclaration(node, node.modifiers, node.name, params, undefined, block);
+    else if (ts.isSetAccessorDeclaration(node)) out = f.updateSetAccessorDeclaration(node, node.modifiers, node.name, params, block);
     else throw new Error(`unexpected function kind ${ts.SyntaxKind[node.kind]}`);
     return out;
   };
@@ -566,15 +671,13 @@ export function transformSourceFile(
     if (transformedFns.has(node)) return transformFunction(node as TS.FunctionLikeDeclaration);
     if (ts.isClassDeclaration(node) && ts.isSourceFile(node.parent)) {
       const updated = ts.visitEachChild(node, visitTop, context) as TS.ClassDeclaration;
-      const selves = node.members.filter((m): m is TS.MethodDeclaration => ts.isMethodDeclaration(m) && methodSelves.has(m));
-      if (!selves.length) return updated;
-      const block = f.createClassStaticBlockDeclaration(f.createBlock(selves.map((m) => {
-        const isStatic = hasModifier(ts, m, ts.SyntaxKind.StaticKeyword);
-        const holder = isStatic ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
-        const key = ts.isIdentifier(m.name) ? m.name.text : (m.name as TS.StringLiteral).text;
-        return assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createElementAccessExpression(holder, f.createStringLiteral(key)));
-      }), true));
+      const sets = selfAssignments(node.members, classHolder);
+      if (!sets.length) return updated;
+      const block = f.createClassStaticBlockDeclaration(f.createBlock(sets, true));
       return f.updateClassDeclaration(updated, updated.modifiers, updated.name, updated.typeParameters, updated.heritageClauses, [block, ...updated.members]);
+    }
+    if (ts.isClassExpression(node) || ts.isObjectLiteralExpression(node)) {
+      return wrapSelves(node, ts.visitEachChild(node, visitTop, context) as TS.Expression);
     }
     return ts.visitEachChild(node, visitTop, context);
   };
@@ -611,6 +714,15 @@ function isDeclarationName(ts: typeof TS, id: TS.Identifier): boolean {
   const p = id.parent;
   return ((ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) ||
     ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p)) && (p as { name?: TS.Node }).name === id);
+}
+
+type MethodLike = TS.MethodDeclaration | TS.GetAccessorDeclaration | TS.SetAccessorDeclaration;
+
+/** The property key of a member when it is static text (not computed, not #private). */
+function staticKey(ts: typeof TS, n: MethodLike): string | undefined {
+  if (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) return n.name.text;
+  if (ts.isNumericLiteral(n.name)) return String(Number(n.name.text));
+  return undefined;
 }
 
 function functionName(node: TS.FunctionLikeDeclaration): string {
