@@ -375,6 +375,8 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
       out.push(wrap(s));
       return;
     }
+    // Types (not yet erased when this transform runs) produce no code.
+    if (ts.isTypeAliasDeclaration(s) || ts.isInterfaceDeclaration(s)) return;
     h.error(s, `${ts.SyntaxKind[s.kind]} is not supported inside a greenlet function`);
     out.push(wrap(s));
   };

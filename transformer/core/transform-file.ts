@@ -139,7 +139,7 @@ export function transformSourceFile(
       for (const member of n.members) {
         if (isMethodLike(member)) mark(member, marked, insideFn);
         else {
-          if (marked && (ts.isConstructorDeclaration(member) || ts.isClassStaticBlockDeclaration(member)) && member.body && containsCall(ts, member.body)) {
+          if (marked && (ts.isConstructorDeclaration(member) || ts.isClassStaticBlockDeclaration(member)) && member.body && callsBesidesSuper(member.body)) {
             warnUntransformed(member);
           }
           ts.forEachChild(member, (c) => mark(c, false, true));
@@ -149,6 +149,19 @@ export function transformSourceFile(
       return;
     }
     ts.forEachChild(n, (c) => mark(c, marked, insideFn));
+  };
+  /** A call other than `super(...)` (every derived constructor has one: no warning for it alone). */
+  const callsBesidesSuper = (body: TS.Node): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (ts.isCallExpression(c) && c.expression.kind === ts.SyntaxKind.SuperKeyword) { c.arguments.forEach(walk); return; }
+      if (ts.isCallExpression(c) || ts.isNewExpression(c) || ts.isTaggedTemplateExpression(c)) { found = true; return; }
+      if (ts.isFunctionLike(c) || ts.isClassLike(c)) return;
+      ts.forEachChild(c, walk);
+    };
+    walk(body);
+    return found;
   };
   /** Says, at the construct, why a marked function stays untransformed (a switch inside it pins the greenlet). */
   const warnUntransformed = (n: TS.Node): void => {
@@ -161,6 +174,9 @@ export function transformSourceFile(
       : isMethodLike(n) && usesClassExpressionName(n) ? "this method refers to the name of its class expression and is not transformed yet"
       : undefined;
     if (why === undefined) return;
+    // Only where it matters: a function without calls cannot be below a switch.
+    const body = (n as { body?: TS.Node }).body;
+    if (body && !containsCall(ts, body)) return;
     const at = (n as { name?: TS.Node }).name ?? n;
     diag(at, "warning", `${why}: calls inside it are not switch points, so a switch below it pins the greenlet to the real stack (GreenletError when switching to a greenlet below it)`);
   };
@@ -576,7 +592,7 @@ export function transformSourceFile(
       body = f.updateClassExpression(ce, ce.modifiers, ce.name, ce.typeParameters, ce.heritageClauses, [block, ...ce.members]);
       // `const K = class {}` names the class "K": keep that through the wrapper (as selfReference does).
       const inferred = ce.name ? undefined : inferredName(ts, original);
-      if (inferred && /^[A-Za-z_$][\w$]*$/.test(inferred) && ts.stringToToken(inferred) === undefined && !mentions(original, inferred)) {
+      if (inferred && /^[A-Za-z_$][\w$]*$/.test(inferred) && !RESERVED.has(inferred) && !mentions(original, inferred)) {
         params.push(f.createParameterDeclaration(undefined, undefined, inferred));
         body = f.createParenthesizedExpression(f.createAssignment(f.createIdentifier(inferred), body));
       }
@@ -715,6 +731,11 @@ function isDeclarationName(ts: typeof TS, id: TS.Identifier): boolean {
   return ((ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) ||
     ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p)) && (p as { name?: TS.Node }).name === id);
 }
+
+/** Words that cannot name a parameter (a property key such as `{ class: class {} }` can be one). */
+const RESERVED = new Set(("break case catch class const continue debugger default delete do else enum export extends false finally for " +
+  "function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static " +
+  "implements interface package private protected public await arguments eval").split(" "));
 
 type MethodLike = TS.MethodDeclaration | TS.GetAccessorDeclaration | TS.SetAccessorDeclaration;
 
