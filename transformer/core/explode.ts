@@ -83,8 +83,8 @@ export function createExploder(h: ExplodeHost) {
   };
 
   const explodeCall = (out: TS.Statement[], e: TS.CallExpression, pos: TS.Node): TS.Expression => {
-    if (e.questionDotToken || isOptionalChain(e.expression) || e.expression.kind === ts.SyntaxKind.SuperKeyword ||
-        e.expression.kind === ts.SyntaxKind.ImportKeyword) {
+    if (e.questionDotToken || isOptionalChain(e.expression)) return explodeOptional(out, e);
+    if (e.expression.kind === ts.SyntaxKind.SuperKeyword || e.expression.kind === ts.SyntaxKind.ImportKeyword) {
       return uninstrumented(out, e);
     }
     const callee = skipParens(e.expression);
@@ -119,6 +119,69 @@ export function createExploder(h: ExplodeHost) {
     const t = h.temp();
     h.resumePoint(out, fn, call, t, pos);
     return t;
+  };
+
+  /**
+   * An optional chain with calls in it: each `?.` guards the rest of the chain, so calls after a
+   * nullish link are never evaluated (and never become resume points).
+   *
+   *   r = o?.m?.(g())     ->   $$r = void 0; $$o = o;
+   *                            if ($$o != null) { $$f = $$o.m; if ($$f != null) { $$a = g() <rp>; $$c = $$f.call($$o, $$a) <rp>; $$r = $$c; } }
+   */
+  const explodeOptional = (out: TS.Statement[], e: TS.Expression): TS.Expression => {
+    let unsupported = false;
+    const check = (n: TS.Node): void => {
+      if (ts.isPrivateIdentifier(n) || n.kind === ts.SyntaxKind.SuperKeyword) unsupported = true;
+      else if (isOptionalChain(n) || ts.isNonNullExpression(n)) ts.forEachChild(n, check);
+    };
+    check(e);
+    if (unsupported) return uninstrumented(out, e);
+    const result = h.temp();
+    out.push(assign(result, f.createVoidZero()));
+    let cur = out;
+    const save = (v: TS.Expression): TS.Expression => {
+      if (isStable(v) || (ts.isIdentifier(v) && v.text.startsWith("$$t"))) return v;
+      const t = h.temp();
+      cur.push(assign(t, v));
+      return t;
+    };
+    const guard = (v: TS.Expression): void => {
+      const inner: TS.Statement[] = [];
+      cur.push(f.createIfStatement(f.createBinaryExpression(v, ts.SyntaxKind.ExclamationEqualsToken, f.createNull()), f.createBlock(inner, true)));
+      cur = inner;
+    };
+    const part = (n: TS.Expression): { v: TS.Expression; self?: TS.Expression } => {
+      if (!isOptionalChain(n)) return { v: explode(cur, n) };
+      if (ts.isNonNullExpression(n)) return part(n.expression);
+      if (ts.isPropertyAccessExpression(n)) {
+        const obj = save(part(n.expression).v);
+        if (n.questionDotToken) guard(obj);
+        return { v: f.createPropertyAccessExpression(obj, n.name), self: obj };
+      }
+      if (ts.isElementAccessExpression(n)) {
+        const obj = save(part(n.expression).v);
+        if (n.questionDotToken) guard(obj);
+        const key = has(n.argumentExpression) ? toTemp(cur, n.argumentExpression) : h.rewrite(n.argumentExpression);
+        return { v: f.createElementAccessExpression(obj, key), self: obj };
+      }
+      if (ts.isCallExpression(n)) {
+        const callee = part(n.expression);
+        const fn = h.temp();
+        cur.push(assign(fn, callee.v));
+        if (n.questionDotToken) guard(fn);
+        const args = explodeList(cur, n.arguments);
+        const call = callee.self
+          ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [callee.self, ...args])
+          : f.createCallExpression(fn, undefined, args);
+        const t = h.temp();
+        h.resumePoint(cur, fn, call, t, n);
+        return { v: t };
+      }
+      return { v: explode(cur, n) };
+    };
+    const v = part(e).v;
+    cur.push(assign(result, v));
+    return result;
   };
 
   /** Keeps a call in place without a resume point (its callee will be entered as a boundary). */
@@ -161,6 +224,7 @@ export function createExploder(h: ExplodeHost) {
     if (ts.isTypeOfExpression(e)) return f.createTypeOfExpression(explode(out, e.expression));
     if (ts.isVoidExpression(e)) return f.createVoidExpression(explode(out, e.expression));
     if (ts.isDeleteExpression(e)) return f.createDeleteExpression(explodeTarget(out, e.expression));
+    if ((ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) && isOptionalChain(e)) return explodeOptional(out, e);
     if (ts.isPropertyAccessExpression(e)) {
       if (isOptionalChain(e) || e.expression.kind === ts.SyntaxKind.SuperKeyword) return uninstrumented(out, e);
       return f.createPropertyAccessExpression(explode(out, e.expression), e.name);
