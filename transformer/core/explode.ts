@@ -28,6 +28,12 @@ export interface ExplodeHost {
   rewrite(e: TS.Expression): TS.Expression;
   /** Whether reading `e` twice gives the same value (a const or imported binding). */
   isConstant?(e: TS.Expression): boolean;
+  /**
+   * A module-level constant holding the template object of a tagged template site (the frozen
+   * strings array the tag receives: one object per site, as the language guarantees), so the
+   * tag can be called like a function with it. Undefined: keep the tagged template uninstrumented.
+   */
+  templateObject?(t: TS.TemplateLiteral): TS.Expression | undefined;
 }
 
 export function containsCall(ts: typeof TS, node: TS.Node): boolean {
@@ -184,6 +190,43 @@ export function createExploder(h: ExplodeHost) {
     return result;
   };
 
+  /** tag`a${x}b` -> tag(strings, x) with the site's template object: a resume point like any call. */
+  const explodeTagged = (out: TS.Statement[], e: TS.TaggedTemplateExpression): TS.Expression => {
+    const tag = skipParens(e.tag);
+    const strings = h.templateObject?.(e.template);
+    if (!strings || tag.kind === ts.SyntaxKind.SuperKeyword || isOptionalChain(tag) ||
+        ((ts.isPropertyAccessExpression(tag) || ts.isElementAccessExpression(tag)) && tag.expression.kind === ts.SyntaxKind.SuperKeyword) ||
+        (ts.isPropertyAccessExpression(tag) && ts.isPrivateIdentifier(tag.name))) {
+      return uninstrumented(out, e);
+    }
+    let fn: TS.Expression;
+    let thisArg: TS.Expression | undefined;
+    if (ts.isPropertyAccessExpression(tag)) {
+      thisArg = toTemp(out, tag.expression);
+      fn = h.temp();
+      out.push(assign(fn, f.createPropertyAccessExpression(thisArg, tag.name.text)));
+    } else if (ts.isElementAccessExpression(tag)) {
+      thisArg = toTemp(out, tag.expression);
+      const key = toTemp(out, tag.argumentExpression);
+      fn = h.temp();
+      out.push(assign(fn, f.createElementAccessExpression(thisArg, key)));
+    } else {
+      fn = toTemp(out, tag);
+      if (!ts.isIdentifier(fn)) {
+        const t = h.temp();
+        out.push(assign(t, fn));
+        fn = t;
+      }
+    }
+    const values = explodeList(out, ts.isTemplateExpression(e.template) ? e.template.templateSpans.map((sp) => sp.expression) : []);
+    const call = thisArg
+      ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, strings, ...values])
+      : f.createCallExpression(fn, undefined, [strings, ...values]);
+    const t = h.temp();
+    h.resumePoint(out, fn, call, t, e);
+    return t;
+  };
+
   /** Keeps a call in place without a resume point (its callee will be entered as a boundary). */
   const uninstrumented = (_out: TS.Statement[], e: TS.Expression): TS.Expression => h.rewrite(e);
 
@@ -201,7 +244,7 @@ export function createExploder(h: ExplodeHost) {
       h.resumePoint(out, ctor, f.createNewExpression(ctor, undefined, args), t, e);
       return t;
     }
-    if (ts.isTaggedTemplateExpression(e)) return uninstrumented(out, e);
+    if (ts.isTaggedTemplateExpression(e)) return explodeTagged(out, e);
     if (ts.isBinaryExpression(e)) return explodeBinary(out, e);
     if (ts.isConditionalExpression(e)) {
       const c = explode(out, e.condition);

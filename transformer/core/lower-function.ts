@@ -76,6 +76,8 @@ export interface LowerHost {
   rewrite(e: TS.Expression): TS.Expression;
   /** Whether reading `e` twice gives the same value (a const or imported binding). */
   isConstant(e: TS.Expression): boolean;
+  /** Module-level constant holding a tagged template site's template object (see explode.ts). */
+  templateObject(t: TS.TemplateLiteral): TS.Expression | undefined;
   /** Lowered declaration-to-assignment target for a binding name node. */
   bindingTarget(id: TS.Identifier): TS.Expression;
   /** Assignment pattern for a binding pattern (identifiers rewritten). */
@@ -113,6 +115,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     temp: () => h.temp(),
     rewrite: (e) => h.rewrite(e),
     isConstant: (e) => h.isConstant(e),
+    templateObject: (t) => h.templateObject(t),
     resumePoint(out, callee, call, target, pos) {
       if (uninstrumented > 0) {
         out.push(f.createExpressionStatement(target ? f.createAssignment(target, call) : call));
@@ -325,15 +328,41 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
       return;
     }
     if (ts.isSwitchStatement(s)) {
-      const d = x.explode(out, s.expression);
+      let d = x.explode(out, s.expression);
       out.push(...h.enterScope(s.caseBlock, false));
-      const clauses = s.caseBlock.clauses.map((c) => {
+      const testsCall = s.caseBlock.clauses.some((c) => ts.isCaseClause(c) && has(c.expression));
+      let index: TS.Identifier | undefined;
+      if (testsCall) {
+        // Case tests with calls: evaluate them in order here (each one a statement sequence that
+        // may suspend), then switch on the index of the matching clause: fall-through unchanged.
+        //   k = -1; if (d === t0) k = 0; else { t1 = f() <rp>; if (d === t1) k = 1; else k = <default>; }
+        if (!(ts.isIdentifier(d) && d.text.startsWith("$$t"))) {
+          const dt = h.temp();
+          out.push(f.createExpressionStatement(f.createAssignment(dt, d)));
+          d = dt;
+        }
+        index = h.temp();
+        out.push(f.createExpressionStatement(f.createAssignment(index, f.createPrefixMinus(f.createNumericLiteral(1)))));
+        let cur = out;
+        s.caseBlock.clauses.forEach((c, i) => {
+          if (!ts.isCaseClause(c)) return;
+          const v = x.explode(cur, c.expression);
+          const otherwise: TS.Statement[] = [];
+          cur.push(f.createIfStatement(f.createStrictEquality(d, v),
+            f.createExpressionStatement(f.createAssignment(index!, f.createNumericLiteral(i))), block(otherwise)));
+          cur = otherwise;
+        });
+        const def = s.caseBlock.clauses.findIndex((c) => ts.isDefaultClause(c));
+        if (def >= 0) cur.push(f.createExpressionStatement(f.createAssignment(index, f.createNumericLiteral(def))));
+      }
+      const clauses = s.caseBlock.clauses.map((c, i) => {
         const stmts: TS.Statement[] = [];
         for (const st of c.statements) if (ts.isFunctionDeclaration(st)) { const fd = h.functionDeclaration(st); if (fd) stmts.push(fd); }
         for (const st of c.statements) if (!ts.isFunctionDeclaration(st)) lowerStatement(st, stmts, undefined);
+        if (index) return f.createCaseClause(f.createNumericLiteral(i), stmts);
         return ts.isCaseClause(c) ? f.createCaseClause(h.rewrite(c.expression), stmts) : f.createDefaultClause(stmts);
       });
-      out.push(wrap(f.createSwitchStatement(d, f.createCaseBlock(clauses))));
+      out.push(wrap(f.createSwitchStatement(index ?? d, f.createCaseBlock(clauses))));
       return;
     }
     if (ts.isTryStatement(s)) {

@@ -383,6 +383,17 @@ export function transformSourceFile(
     const host: LowerHost = {
       ts, f,
       rewrite: (e) => rewrite(e) as TS.Expression,
+      templateObject: (t) => {
+        // `const $$qN = ((s) => s)`a${0}b`;`: the strings array of one site, created once.
+        const name = `$$q${++uid}`;
+        const copy = ts.isNoSubstitutionTemplateLiteral(t) ? t
+          : f.createTemplateExpression(t.head, t.templateSpans.map((sp) => f.createTemplateSpan(f.createNumericLiteral(0), sp.literal)));
+        const identity = f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined,
+          [f.createParameterDeclaration(undefined, undefined, "s")], undefined, undefined, f.createIdentifier("s")));
+        prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(
+          [f.createVariableDeclaration(name, undefined, undefined, f.createTaggedTemplateExpression(identity, undefined, copy))], ts.NodeFlags.Const)));
+        return f.createIdentifier(name);
+      },
       isConstant: (e) => {
         const b = ts.isIdentifier(e) ? scopes.refs.get(e) : undefined;
         return b !== undefined && (b.kind === "const" || b.kind === "import");
