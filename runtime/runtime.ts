@@ -77,6 +77,18 @@ export class SoftRuntime implements RuntimeABI {
     }
   }
 
+  /** `{ a, ...rest } = o` lowered by the transform: CopyDataProperties excluding the keys read. */
+  objectRest(o: unknown, excluded: unknown[]): Record<PropertyKey, unknown> {
+    const from = Object(o) as Record<PropertyKey, unknown>;
+    const skip = new Set(excluded.map((k) => (typeof k === "symbol" ? k : String(k))));
+    const out: Record<PropertyKey, unknown> = {};
+    for (const k of Reflect.ownKeys(from)) {
+      if (skip.has(k) || !Object.prototype.propertyIsEnumerable.call(from, k)) continue;
+      out[k] = from[k];
+    }
+    return out;
+  }
+
   /** The keys a for-in loop visits, collected up front for a lowered loop. */
   forInKeys(o: unknown): string[] {
     const keys: string[] = [];

@@ -1038,9 +1038,7 @@ describe("suspension inside expressions", () => {
     expect(g.switch("X")).toBe("1-X-2");
   });
 
-  // KNOWN LIMITATION (issue 2): calls inside destructuring defaults are not instrumented yet.
-
-  it.skip("evaluates destructuring defaults lazily, suspending only for missing values", () => {
+  it("evaluates destructuring defaults lazily, suspending only for missing values", () => {
     const main = getcurrent();
     const g = new Greenlet((source: { p?: unknown; q?: unknown }, list: unknown[]) => {
       const { p = main.switch("p default"), q = main.switch("q default") } = source;

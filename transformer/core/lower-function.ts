@@ -169,17 +169,127 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
       if (ts.isIdentifier(d.name)) {
         const v = x.explode(out, d.initializer);
         out.push(named(h.bindingTarget(d.name), v, d.name.text));
+      } else if (has(d.name)) {
+        lowerPattern(out, d.name, x.explode(out, d.initializer));
       } else {
-        if (has(d.name)) h.error(d, "calls inside destructuring defaults are not instrumented (a switch inside them pins the greenlet)");
         const v = x.explode(out, d.initializer);
         out.push(f.createExpressionStatement(f.createAssignment(h.patternTarget(d.name) as TS.Identifier, v)));
       }
     }
   };
 
+  /**
+   * A binding pattern whose defaults (or computed keys) contain calls, lowered element by element
+   * so those calls are switch points. Property reads, default tests and iterator steps happen in
+   * the order destructuring performs them; an array pattern closes its iterator as destructuring
+   * does (on completion unless exhausted, and after a throw).
+   *
+   *   const { a = f(), ...r } = o   ->  $$s = o; ({} = $$s); $$v = $$s.a;
+   *                                     if ($$v === undefined) { $$t = f() <rp>; a = $$t; } else a = $$v;
+   *                                     r = $$rt.objectRest($$s, ["a"]);
+   */
+  const lowerPattern = (out: TS.Statement[], p: TS.BindingName, value: TS.Expression): void => {
+    const set = (t: TS.Expression, v: TS.Expression) => f.createExpressionStatement(f.createAssignment(t as TS.Identifier, v));
+    const saved = (v: TS.Expression): TS.Expression => {
+      if (ts.isIdentifier(v) && v.text.startsWith("$$t")) return v;
+      const t = h.temp();
+      out.push(set(t, v));
+      return t;
+    };
+    /** Binds one element: value `v` (a temporary), default `init` when it is undefined. */
+    const bindElement = (into: TS.Statement[], name: TS.BindingName, v: TS.Expression, init: TS.Expression | undefined): void => {
+      if (init) {
+        const then: TS.Statement[] = [];
+        if (ts.isIdentifier(name)) {
+          then.push(named(h.bindingTarget(name), x.explode(then, init), name.text));
+          into.push(f.createIfStatement(f.createStrictEquality(v, f.createVoidZero()), block(then),
+            block([set(h.bindingTarget(name), v)])));
+          return;
+        }
+        then.push(set(v, x.explode(then, init)));
+        into.push(f.createIfStatement(f.createStrictEquality(v, f.createVoidZero()), block(then)));
+      }
+      if (ts.isIdentifier(name)) into.push(set(h.bindingTarget(name), v));
+      else lowerPattern(into, name, v);
+    };
+    if (ts.isIdentifier(p)) {
+      out.push(set(h.bindingTarget(p), value));
+      return;
+    }
+    const src = saved(value);
+    if (ts.isObjectBindingPattern(p)) {
+      // RequireObjectCoercible, with the engine's own TypeError.
+      out.push(set(f.createObjectLiteralExpression([]), src));
+      const keys: TS.Expression[] = [];
+      for (const el of p.elements) {
+        if (el.dotDotDotToken) {
+          const rest = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "objectRest"), undefined,
+            [src, f.createArrayLiteralExpression(keys)]);
+          bindElement(out, el.name, saved(rest), undefined);
+          continue;
+        }
+        const pn = el.propertyName ?? (el.name as TS.Identifier);
+        let read: TS.Expression;
+        if (ts.isComputedPropertyName(pn)) {
+          const k = saved(x.explode(out, pn.expression));
+          keys.push(k);
+          read = f.createElementAccessExpression(src, k);
+        } else {
+          const key = ts.isIdentifier(pn) || ts.isStringLiteral(pn) ? pn.text : ts.isNumericLiteral(pn) ? String(Number(pn.text)) : undefined;
+          if (key === undefined) {
+            h.error(el, "this destructuring key is not supported with calls in the pattern");
+            continue;
+          }
+          keys.push(f.createStringLiteral(key));
+          read = f.createElementAccessExpression(src, f.createStringLiteral(key));
+        }
+        const v = h.temp();
+        out.push(set(v, read));
+        bindElement(out, el.name, v, el.initializer);
+      }
+      return;
+    }
+    // Array pattern: the iterator protocol, step by step.
+    const it = h.temp();
+    const done = h.temp();
+    const r = h.temp();
+    out.push(set(it, f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "iter"), undefined, [src])));
+    out.push(set(done, f.createFalse()));
+    const body: TS.Statement[] = [];
+    /** `if (!done) { done = true; r = it.next(); if (!r.done) { <onValue>; done = false; } }` (done stays true if next() throws). */
+    const step = (into: TS.Statement[], onValue: TS.Statement[]): void => {
+      into.push(f.createIfStatement(f.createLogicalNot(done), block([
+        set(done, f.createTrue()),
+        set(r, f.createCallExpression(f.createPropertyAccessExpression(it, "next"), undefined, [])),
+        f.createIfStatement(f.createLogicalNot(f.createPropertyAccessExpression(r, "done")), block([...onValue, set(done, f.createFalse())])),
+      ])));
+    };
+    for (const el of p.elements) {
+      if (ts.isOmittedExpression(el)) { step(body, []); continue; }
+      const v = h.temp();
+      if (el.dotDotDotToken) {
+        body.push(set(v, f.createArrayLiteralExpression([])));
+        const loop: TS.Statement[] = [];
+        step(loop, [set(f.createElementAccessExpression(v, f.createPropertyAccessExpression(v, "length")), f.createPropertyAccessExpression(r, "value"))]);
+        body.push(f.createWhileStatement(f.createLogicalNot(done), block(loop)));
+        bindElement(body, el.name, v, undefined);
+        continue;
+      }
+      body.push(set(v, f.createVoidZero()));
+      step(body, [set(v, f.createPropertyAccessExpression(r, "value"))]);
+      bindElement(body, el.name, v, el.initializer);
+    }
+    const rt = (name: string) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), name), undefined, [it]);
+    const xv = f.createUniqueName("$$x");
+    out.push(f.createTryStatement(block(body), f.createCatchClause(f.createVariableDeclaration(xv), block([
+      f.createIfStatement(f.createLogicalNot(done), block([set(done, f.createTrue()), f.createExpressionStatement(rt("iterAbort"))])),
+      f.createThrowStatement(xv)])), undefined));
+    out.push(f.createIfStatement(f.createLogicalNot(done), block([set(done, f.createTrue()), f.createExpressionStatement(rt("iterReturn"))])));
+  };
+
   /** `target = value`, keeping the function name that `let name = function () {}` would infer. */
   const named = (target: TS.Expression, value: TS.Expression, name: string): TS.Statement => {
-    if (!ts.isIdentifier(target) && (ts.isArrowFunction(value) || ts.isFunctionExpression(value) || ts.isClassExpression(value)) && !value.name) {
+    if (!(ts.isIdentifier(target) && target.text === name) && (ts.isArrowFunction(value) || ts.isFunctionExpression(value) || ts.isClassExpression(value)) && !value.name) {
       // `$$e.x = function () {}` would infer no name; a block-scoped const of the same name does.
       const tmp = f.createIdentifier(name);
       return block([
