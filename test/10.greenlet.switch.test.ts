@@ -1050,6 +1050,76 @@ describe("suspension inside expressions", () => {
     expect(result).toEqual({ p: "value for p default", q: "given q", x: "value for x default", y: "given y", z: "z literal" });
   });
 
+  it("suspends in case tests, evaluating them in order only until one matches, with fall-through kept", () => {
+    const main = getcurrent();
+    const classify = (v: number) => {
+      const out: string[] = [];
+      switch (v) {
+        case main.switch("first?") as number:
+          out.push("first");
+        case main.switch("second?") as number:
+          out.push("second");
+          break;
+        default:
+          out.push("default");
+        case main.switch("third?") as number:
+          out.push("third");
+      }
+      return out;
+    };
+    const answers: Record<string, number> = { "first?": 1, "second?": 2, "third?": 3 };
+    const answer = (q: unknown) => answers[q as string];
+    expect(drive(new Greenlet(classify), answer, 2)).toEqual({ yielded: ["first?", "second?"], result: ["second"] });
+    expect(drive(new Greenlet(classify), answer, 1)).toEqual({ yielded: ["first?"], result: ["first", "second"] });
+    expect(drive(new Greenlet(classify), answer, 9)).toEqual({ yielded: ["first?", "second?", "third?"], result: ["default", "third"] });
+  });
+
+  it("suspends in the substitutions of a tagged template; the tag sees one strings object per site", () => {
+    const main = getcurrent();
+    const sites: TemplateStringsArray[] = [];
+    const recorder = {
+      prefix: ">",
+      tag(strings: TemplateStringsArray, ...values: unknown[]): string {
+        sites.push(strings);
+        return this.prefix + strings.raw.map((s, i) => s + (i < values.length ? String(values[i]) : "")).join("");
+      },
+    };
+    const g = new Greenlet(() => {
+      const out: string[] = [];
+      for (let i = 0; i < 2; i++) out.push(recorder.tag`a${main.switch(`v${i}`)}\n${i}`);
+      return out;
+    });
+    const { yielded, result } = drive(g, (v) => String(v).toUpperCase());
+    expect(yielded).toEqual(["v0", "v1"]);
+    expect(result).toEqual([">aV0\\n0", ">aV1\\n1"]);
+    expect(sites[0]).toBe(sites[1]);
+    expect(Object.isFrozen(sites[0])).toBe(true);
+  });
+
+  it("destructures with object rest and closes an array pattern's iterator after a suspension", () => {
+    const main = getcurrent();
+    const events: string[] = [];
+    function* numbers(): Generator<number | undefined> {
+      try {
+        yield undefined;
+        yield 2;
+        yield 3;
+      } finally {
+        events.push("closed");
+      }
+    }
+    const g = new Greenlet((source: Record<string, unknown>) => {
+      const { a = main.switch("a?"), ...others } = source;
+      const [first = main.switch("first?"), second] = numbers();
+      events.push("after");
+      return { a, others, first, second };
+    });
+    const { yielded, result } = drive(g, (v) => `<${String(v)}>`, { b: 1, c: 2 });
+    expect(yielded).toEqual(["a?", "first?"]);
+    expect(result).toEqual({ a: "<a?>", others: { b: 1, c: 2 }, first: "<first?>", second: 2 });
+    expect(events).toEqual(["closed", "after"]);
+  });
+
   it("suspends between spread arguments and array and object spreads", () => {
     const main = getcurrent();
     const collect = (...args: unknown[]) => args;
