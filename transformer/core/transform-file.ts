@@ -442,7 +442,7 @@ export function transformSourceFile(
     };
 
     const stmts: TS.Statement[] = ts.isBlock(body)
-      ? [...paramInit, ...body.statements.filter((s) => !isDirective(ts, s))]
+      ? [...paramInit, ...body.statements.slice(prologueLength(ts, body.statements))]
       : [...paramInit, ts.setTextRange(f.createReturnStatement(body), body)];
     const lowered = lowerBody(host, stmts);
     const hasPoints = lowered.points.length > 0;
@@ -623,7 +623,9 @@ export function transformSourceFile(
   };
 
   const rebuild = (node: TS.FunctionLikeDeclaration, params: TS.ParameterDeclaration[], body: TS.Statement[]): TS.Node => {
-    const block = f.createBlock(body, true);
+    // Directives other than ours ("use strict") stay first in the body; "use greenlet" is dropped.
+    const own = node.body && ts.isBlock(node.body) ? node.body.statements.slice(0, prologueLength(ts, node.body.statements)) : [];
+    const block = f.createBlock([...own.filter((d) => !isGreenletDirective(ts, d)), ...body], true);
     let out: TS.Node;
     if (ts.isFunctionDeclaration(node)) out = f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, undefined, params, undefined, block);
     else if (ts.isFunctionExpression(node)) out = f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, undefined, params, undefined, block);
@@ -710,12 +712,15 @@ export function transformSourceFile(
   };
 
   const statements = sf.statements.map((s) => visitTop(s) as TS.Statement);
-  if (!transformedAny) return sf;
+  // The directive prologue: "use greenlet" has done its job (Vite would warn about a module-level
+  // directive it does not know); other directives stay first.
+  const nDirectives = prologueLength(ts, statements);
+  const directives = statements.slice(0, nDirectives).filter((s) => !isGreenletDirective(ts, s));
+  const rest = statements.slice(nDirectives);
+  if (!transformedAny) return fileMarked ? f.updateSourceFile(sf, [...directives, ...rest]) : sf;
   const runtimeImport = f.createImportDeclaration(undefined,
     f.createImportClause(false, undefined, f.createNamedImports([f.createImportSpecifier(false, f.createIdentifier("$RT"), f.createIdentifier(RT_IMPORT))])),
     f.createStringLiteral(options.runtimeModule ?? "tsgreenlet/runtime"));
-  const directives = statements.filter((s) => isDirective(ts, s));
-  const rest = statements.filter((s) => !isDirective(ts, s));
   const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
     [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));
   return f.updateSourceFile(sf, [...directives, runtimeImport, runtimeCache, ...prologue, ...rest, ...epilogue]);
@@ -731,6 +736,17 @@ function hasDirective(ts: typeof TS, stmts: readonly TS.Statement[]): boolean {
 
 function isDirective(ts: typeof TS, s: TS.Statement): boolean {
   return ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression);
+}
+
+function isGreenletDirective(ts: typeof TS, s: TS.Statement): boolean {
+  return isDirective(ts, s) && ((s as TS.ExpressionStatement).expression as TS.StringLiteral).text === DIRECTIVE;
+}
+
+/** Number of leading directive statements (the directive prologue). */
+function prologueLength(ts: typeof TS, stmts: readonly TS.Statement[]): number {
+  let i = 0;
+  while (i < stmts.length && isDirective(ts, stmts[i]!)) i++;
+  return i;
 }
 
 function hasModifier(ts: typeof TS, n: TS.Node, kind: TS.SyntaxKind): boolean {
