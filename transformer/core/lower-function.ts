@@ -124,6 +124,8 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
       const pc = points.length + 1;
       points.push(h.position(pos));
       const marker = f.createEmptyStatement();
+      // The call's own position (column-exact stack frames), when the call is from the source.
+      if (pos.pos >= 0 && !(pos.flags & ts.NodeFlags.Synthesized)) ts.setTextRange(marker, { pos: pos.getStart(), end: pos.end });
       rps.set(marker, { pc, callee, call, target });
       out.push(marker);
     },
@@ -304,11 +306,16 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
   // statement completes, since nested statements release only what they took).
   const lowerStatement = (s: TS.Statement, out: TS.Statement[], label: TS.Identifier | undefined): void => {
     const mark = h.tempMark();
+    const first = out.length;
     try {
       lowerStatementWithTemps(s, out, label);
     } finally {
       h.tempRelease(mark);
     }
+    // Code made for this statement maps to it (nested statements already map to themselves):
+    // stack traces, and source-map consumers that look up exact generated lines (Vitest), need
+    // a position on every generated line.
+    if (s.pos >= 0) for (let i = first; i < out.length; i++) positionSynthesized(ts, out[i]!, s);
   };
   const lowerStatementWithTemps = (s: TS.Statement, out: TS.Statement[], label: TS.Identifier | undefined): void => {
     const wrap = (st: TS.Statement): TS.Statement => label ? f.createLabeledStatement(label, st) : st;
@@ -601,6 +608,21 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
   return { body, rps, points };
 }
 
+/** The statements emitted for a resume point map to its marker (which maps to the source statement). */
+function positioned(ts: typeof TS, stmts: TS.Statement[], marker: TS.Node): TS.Statement[] {
+  if (marker.pos >= 0) for (const st of stmts) positionSynthesized(ts, st, marker);
+  return stmts;
+}
+
+/** Gives statements without a source position (and their unpositioned sub-statements) the range of `origin`. */
+function positionSynthesized(ts: typeof TS, n: TS.Node, origin: TS.Node): void {
+  if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+  if (n.pos < 0 && (ts.isStatement(n) || ts.isCatchClause(n))) ts.setTextRange(n, origin);
+  if (ts.isStatement(n) || ts.isCatchClause(n) || ts.isCaseOrDefaultClause(n) || ts.isCaseBlock(n)) {
+    ts.forEachChild(n, (c) => positionSynthesized(ts, c, origin));
+  }
+}
+
 /** Statement-level resume-point ranges, memoised per node. */
 function rangeOf(ts: typeof TS, rps: Map<TS.Node, ResumePoint>, memo: Map<TS.Node, readonly [number, number] | null>, n: TS.Node): readonly [number, number] | null {
   const m = memo.get(n);
@@ -622,7 +644,7 @@ function rangeOf(ts: typeof TS, rps: Map<TS.Node, ResumePoint>, memo: Map<TS.Nod
 export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[], rps: Map<TS.Node, ResumePoint>): TS.Statement[] {
   const visit = (n: TS.Node): TS.Node | TS.Node[] => {
     const rp = rps.get(n);
-    if (rp) return callAndTest(ts, f, rp);
+    if (rp) return positioned(ts, callAndTest(ts, f, rp), n);
     if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
     return ts.visitEachChild(n, visit, undefined);
   };
@@ -693,8 +715,8 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
           f.createThrowStatement(f.createIdentifier(RES_VALUE))),
       ];
       if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, f.createIdentifier(RES_VALUE))));
-      return [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
-        f.createIfStatement(pcIsZero(), f.createBlock(callAndTest(ts, f, rp), true)))];
+      return positioned(ts, [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
+        f.createIfStatement(pcIsZero(), f.createBlock(positioned(ts, callAndTest(ts, f, rp), s), true)))], s);
     }
     if (ts.isBlock(s)) return blockOf(s);
     if (ts.isLabeledStatement(s)) {
