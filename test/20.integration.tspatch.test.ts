@@ -9,14 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import tsPatchPlugin, { type TsPatchExtrasLike } from "tsgreenlet/transformer";
 import { markedLine } from "./helpers/source-lines.js";
 import {
-  FIXTURES as FIXTURE_DIR, REPO, columnOf, fixture, node, stackPositions, tempProject, untransformedOutputs, type RunResult,
+  BUILD_FIXTURES as FIXTURES, DIFFERENTIAL_FIXTURES, FIXTURES as FIXTURE_DIR, REPO, columnOf, expectSameAsReference, fixture, node,
+  ok, runBuilt, stackPositions, tempProject, untransformedOutputs, type BuildFixture as Fixture, type RunResult,
 } from "../fixtures/integration/support/harness.js";
 
 const DIRECTIVE = ["use", "greenlet"].join(" ");
 /** The compiler instance as ts-patch hands it over (the CommonJS module object). */
 const tsi = ts as unknown as TsPatchExtrasLike["ts"];
-const FIXTURES = ["semantics.ts", "pipeline.ts", "pipeline.reference.ts", "throws.ts", "warnings.ts", "param-initializers.ts"] as const;
-type Fixture = (typeof FIXTURES)[number];
 
 const require = createRequire(import.meta.url);
 const tsPatchPkg = require.resolve("ts-patch/package.json");
@@ -53,18 +52,10 @@ beforeAll(async () => {
     node([TSPC, "-p", good, "--pretty"], { cwd: scratch.dir }),
     node([TSPC, "-p", bad, "--noEmit"], { cwd: scratch.dir }),
   ]);
-  const outs = await Promise.all(FIXTURES.map((f) =>
-    node(["--enable-source-maps", join(scratch.dir, "out", f.replace(/\.ts$/, ".js"))], { cwd: scratch.dir })));
-  runs = Object.fromEntries(FIXTURES.map((f, i) => [f, outs[i]!])) as Record<Fixture, RunResult>;
+  runs = await runBuilt(FIXTURES, (f) => join(scratch.dir, "out", f.replace(/\.ts$/, ".js")), scratch.dir);
   reference = await referenceP;
 }, 55_000);
 afterAll(() => scratch?.cleanup());
-
-const ok = (r: RunResult): string => {
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return r.stdout;
-};
 
 describe("ts-patch plugin (tspc)", () => {
   it("compiles without errors; its only diagnostic is the transform warning", () => {
@@ -82,9 +73,7 @@ describe("ts-patch plugin (tspc)", () => {
   });
 
   it("emits marked programs that print exactly what the untransformed programs print", () => {
-    for (const f of ["semantics.ts", "warnings.ts", "param-initializers.ts"] as const) {
-      expect(ok(runs[f]), f).toBe(ok(reference[f]));
-    }
+    expectSameAsReference(runs, reference, DIFFERENTIAL_FIXTURES);
   });
 
   it("emits a switching program that prints what its native-generator twin prints", () => {

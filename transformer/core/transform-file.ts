@@ -601,11 +601,12 @@ export function transformSourceFile(
       const ce = updated as TS.ClassExpression;
       const block = f.createClassStaticBlockDeclaration(f.createBlock(selfAssignments(members, classHolder), true));
       body = f.updateClassExpression(ce, ce.modifiers, ce.name, ce.typeParameters, ce.heritageClauses, [block, ...ce.members]);
-      // `const K = class {}` names the class "K": keep that through the wrapper (as selfReference does).
+      // `const K = class {}` names the class "K": keep that through the wrapper with a property
+      // key (`({ K: class {} }).K` names it too, and bundlers never rename property keys).
       const inferred = ce.name ? undefined : inferredName(ts, original);
-      if (inferred && /^[A-Za-z_$][\w$]*$/.test(inferred) && !RESERVED.has(inferred) && !mentions(original, inferred)) {
-        params.push(f.createParameterDeclaration(undefined, undefined, inferred));
-        body = f.createParenthesizedExpression(f.createAssignment(f.createIdentifier(inferred), body));
+      if (inferred !== undefined) {
+        body = f.createElementAccessExpression(f.createParenthesizedExpression(f.createObjectLiteralExpression(
+          [f.createPropertyAssignment(f.createStringLiteral(inferred), body)])), f.createStringLiteral(inferred));
       }
     }
     return f.createCallExpression(f.createParenthesizedExpression(
@@ -758,11 +759,6 @@ function isDeclarationName(ts: typeof TS, id: TS.Identifier): boolean {
   return ((ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) ||
     ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p)) && (p as { name?: TS.Node }).name === id);
 }
-
-/** Words that cannot name a parameter (a property key such as `{ class: class {} }` can be one). */
-const RESERVED = new Set(("break case catch class const continue debugger default delete do else enum export extends false finally for " +
-  "function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static " +
-  "implements interface package private protected public await arguments eval").split(" "));
 
 type MethodLike = TS.MethodDeclaration | TS.GetAccessorDeclaration | TS.SetAccessorDeclaration;
 
