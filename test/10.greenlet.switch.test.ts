@@ -1412,13 +1412,18 @@ describe("suspension in other kinds of functions", () => {
         try {
           return `${super.greet()}:${String(main.switch("q"))}`;
         } catch (e) {
-          return e instanceof GreenletError ? `pinned after ${super.greet()}` : e;
+          return e instanceof GreenletError ? [`pinned after ${super.greet()}`, e.message] : e;
         }
       }
     }
     expect(new Derived().greet()).toBe("derived+base");
     const g = new Greenlet(() => new Derived().ask());
-    expect(g.switch()).toBe("pinned after base");
+    const [what, message] = g.switch() as [string, string];
+    expect(what).toBe("pinned after base");
+    // The error says what happened and where: not a switch point, the compile-time warning, the call.
+    expect(message).toContain("switch() was not called at a switch point");
+    expect(message).toContain("compile-time warning");
+    expect(message).toMatch(/10\.greenlet\.switch\.test\.ts:\d+:\d+/);
     expect(g.dead).toBe(true);
   });
 
