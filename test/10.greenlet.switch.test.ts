@@ -840,9 +840,7 @@ describe("suspension inside try, catch and finally", () => {
     expect(g.switch("later")).toEqual(["caught one", "later"]);
   });
 
-  // KNOWN LIMITATION (issue 2): calls inside finally blocks are not instrumented yet (completion-record lowering missing).
-
-  it.skip("completes a pending return after a suspension inside finally", () => {
+  it("completes a pending return after a suspension inside finally", () => {
     const main = getcurrent();
     const log: string[] = [];
     const g = new Greenlet(() => {
@@ -859,9 +857,7 @@ describe("suspension inside try, catch and finally", () => {
     expect(log).toEqual(["try", "finally resumed"]);
   });
 
-  // KNOWN LIMITATION (issue 2): calls inside finally blocks are not instrumented yet.
-
-  it.skip("rethrows a pending error after a suspension inside finally", () => {
+  it("rethrows a pending error after a suspension inside finally", () => {
     const main = getcurrent();
     const pending = new SomeError("pending");
     const g = new Greenlet(() => {
@@ -874,6 +870,38 @@ describe("suspension inside try, catch and finally", () => {
     expect(g.switch()).toBe("in finally");
     expect(thrownBy(() => g.switch())).toBe(pending);
     expect(g.dead).toBe(true);
+  });
+
+  it("completes pending break and continue targets after suspensions inside finally, and lets finally override", () => {
+    const main = getcurrent();
+    const g = new Greenlet(() => {
+      const out: string[] = [];
+      outer: for (let i = 0; i < 4; i++) {
+        for (let j = 0; j < 3; j++) {
+          try {
+            if (j === 1) continue;
+            if (i === 1) continue outer;
+            if (i === 3) break outer;
+            if (j === 2) break;
+            out.push(`${i}${j}`);
+          } finally {
+            out.push(`f${String(main.switch(`${i}${j}`))}`);
+          }
+        }
+      }
+      const overridden = ((): string => {
+        try {
+          return "from try";
+        } finally {
+          // eslint-disable-next-line no-unsafe-finally
+          if (main.switch("override?") === true) return "from finally";
+        }
+      })();
+      return [out.join(" "), overridden];
+    });
+    const { yielded, result } = drive(g, (v) => (v === "override?" ? true : v));
+    expect(yielded).toEqual(["00", "01", "02", "10", "20", "21", "22", "30", "override?"]);
+    expect(result).toEqual(["00 f00 f01 f02 f10 20 f20 f21 f22 f30", "from finally"]);
   });
 
   it("runs the finally of each nested try exactly once, after the suspensions", () => {

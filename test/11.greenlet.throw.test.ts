@@ -591,9 +591,8 @@ describe("finally blocks during a throw-kill", () => {
     expect(log).toEqual(["inner", "outer"]);
   });
 
-  // KNOWN LIMITATION (issue 2): calls inside finally blocks are not instrumented yet.
 
-  it.skip("lets a finally block switch away during the kill and finish later", () => {
+  it("lets a finally block switch away during the kill and finish later", () => {
     const log: string[] = [];
     const g = new Greenlet(() => {
       try {

@@ -482,6 +482,10 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
       out.push(wrap(f.createSwitchStatement(index ?? d, f.createCaseBlock(clauses))));
       return;
     }
+    if (ts.isTryStatement(s) && s.finallyBlock && has(s.finallyBlock)) {
+      lowerTryFinally(s, s.finallyBlock, out, label);
+      return;
+    }
     if (ts.isTryStatement(s)) {
       const tryBlock = lowerToBlock(s.tryBlock);
       let catchClause: TS.CatchClause | undefined;
@@ -525,6 +529,80 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     if (ts.isTypeAliasDeclaration(s) || ts.isInterfaceDeclaration(s)) return;
     h.error(s, `${ts.SyntaxKind[s.kind]} is not supported inside a greenlet function`);
     out.push(wrap(s));
+  };
+
+  /**
+   * try/finally whose finally block has calls: completion-record lowering, so the finally block
+   * is ordinary code outside any `try` and may suspend like any other code. The pending
+   * completion (normal, throw, return value, break/continue target) lives in two temporaries
+   * (saved with the frame) and is completed after the finally block:
+   *
+   *   try { B } catch (e) { C } finally { F }
+   *     ->  $$k = 0; $$v = undefined;
+   *         $$fin: { try { try { B' } catch (e) { C' } } catch ($$y) { $$k = 1; $$v = $$y; } }
+   *         F
+   *         if ($$k === 1) throw $$v;  if ($$k === 2) return $$v;  if ($$k === 3) break L; ...
+   *
+   * B' and C' are B and C with `return v` -> `{ $$v = v; $$k = 2; break $$fin; }` and every
+   * break/continue that leaves the statement -> `{ $$k = 3 + i; break $$fin; }`. A capture leaves
+   * through `break $$body` (emitted later), which skips F: the capture never runs it.
+   */
+  const lowerTryFinally = (s: TS.TryStatement, fin: TS.Block, out: TS.Statement[], label: TS.Identifier | undefined): void => {
+    const kind = h.temp();
+    const value = h.temp();
+    const finLabel = f.createUniqueName("$$fin");
+    const set = (t: TS.Expression, v: TS.Expression) => f.createExpressionStatement(f.createAssignment(t as TS.Identifier, v));
+    const jumps: TS.BreakOrContinueStatement[] = [];
+    const leave = (k: TS.Expression, v?: TS.Expression): TS.Statement =>
+      block([...(v ? [set(value, v)] : []), set(kind, k), f.createBreakStatement(finLabel)]);
+    /** Rewrites the jumps of lowered code that leave the try statement. */
+    const capture = (n: TS.Node, loops: number, breakables: number, labels: ReadonlySet<string>): TS.Node => {
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
+      if (ts.isReturnStatement(n)) return leave(f.createNumericLiteral(2), n.expression ?? f.createVoidZero());
+      if (ts.isBreakOrContinueStatement(n)) {
+        const inside = n.label ? labels.has(n.label.text) : ts.isBreakStatement(n) ? breakables > 0 : loops > 0;
+        if (inside) return n;
+        jumps.push(n);
+        return leave(f.createNumericLiteral(2 + jumps.length));
+      }
+      if (ts.isLabeledStatement(n)) {
+        const inner = new Set(labels).add(n.label.text);
+        return f.updateLabeledStatement(n, n.label, capture(n.statement, loops, breakables, inner) as TS.Statement);
+      }
+      const isLoop = ts.isIterationStatement(n, false);
+      const isSwitch = ts.isSwitchStatement(n);
+      return ts.visitEachChild(n, (c) => capture(c, isLoop ? loops + 1 : loops, isLoop || isSwitch ? breakables + 1 : breakables, labels), undefined);
+    };
+    const body: TS.Statement[] = [set(kind, f.createNumericLiteral(0)), set(value, f.createVoidZero())];
+    let guarded: TS.Statement;
+    const tryBlock = capture(lowerToBlock(s.tryBlock), 0, 0, new Set()) as TS.Block;
+    if (s.catchClause) {
+      const cc = lowerCatch(s.catchClause);
+      guarded = f.createTryStatement(tryBlock, f.createCatchClause(cc.variableDeclaration, capture(cc.block, 0, 0, new Set()) as TS.Block), undefined);
+    } else {
+      guarded = tryBlock;
+    }
+    const y = f.createUniqueName("$$y");
+    body.push(f.createLabeledStatement(finLabel, block([f.createTryStatement(ts.isBlock(guarded) ? guarded : block([guarded]),
+      f.createCatchClause(f.createVariableDeclaration(y), block([set(kind, f.createNumericLiteral(1)), set(value, y)])), undefined)])));
+    body.push(...lowerToBlock(fin).statements);
+    const is = (k: number) => f.createStrictEquality(kind, f.createNumericLiteral(k));
+    body.push(f.createIfStatement(is(1), f.createThrowStatement(value)));
+    body.push(f.createIfStatement(is(2), f.createReturnStatement(value)));
+    jumps.forEach((j, i) => body.push(f.createIfStatement(is(3 + i),
+      ts.isBreakStatement(j) ? f.createBreakStatement(j.label) : f.createContinueStatement(j.label))));
+    out.push(...(label ? [f.createLabeledStatement(label, block(body))] : body));
+  };
+
+  const lowerCatch = (cc: TS.CatchClause): TS.CatchClause => {
+    const param = f.createUniqueName("$$x");
+    const stmts: TS.Statement[] = [...h.enterScope(cc, false)];
+    if (cc.variableDeclaration) {
+      const target = ts.isIdentifier(cc.variableDeclaration.name) ? h.bindingTarget(cc.variableDeclaration.name) : h.patternTarget(cc.variableDeclaration.name);
+      stmts.push(f.createExpressionStatement(f.createAssignment(target as TS.Identifier, param)));
+    }
+    stmts.push(...lowerToBlock(cc.block, cc.block).statements);
+    return f.createCatchClause(f.createVariableDeclaration(param), block(stmts));
   };
 
   const uninstrumentedBlock = (b: TS.Block): TS.Block => {
