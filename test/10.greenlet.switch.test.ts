@@ -1425,33 +1425,57 @@ describe("suspension in other kinds of functions", () => {
     expect(g.switch(3)).toEqual([1, 2, 3]);
   });
 
-  it("leaves methods that use super working, as boundaries (KNOWN LIMITATION, issue 2: super needs class-body resume methods)", () => {
+  it("suspends in methods that use super and #private names, static ones included", () => {
     const main = getcurrent();
     class Base {
-      greet(): string {
-        return "base";
+      greet(x: string): string {
+        return `base:${x}`;
+      }
+      static kind(): string {
+        return "B";
       }
     }
     class Derived extends Base {
-      greet(): string {
-        return `derived+${super.greet()}`;
+      #secret = 7;
+      #hidden(): string {
+        return `hidden${this.#secret}`;
       }
-      ask(): unknown {
-        try {
-          return `${super.greet()}:${String(main.switch("q"))}`;
-        } catch (e) {
-          return e instanceof GreenletError ? [`pinned after ${super.greet()}`, e.message] : e;
-        }
+      greet(x: string): string {
+        return `derived(${super.greet(String(main.switch("greet?")))}) ${x} ${this.#secret} ${this.#hidden()}`;
+      }
+      static kind(): string {
+        return `D${super.kind()}${String(main.switch("kind?"))}`;
       }
     }
-    expect(new Derived().greet()).toBe("derived+base");
-    const g = new Greenlet(() => new Derived().ask());
-    const [what, message] = g.switch() as [string, string];
-    expect(what).toBe("pinned after base");
-    // The error says what happened and where: not a switch point, the compile-time warning, the call.
-    expect(message).toContain("switch() was not called at a switch point");
-    expect(message).toContain("compile-time warning");
-    expect(message).toMatch(/10\.greenlet\.switch\.test\.ts:\d+:\d+/);
+    class Leaf extends Derived {
+      greet(x: string): string {
+        return `leaf/${super.greet(String(main.switch("leaf?")) + x)}`;
+      }
+    }
+    const g = new Greenlet(() => [new Derived().greet("x"), Derived.kind(), new Leaf().greet("!")]);
+    const { yielded, result } = drive(g, (v) => String(v).replace("?", "!"));
+    expect(yielded).toEqual(["greet?", "kind?", "leaf?", "greet?"]);
+    expect(result).toEqual(["derived(base:greet!) x 7 hidden7", "DBkind!", "leaf/derived(base:greet!) leaf!! 7 hidden7"]);
+  });
+
+  it("rejects a switch inside a getter (not a switch point) with a GreenletError that says so", () => {
+    const main = getcurrent();
+    const box = {
+      get value(): unknown {
+        try {
+          return main.switch("from getter");
+        } catch (e) {
+          return e;
+        }
+      },
+    };
+    const g = new Greenlet(() => box.value);
+    const error = g.switch() as Error;
+    expect(error).toBeInstanceOf(GreenletError);
+    // What happened and where: not a switch point, see the compile-time warning, the call's position.
+    expect(error.message).toContain("switch() was not called at a switch point");
+    expect(error.message).toContain("compile-time warning");
+    expect(error.message).toMatch(/10\.greenlet\.switch\.test\.ts:\d+:\d+/);
     expect(g.dead).toBe(true);
   });
 

@@ -96,21 +96,19 @@ export function createExploder(h: ExplodeHost) {
     const callee = skipParens(e.expression);
     let fn: TS.Expression;
     let thisArg: TS.Expression | undefined;
-    if (ts.isPropertyAccessExpression(callee) && !ts.isPrivateIdentifier(callee.name)) {
-      if (callee.expression.kind === ts.SyntaxKind.SuperKeyword) return uninstrumented(out, e);
-      thisArg = toTemp(out, callee.expression);
+    if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
+      // o.m(...), o[k](...), this.#m(...), super.m(...): read the method, call it with the receiver
+      // (`this` for super calls). Only methods inside a class body use super or #names here.
+      const isSuper = callee.expression.kind === ts.SyntaxKind.SuperKeyword;
+      const holder = isSuper ? f.createSuper() : toTemp(out, callee.expression);
+      thisArg = isSuper ? f.createThis() : holder;
       const ft = h.temp();
-      out.push(assign(ft, f.createPropertyAccessExpression(thisArg, callee.name.text)));
+      if (ts.isPropertyAccessExpression(callee)) {
+        out.push(assign(ft, f.createPropertyAccessExpression(holder, ts.isPrivateIdentifier(callee.name) ? callee.name : callee.name.text)));
+      } else {
+        out.push(assign(ft, f.createElementAccessExpression(holder, toTemp(out, callee.argumentExpression))));
+      }
       fn = ft;
-    } else if (ts.isElementAccessExpression(callee)) {
-      if (callee.expression.kind === ts.SyntaxKind.SuperKeyword) return uninstrumented(out, e);
-      thisArg = toTemp(out, callee.expression);
-      const key = toTemp(out, callee.argumentExpression);
-      const ft = h.temp();
-      out.push(assign(ft, f.createElementAccessExpression(thisArg, key)));
-      fn = ft;
-    } else if (ts.isPropertyAccessExpression(callee)) {
-      return uninstrumented(out, e); // private method call: keep the native form
     } else if (ts.isIdentifier(callee) && !e.arguments.some(has)) {
       fn = h.rewrite(callee);
       // A captured function is read from its environment object: call it without that receiver.

@@ -68,14 +68,27 @@ export function transformSourceFile(
   };
 
   // ---- which functions are transformed --------------------------------------------------------
+  /**
+   * Whether the code of `n` (which its resume function repeats) needs the class body: `super`
+   * of `n` itself (not of a nested method or function), or a #private name that no class nested
+   * in `n` declares.
+   */
   const usesSuperOrPrivate = (n: TS.Node): boolean => {
     let found = false;
-    const walk = (c: TS.Node): void => {
+    const walk = (c: TS.Node, ownSuper: boolean, declared: ReadonlySet<string>): void => {
       if (found) return;
-      if (c.kind === ts.SyntaxKind.SuperKeyword || ts.isPrivateIdentifier(c)) { found = true; return; }
-      ts.forEachChild(c, walk);
+      if (c.kind === ts.SyntaxKind.SuperKeyword && ownSuper) { found = true; return; }
+      if (ts.isPrivateIdentifier(c) && !declared.has(c.text)) { found = true; return; }
+      let inner = declared;
+      if (ts.isClassLike(c)) {
+        const names = new Set(declared);
+        for (const m of c.members) if (m.name && ts.isPrivateIdentifier(m.name)) names.add(m.name.text);
+        inner = names;
+      }
+      const superStays = ownSuper && !(ts.isClassLike(c) || (ts.isFunctionLike(c) && !ts.isArrowFunction(c) && c !== n));
+      ts.forEachChild(c, (k) => walk(k, superStays, inner));
     };
-    walk(n);
+    walk(n, true, new Set());
     return found;
   };
   const isPlainFunction = (n: TS.Node): n is TS.FunctionDeclaration | TS.FunctionExpression | TS.ArrowFunction =>
@@ -93,7 +106,7 @@ export function transformSourceFile(
   const isTransformableMethod = (n: TS.Node): n is MethodLike =>
     ts.isMethodDeclaration(n) && isMethodLike(n) && n.body !== undefined && !n.asteriskToken &&
     !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && staticKey(ts, n) !== undefined &&
-    !usesSuperOrPrivate(n) && !usesClassExpressionName(n) && !awaitsOrYieldsAround(n);
+    (!usesSuperOrPrivate(n) || ts.isClassLike(n.parent)) && !usesClassExpressionName(n) && !awaitsOrYieldsAround(n);
   /** `class X { m() { X } }` as an expression: X is visible only inside the class, not to a module-level resume function. */
   const usesClassExpressionName = (n: MethodLike): boolean => {
     let found = false;
@@ -128,7 +141,7 @@ export function transformSourceFile(
     if (ts.isFunctionLike(n) && (n as TS.FunctionLikeDeclaration).body) {
       const body = (n as TS.FunctionLikeDeclaration).body!;
       const m = marked || (ts.isBlock(body) && hasDirective(ts, body.statements));
-      const ok = m && (isPlainFunction(n) || isTransformableMethod(n)) && !inNamespaceOrBlockAtTop(n);
+      const ok = m && ((isPlainFunction(n) && !usesSuperOrPrivate(n)) || isTransformableMethod(n)) && !inNamespaceOrBlockAtTop(n);
       if (ok) transformedFns.add(n);
       else if (m) warnUntransformed(n);
       // Functions nested in an untransformed function (or in a class body) stay untransformed.
@@ -169,7 +182,9 @@ export function transformSourceFile(
       : (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) && n.body && containsCall(ts, n.body)
         ? "getters and setters run on property access, which is not a switch point"
       : ts.isClassStaticBlockDeclaration(n) ? "class static blocks are not transformed yet"
-      : isMethodLike(n) && usesSuperOrPrivate(n) ? "this method uses super or a #private name and is not transformed yet"
+      : isMethodLike(n) && usesSuperOrPrivate(n) ? "this object-literal method uses super and is not transformed yet"
+      : (ts.isArrowFunction(n) || ts.isFunctionExpression(n)) && usesSuperOrPrivate(n)
+        ? "functions nested in methods that use super or a #private name are not transformed yet"
       : isMethodLike(n) && staticKey(ts, n) === undefined ? "methods with computed or #private keys are not transformed yet"
       : isMethodLike(n) && usesClassExpressionName(n) ? "this method refers to the name of its class expression and is not transformed yet"
       : undefined;
@@ -520,9 +535,24 @@ export function transformSourceFile(
       f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitResume(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true)),
       ...emitSpill(f, ts, f.createIdentifier(infoName), f.createThis(), spillLocals),
     ];
-    epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined,
-      [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createParameterDeclaration(undefined, undefined, p)), undefined,
-      f.createBlock(resumeBody, true)));
+    const resumeParams = () => [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createParameterDeclaration(undefined, undefined, p));
+    if (isMethodLike(node) && ts.isClassLike(node.parent) && usesSuperOrPrivate(node)) {
+      // super and #private names only resolve inside the class body: the resume code becomes a
+      // symbol-keyed method of the same class (same home object), reached through the record's this.
+      const key = `$$k${n}`;
+      prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(key, undefined, undefined,
+        f.createCallExpression(f.createIdentifier("Symbol"), undefined, [f.createStringLiteral(`resume ${functionName(node)}`)]))], ts.NodeFlags.Const)));
+      const member = f.createMethodDeclaration(hasModifier(ts, node, ts.SyntaxKind.StaticKeyword) ? [f.createModifier(ts.SyntaxKind.StaticKeyword)] : undefined,
+        undefined, f.createComputedPropertyName(f.createIdentifier(key)), undefined, undefined, resumeParams(), undefined, f.createBlock(resumeBody, true));
+      const members = classResumeMembers.get(node.parent) ?? [];
+      members.push(member);
+      classResumeMembers.set(node.parent, members);
+      epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined, resumeParams(), undefined, f.createBlock([
+        f.createReturnStatement(f.createCallExpression(f.createElementAccessExpression(f.createThis(), f.createIdentifier(key)), undefined,
+          [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createIdentifier(p))))], true)));
+    } else {
+      epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined, resumeParams(), undefined, f.createBlock(resumeBody, true)));
+    }
     const name = functionName(node);
     const text = node.getText(sf);
     const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
@@ -572,6 +602,8 @@ export function transformSourceFile(
     };
   };
   const methodSelves = new Map<TS.Node, string>();
+  /** Resume methods of class methods that use super or #private names, per class (original node). */
+  const classResumeMembers = new Map<TS.Node, TS.ClassElement[]>();
   /** `$$mK = $$RT.own(holder, key, kind)` for each transformed member of a class/literal. */
   const selfAssignments = (members: readonly TS.Node[], holderOf: (m: MethodLike) => TS.Expression): TS.Statement[] =>
     members.filter((m): m is MethodLike => isMethodLike(m) && methodSelves.has(m)).map((m) =>
@@ -600,7 +632,9 @@ export function transformSourceFile(
     } else {
       const ce = updated as TS.ClassExpression;
       const block = f.createClassStaticBlockDeclaration(f.createBlock(selfAssignments(members, classHolder), true));
-      body = f.updateClassExpression(ce, ce.modifiers, ce.name, ce.typeParameters, ce.heritageClauses, [block, ...ce.members]);
+      body = f.updateClassExpression(ce, ce.modifiers, ce.name, ce.typeParameters, ce.heritageClauses,
+        // Keyed by the parse-tree class: `original` may be the expression made from a class declaration.
+        [block, ...ce.members, ...(classResumeMembers.get(members[0]?.parent ?? original) ?? [])]);
       // `const K = class {}` names the class "K": keep that through the wrapper with a property
       // key (`({ K: class {} }).K` names it too, and bundlers never rename property keys).
       const inferred = ce.name ? undefined : inferredName(ts, original);
@@ -704,7 +738,8 @@ export function transformSourceFile(
       const sets = selfAssignments(node.members, classHolder);
       if (!sets.length) return updated;
       const block = f.createClassStaticBlockDeclaration(f.createBlock(sets, true));
-      return f.updateClassDeclaration(updated, updated.modifiers, updated.name, updated.typeParameters, updated.heritageClauses, [block, ...updated.members]);
+      return f.updateClassDeclaration(updated, updated.modifiers, updated.name, updated.typeParameters, updated.heritageClauses,
+        [block, ...updated.members, ...(classResumeMembers.get(node) ?? [])]);
     }
     if (ts.isClassExpression(node) || ts.isObjectLiteralExpression(node)) {
       return wrapSelves(node, ts.visitEachChild(node, visitTop, context) as TS.Expression);
