@@ -644,8 +644,13 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     const src = x.explode(out, s.expression);
     out.push(f.createExpressionStatement(f.createAssignment(it, rtCall("iter", [src]))));
     out.push(f.createExpressionStatement(f.createAssignment(done, f.createFalse())));
+    // `it.next()` is a switch point like any call: a transformed next() (a genlet) may switch
+    // past this loop's frame instead of being entered as a boundary.
+    const step: TS.Statement[] = [];
+    const next = x.explode(step, f.createCallExpression(f.createPropertyAccessExpression(it, "next"), undefined, []));
     const inner: TS.Statement[] = [
-      f.createExpressionStatement(f.createAssignment(r, f.createCallExpression(f.createPropertyAccessExpression(it, "next"), undefined, []))),
+      ...step,
+      f.createExpressionStatement(f.createAssignment(r, next)),
       f.createIfStatement(f.createPropertyAccessExpression(r, "done"), block([
         f.createExpressionStatement(f.createAssignment(done, f.createTrue())), f.createBreakStatement()])),
       ...h.enterScope(s, false),
