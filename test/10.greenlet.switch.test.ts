@@ -1148,6 +1148,24 @@ describe("suspension inside expressions", () => {
     expect(events).toEqual(["closed", "after"]);
   });
 
+  it("suspends in defaults of for-of and catch binding patterns", () => {
+    const main = getcurrent();
+    const g = new Greenlet(() => {
+      const out: unknown[] = [];
+      for (const { a = main.switch("loop default") } of [{}, { a: "given" }] as { a?: unknown }[]) out.push(a);
+      try {
+        throw { m: undefined };
+      } catch ({ m = main.switch("catch default") }) {
+        out.push(m);
+      }
+      return out;
+    });
+    expect(drive(g, (v) => `<${String(v)}>`)).toEqual({
+      yielded: ["loop default", "catch default"],
+      result: ["<loop default>", "given", "<catch default>"],
+    });
+  });
+
   it("suspends between spread arguments and array and object spreads", () => {
     const main = getcurrent();
     const collect = (...args: unknown[]) => args;

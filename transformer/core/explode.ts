@@ -28,6 +28,8 @@ export interface ExplodeHost {
   rewrite(e: TS.Expression): TS.Expression;
   /** Whether reading `e` twice gives the same value (a const or imported binding). */
   isConstant?(e: TS.Expression): boolean;
+  /** A compile-time warning at `n` (a construct left uninstrumented). */
+  warn?(n: TS.Node, message: string): void;
   /**
    * A module-level constant holding the template object of a tagged template site (the frozen
    * strings array the tag receives: one object per site, as the language guarantees), so the
@@ -379,7 +381,10 @@ export function createExploder(h: ExplodeHost) {
     }
     if (op === K.EqualsToken) {
       if (ts.isObjectLiteralExpression(e.left) || ts.isArrayLiteralExpression(e.left)) {
-        if (has(e.left)) return uninstrumented(out, e);
+        if (has(e.left)) {
+          h.warn?.(e.left, "calls inside this assignment pattern are not switch points (a switch inside them pins the greenlet)");
+          return uninstrumented(out, e);
+        }
         const v = toTemp(out, e.right);
         return f.createAssignment(h.rewrite(e.left) as TS.Identifier, v);
       }

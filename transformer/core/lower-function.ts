@@ -115,6 +115,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     temp: () => h.temp(),
     rewrite: (e) => h.rewrite(e),
     isConstant: (e) => h.isConstant(e),
+    warn: (n, message) => h.error(n, message),
     templateObject: (t) => h.templateObject(t),
     resumePoint(out, callee, call, target, pos) {
       if (uninstrumented > 0) {
@@ -493,10 +494,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
         const cc = s.catchClause;
         const param = f.createUniqueName("$$x");
         const stmts: TS.Statement[] = [...h.enterScope(cc, false)];
-        if (cc.variableDeclaration) {
-          const target = ts.isIdentifier(cc.variableDeclaration.name) ? h.bindingTarget(cc.variableDeclaration.name) : h.patternTarget(cc.variableDeclaration.name);
-          stmts.push(f.createExpressionStatement(f.createAssignment(target as TS.Identifier, param)));
-        }
+        if (cc.variableDeclaration) bindCatchParameter(stmts, cc.variableDeclaration.name, param);
         stmts.push(...lowerToBlock(cc.block, cc.block).statements);
         catchClause = f.createCatchClause(f.createVariableDeclaration(param), block(stmts));
       }
@@ -594,13 +592,19 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     out.push(...(label ? [f.createLabeledStatement(label, block(body))] : body));
   };
 
+  const bindCatchParameter = (stmts: TS.Statement[], name: TS.BindingName, param: TS.Identifier): void => {
+    if (!ts.isIdentifier(name) && has(name)) {
+      lowerPattern(stmts, name, param);
+      return;
+    }
+    const target = ts.isIdentifier(name) ? h.bindingTarget(name) : h.patternTarget(name);
+    stmts.push(f.createExpressionStatement(f.createAssignment(target as TS.Identifier, param)));
+  };
+
   const lowerCatch = (cc: TS.CatchClause): TS.CatchClause => {
     const param = f.createUniqueName("$$x");
     const stmts: TS.Statement[] = [...h.enterScope(cc, false)];
-    if (cc.variableDeclaration) {
-      const target = ts.isIdentifier(cc.variableDeclaration.name) ? h.bindingTarget(cc.variableDeclaration.name) : h.patternTarget(cc.variableDeclaration.name);
-      stmts.push(f.createExpressionStatement(f.createAssignment(target as TS.Identifier, param)));
-    }
+    if (cc.variableDeclaration) bindCatchParameter(stmts, cc.variableDeclaration.name, param);
     stmts.push(...lowerToBlock(cc.block, cc.block).statements);
     return f.createCatchClause(f.createVariableDeclaration(param), block(stmts));
   };
@@ -623,9 +627,15 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
   const bindLoopVariable = (init: TS.ForInitializer, value: TS.Expression): TS.Statement => {
     if (ts.isVariableDeclarationList(init)) {
       const d = init.declarations[0]!;
+      if (!ts.isIdentifier(d.name) && has(d.name)) {
+        const stmts: TS.Statement[] = [];
+        lowerPattern(stmts, d.name, value);
+        return block(stmts);
+      }
       const target = ts.isIdentifier(d.name) ? h.bindingTarget(d.name) : h.patternTarget(d.name);
       return ts.isIdentifier(d.name) ? named(target, value, d.name.text) : f.createExpressionStatement(f.createAssignment(target as TS.Identifier, value));
     }
+    if (has(init)) h.error(init, "calls inside this assignment pattern are not switch points (a switch inside them pins the greenlet)");
     return f.createExpressionStatement(f.createAssignment(h.rewrite(init) as TS.Identifier, value));
   };
 

@@ -276,9 +276,12 @@ export function transformSourceFile(
     if (ts.isShorthandPropertyAssignment(node)) {
       const b = scopes.refs.get(node.name);
       if (b && ownerState(b)) {
-        return f.createPropertyAssignment(node.name.text, refFor(b, undefined));
+        const target = refFor(b, undefined);
+        // `{ z = init } = o` (a pattern): keep the default as `{ z: target = init }`.
+        return f.createPropertyAssignment(node.name.text, node.objectAssignmentInitializer
+          ? f.createAssignment(target as TS.Identifier, rewrite(node.objectAssignmentInitializer) as TS.Expression) : target);
       }
-      return node;
+      return node.objectAssignmentInitializer ? ts.visitEachChild(node, rewriteChild, context) : node;
     }
     if (ts.isPropertyAccessExpression(node)) {
       return f.updatePropertyAccessExpression(node, rewrite(node.expression) as TS.Expression, node.name);
