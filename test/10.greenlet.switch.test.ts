@@ -1155,7 +1155,8 @@ describe("suspension inside expressions", () => {
       for (const { a = main.switch("loop default") } of [{}, { a: "given" }] as { a?: unknown }[]) out.push(a);
       try {
         throw { m: undefined };
-      } catch ({ m = main.switch("catch default") }) {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a catch binding pattern can only be typed any
+      } catch ({ m = main.switch("catch default") }: any) {
         out.push(m);
       }
       return out;
