@@ -26,7 +26,7 @@ export interface ExplodeHost {
   resumePoint(out: TS.Statement[], callee: TS.Expression, call: TS.Expression, target: TS.Identifier | undefined, pos: TS.Node): void;
   /** Rewrites identifiers of a call-free expression (bindings -> locals/env properties). */
   rewrite(e: TS.Expression): TS.Expression;
-  /** Whether reading `e` twice gives the same value (a const or imported binding). */
+  /** Whether reading `e` twice gives the same value (a const binding). */
   isConstant?(e: TS.Expression): boolean;
   /** A compile-time warning at `n` (a construct left uninstrumented). */
   warn?(n: TS.Node, message: string): void;

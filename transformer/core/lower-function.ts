@@ -74,7 +74,7 @@ export interface LowerHost {
   readonly f: TS.NodeFactory;
   /** Rewrites a statement-free expression (identifiers, nested functions). */
   rewrite(e: TS.Expression): TS.Expression;
-  /** Whether reading `e` twice gives the same value (a const or imported binding). */
+  /** Whether reading `e` twice gives the same value (a const binding). */
   isConstant(e: TS.Expression): boolean;
   /** Module-level constant holding a tagged template site's template object (see explode.ts). */
   templateObject(t: TS.TemplateLiteral): TS.Expression | undefined;

@@ -414,7 +414,8 @@ export function transformSourceFile(
       },
       isConstant: (e) => {
         const b = ts.isIdentifier(e) ? scopes.refs.get(e) : undefined;
-        return b !== undefined && (b.kind === "const" || b.kind === "import");
+        // Not imports: an imported `let` is a live binding a call in the arguments may reassign.
+        return b !== undefined && b.kind === "const";
       },
       bindingTarget: (id) => {
         const b = scopes.refs.get(id);
