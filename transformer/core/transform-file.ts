@@ -181,7 +181,7 @@ export function transformSourceFile(
     const why = ts.isConstructorDeclaration(n) ? "class constructors are not transformed yet"
       : (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) && n.body && containsCall(ts, n.body)
         ? "getters and setters run on property access, which is not a switch point"
-      : ts.isClassStaticBlockDeclaration(n) ? "class static blocks are not transformed yet"
+      : ts.isClassStaticBlockDeclaration(n) ? "class static blocks run when the class is defined, which is not a switch point"
       : isMethodLike(n) && usesSuperOrPrivate(n) ? "this object-literal method uses super and is not transformed yet"
       : (ts.isArrowFunction(n) || ts.isFunctionExpression(n)) && usesSuperOrPrivate(n)
         ? "functions nested in methods that use super or a #private name are not transformed yet"
