@@ -84,7 +84,8 @@ export class SoftRuntime implements RuntimeABI {
     const out: Record<PropertyKey, unknown> = {};
     for (const k of Reflect.ownKeys(from)) {
       if (skip.has(k) || !Object.prototype.propertyIsEnumerable.call(from, k)) continue;
-      out[k] = from[k];
+      // CreateDataProperty: an own "__proto__" key stays a plain property.
+      Object.defineProperty(out, k, { value: from[k], writable: true, enumerable: true, configurable: true });
     }
     return out;
   }

@@ -16,8 +16,6 @@ export const RES_RECORDS = "$$c";
 export const RES_P = "$$p";
 export const RES_MODE = "$$m";
 export const RES_VALUE = "$$v";
-export const SPILL_BUF = "$$b";
-export const SPILL_SP = "$$s";
 
 /** Record header size: [info, pc, this]. */
 export const REC_HEADER = 3;
