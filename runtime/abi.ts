@@ -57,8 +57,15 @@ export interface RuntimeABI {
   /** Spill buffer (PACKED_ELEMENTS, preallocated) and its fill pointer. */
   buf: unknown[];
   sp: number;
-  /** Slow path of a transformed function entered from untransformed code. */
-  enter(fn: Function, self: unknown, args: ArrayLike<unknown>, newTarget: Function | undefined): unknown;
+  /**
+   * Slow path of a transformed function entered from untransformed code:
+   * `{ rt.a = [params...]; rt.nt = new.target; return rt.enter(f, this); }`. Arguments and
+   * new.target travel in fields rather than call arguments: a 4-argument call would reserve six
+   * interpreter registers in every frame of the function, and frame size limits recursion depth.
+   */
+  a: ArrayLike<unknown> | null;
+  nt: Function | undefined;
+  enter(fn: Function, self: unknown): unknown;
   /** Registers the description of a transformed function; returns it. */
   fn(info: FunctionInfo): FunctionInfo;
 }

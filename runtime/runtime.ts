@@ -31,7 +31,15 @@ export class SoftRuntime implements RuntimeABI {
   readonly boundaryFns: Function[] = [];
   readonly functions = new Map<string, FunctionInfo>();
 
-  enter(fn: Function, self: unknown, args: ArrayLike<unknown>, newTarget: Function | undefined): unknown {
+  /** Arguments and new.target of the pending `enter` (stored by the caller: see abi.ts). */
+  a: ArrayLike<unknown> | null = null;
+  nt: Function | undefined = undefined;
+
+  enter(fn: Function, self: unknown): unknown {
+    const args = this.a ?? [];
+    const newTarget = this.nt;
+    this.a = null;
+    this.nt = undefined;
     this.boundary++;
     this.boundaryFns.push(fn);
     try {
@@ -75,11 +83,33 @@ export class SoftRuntime implements RuntimeABI {
     }
   }
 
+  /** `{ a, ...rest } = o` lowered by the transform: CopyDataProperties excluding the keys read. */
+  objectRest(o: unknown, excluded: unknown[]): Record<PropertyKey, unknown> {
+    const from = Object(o) as Record<PropertyKey, unknown>;
+    const skip = new Set(excluded.map((k) => (typeof k === "symbol" ? k : String(k))));
+    const out: Record<PropertyKey, unknown> = {};
+    for (const k of Reflect.ownKeys(from)) {
+      if (skip.has(k) || !Object.prototype.propertyIsEnumerable.call(from, k)) continue;
+      // CreateDataProperty: an own "__proto__" key stays a plain property.
+      Object.defineProperty(out, k, { value: from[k], writable: true, enumerable: true, configurable: true });
+    }
+    return out;
+  }
+
   /** The keys a for-in loop visits, collected up front for a lowered loop. */
   forInKeys(o: unknown): string[] {
     const keys: string[] = [];
     for (const k in o as object) keys.push(k);
     return keys;
+  }
+
+  /**
+   * A transformed method or accessor as stored on `holder` (kind 0 value, 1 get, 2 set): its
+   * identity for the entry check, read once per evaluation of its class or object literal.
+   */
+  own(holder: object, key: string, kind: number): unknown {
+    const d = Object.getOwnPropertyDescriptor(holder, key);
+    return d === undefined ? undefined : kind === 0 ? d.value : kind === 1 ? d.get : d.set;
   }
 
   fn(info: FunctionInfo): FunctionInfo {

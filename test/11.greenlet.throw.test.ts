@@ -172,6 +172,80 @@ describe("throw into a suspended greenlet", () => {
   });
 });
 
+describe("throw into a greenlet suspended several calls deep", () => {
+  it("unwinds the suspended frames to the nearest catch in an outer frame", () => {
+    const log: string[] = [];
+    function innermost(): void {
+      try {
+        toParent("deep");
+        log.push("innermost continued");
+      } finally {
+        log.push("innermost finally");
+      }
+    }
+    function middle(): void {
+      innermost();
+      log.push("middle continued");
+    }
+    const g = new Greenlet(() => {
+      try {
+        middle();
+        return "no error";
+      } catch (error) {
+        log.push("outer caught");
+        return (error as Error).message;
+      }
+    });
+    expect(g.switch()).toBe("deep");
+    expect(g.throw(new SomeError("into the depths"))).toBe("into the depths");
+    expect(log).toEqual(["innermost finally", "outer caught"]);
+  });
+
+  it("lets an outer frame catch the error and suspend again from its catch block", () => {
+    function inner(): unknown {
+      return toParent("inner waiting");
+    }
+    const g = new Greenlet(() => {
+      try {
+        inner();
+      } catch (error) {
+        const v = toParent(["caught", (error as Error).message]);
+        return ["after catch", v];
+      }
+      return null;
+    });
+    g.switch();
+    expect(g.throw(new SomeError("e1"))).toEqual(["caught", "e1"]);
+    expect(g.switch("v")).toEqual(["after catch", "v"]);
+  });
+
+  it("propagates an error raised after a resume through the outer frames that were resumed from the heap", () => {
+    const log: string[] = [];
+    function thrower(): never {
+      const v = toParent("waiting");
+      throw new SomeError(`thrown after ${String(v)}`);
+    }
+    function middle(): void {
+      try {
+        thrower();
+      } finally {
+        log.push("middle finally");
+      }
+    }
+    const g = new Greenlet(() => {
+      try {
+        middle();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return null;
+    });
+    g.switch();
+    expect(g.switch("resume")).toBe("thrown after resume");
+    expect(log).toEqual(["middle finally"]);
+  });
+});
+
 describe("throw into an unstarted greenlet", () => {
   it("never calls run and returns a new GreenletExit when called without an argument", () => {
     let ran = false;
@@ -517,9 +591,8 @@ describe("finally blocks during a throw-kill", () => {
     expect(log).toEqual(["inner", "outer"]);
   });
 
-  // KNOWN LIMITATION (issue 2): calls inside finally blocks are not instrumented yet.
 
-  it.skip("lets a finally block switch away during the kill and finish later", () => {
+  it("lets a finally block switch away during the kill and finish later", () => {
     const log: string[] = [];
     const g = new Greenlet(() => {
       try {

@@ -354,9 +354,7 @@ describe("nested generators built on greenlets", () => {
     expect(b.dead).toBe(true);
   });
 
-  // KNOWN LIMITATION (issue 2): under investigation: a resident consumer blocks delivery past it (see issue 2 note).
-
-  it.skip("lets an inner genlet yield past its consumer straight to the outer consumer", () => {
+  it("lets an inner genlet yield past its consumer straight to the outer consumer", () => {
     const seen: unknown[] = [];
     for (const v of squaresOuter(5, seen)) seen.push(v);
     expect(seen).toEqual([1, 1, 2, 4, 3, 9, 4, 16]);

@@ -232,15 +232,13 @@ describe("frames of greenlets that are not suspended", () => {
 });
 
 describe("stack traces of errors created in transformed functions", () => {
-  // KNOWN FAILURE in CI (issue 2): stack traces under vitest map to transformed lines on a fresh clone (source-map chain through the Vite plugin); frames API itself is tested above.
-  it.skip("point at the original source line", () => {
+  it("point at the original source line", () => {
     const position = firstStackPosition(makeError());
     expect(position).not.toBeNull();
     expect(position!.line).toBe(markedLine(THIS_FILE, "make-error").line);
   });
 
-  // KNOWN FAILURE in CI (issue 2): same source-map chain problem as above.
-  it.skip("point at the original source line after the function was suspended and resumed", () => {
+  it("point at the original source line after the function was suspended and resumed", () => {
     const g = new Greenlet(errorAfterResume);
     expect(g.switch()).toBe("before the error");
     const error = g.switch() as Error;

@@ -7,7 +7,7 @@ import {
   type RunResult,
 } from "../fixtures/integration/support/harness.js";
 
-const FIXTURES = ["semantics.ts", "pipeline.reference.ts", "throws.ts", "warnings.ts", "param-initializers.ts"] as const;
+const FIXTURES = ["semantics.ts", "constructs.ts", "pipeline.reference.ts", "throws.ts", "warnings.ts", "param-initializers.ts"] as const;
 const REGISTER = ["--import", "tsgreenlet/register"];
 
 let scratch: ReturnType<typeof tempProject>;
@@ -24,7 +24,7 @@ beforeAll(async () => {
   [reference, pipeline, batch, badOptions] = await Promise.all([
     untransformedOutputs(FIXTURES, scratch.dir),
     node([...REGISTER, fixture("pipeline.ts")]),
-    node([...REGISTER, RUN_EACH, ...["semantics.ts", "throws.ts", "warnings.ts", "param-initializers.ts"].map(fixture)]),
+    node([...REGISTER, RUN_EACH, ...["semantics.ts", "constructs.ts", "throws.ts", "warnings.ts", "param-initializers.ts"].map(fixture)]),
     node([...REGISTER, fixture("semantics.ts")], { env: { TSGREENLET_OPTIONS: '{"al":true}' } }),
   ]);
   outputs = splitRunEach(batch.stdout);
@@ -43,6 +43,7 @@ describe("register loader", () => {
     expect(reference["semantics.ts"].status).toBe(0);
     expect(reference["semantics.ts"].stdout).toContain("greenlets 5 dead=true");
     expect(out("semantics.ts")).toBe(reference["semantics.ts"].stdout);
+    expect(out("constructs.ts")).toBe(reference["constructs.ts"].stdout);
   });
 
   it("runs a switching program (as the entry point) like its native-generator twin", () => {
@@ -73,8 +74,8 @@ describe("register loader", () => {
 
   it("reports transform warnings as process warnings with file:line:column", () => {
     expect(out("warnings.ts")).toBe(reference["warnings.ts"].stdout);
-    const m = markedLine(fixture("warnings.ts"), "finally");
-    expect(batch.stderr).toContain(`${fixture("warnings.ts")}:${m.line}:${columnOf(m.text, "{")} - warning TSG: calls inside a finally block`);
+    const m = markedLine(fixture("warnings.ts"), "getter");
+    expect(batch.stderr).toContain(`${fixture("warnings.ts")}:${m.line}:${columnOf(m.text, "summary")} - warning TSG: getters and setters run on property access`);
   });
 
   it("rejects bad TSGREENLET_OPTIONS with a clear error", () => {

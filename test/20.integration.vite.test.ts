@@ -7,11 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import greenlet from "tsgreenlet/vite";
 import { markedLine } from "./helpers/source-lines.js";
 import {
-  REPO, fixture, node, stackPositions, tempProject, untransformedOutputs, type RunResult,
+  BUILD_FIXTURES as FIXTURES, DIFFERENTIAL_FIXTURES, REPO, expectSameAsReference, fixture, ok, runBuilt, stackPositions,
+  tempProject, untransformedOutputs, type BuildFixture as Fixture, type RunResult,
 } from "../fixtures/integration/support/harness.js";
-
-const FIXTURES = ["semantics.ts", "pipeline.ts", "pipeline.reference.ts", "throws.ts", "warnings.ts", "param-initializers.ts"] as const;
-type Fixture = (typeof FIXTURES)[number];
 
 let scratch: ReturnType<typeof tempProject>;
 const warnings: Rollup.RollupLog[] = [];
@@ -34,24 +32,15 @@ beforeAll(async () => {
       },
     },
   });
-  const outs = await Promise.all(FIXTURES.map((f) => node(["--enable-source-maps", outfile(f)], { cwd: scratch.dir })));
-  runs = Object.fromEntries(FIXTURES.map((f, i) => [f, outs[i]!])) as Record<Fixture, RunResult>;
+  runs = await runBuilt(FIXTURES, outfile, scratch.dir);
   reference = await referenceP;
 }, 55_000);
 afterAll(() => scratch?.cleanup());
 
-const ok = (r: RunResult): string => {
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return r.stdout;
-};
-
 describe("vite plugin (SSR build)", () => {
   it("builds marked programs that print exactly what the untransformed programs print", () => {
     expect(readFileSync(outfile("semantics.ts"), "utf8")).toContain("$$pc");
-    for (const f of ["semantics.ts", "warnings.ts", "param-initializers.ts"] as const) {
-      expect(ok(runs[f]), f).toBe(ok(reference[f]));
-    }
+    expectSameAsReference(runs, reference, DIFFERENTIAL_FIXTURES);
   });
 
   it("builds a switching program that prints what its native-generator twin prints", () => {
@@ -69,8 +58,8 @@ describe("vite plugin (SSR build)", () => {
   });
 
   it("reports transform warnings through the build's warnings", () => {
-    const m = markedLine(fixture("warnings.ts"), "finally");
-    const ours = warnings.filter((w) => w.message.includes("calls inside a finally block"));
+    const m = markedLine(fixture("warnings.ts"), "getter");
+    const ours = warnings.filter((w) => w.message.includes("getters and setters run on property access"));
     expect(ours).toHaveLength(1);
     expect(ours[0]!.message).toContain(`fixtures/integration/warnings.ts:${m.line}:`);
   });

@@ -605,9 +605,16 @@ function describeValue(v: unknown): string {
   return typeof v;
 }
 
-function boundaryReason(direct: boolean): string {
+function boundaryReason(direct: boolean, cur: Greenlet): string {
   if (!direct) {
-    return `switch() was called from a function that is not transformed (${callerOf("switch") ?? "unknown caller"})`;
+    const caller = callerOf("switch") ?? callerOf("throw") ?? "unknown caller";
+    if (RT.boundary === cur._base) {
+      // No transformed function was entered from untransformed code since this greenlet started:
+      // transformed code made this call, or called the untransformed code that made it.
+      return `switch() was not called at a switch point (${caller}): either the call is in a construct the transform ` +
+        "does not instrument (it reported a compile-time warning at that file:line:column), or it comes from a function that is not transformed";
+    }
+    return `switch() was called from a function that is not transformed (${caller})`;
   }
   const fns = RT.boundaryFns;
   const fn = fns[fns.length - 1];
@@ -634,7 +641,7 @@ const ADVICE =
 function pinned(cur: Greenlet, t: Greenlet, direct: boolean): GreenletError {
   return new GreenletError(
     `cannot switch from ${cur} to ${t}: ${cur === TS.main ? "the main greenlet" : "the current greenlet"} ` +
-    `stays on the real stack (${cur === TS.main ? "it owns it" : boundaryReason(direct)}) and ${t} is below it. ` +
+    `stays on the real stack (${cur === TS.main ? "it owns it" : boundaryReason(direct, cur)}) and ${t} is below it. ` +
     "Nothing was unwound; the greenlet is still usable. " + ADVICE);
 }
 

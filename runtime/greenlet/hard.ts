@@ -123,10 +123,11 @@ export function parseStackOption(options: unknown): number {
 const markedCache = new WeakMap<Function, boolean>();
 /**
  * The transform's entry check, as the first statements of a function with resume points:
- * `const $$rt = $$RT; if ($$rt.t !== f) return $$rt.enter(f, this, [...], new.target);`
- * (also after minification: `if(e.t!==n)return e.enter(n,`).
+ * `const $$rt = …; if ($$rt.t !== f) { $$rt.a = [...]; $$rt.nt = new.target; return $$rt.enter(f, this); }`
+ * (also after minification: `if(e.t!==n){e.a=[…],e.nt=new.target;return e.enter(n,this)}`).
+ * Matched loosely (the test in test/51 transforms real code) so the argument hand-over can change.
  */
-const ENTRY_CHECK = /\.t\s*!==?\s*([\w$]+)\s*\)\s*return\s+[\w$]+\.enter\(\s*\1\s*,/;
+const ENTRY_CHECK = /\.t\s*!==?\s*([\w$]+)\s*\)[^]{0,240}?\breturn\b[^]{0,160}?\.enter\(\s*\1\s*,/;
 
 /**
  * Whether `fn` was transformed with resume points (a soft greenlet can switch out of it).

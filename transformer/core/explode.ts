@@ -28,6 +28,16 @@ export interface ExplodeHost {
   rewrite(e: TS.Expression): TS.Expression;
   /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
   cannotSuspend(callee: TS.Identifier): boolean;
+  /** Whether reading `e` twice gives the same value (a const binding). */
+  isConstant?(e: TS.Expression): boolean;
+  /** A compile-time warning at `n` (a construct left uninstrumented). */
+  warn?(n: TS.Node, message: string): void;
+  /**
+   * A module-level constant holding the template object of a tagged template site (the frozen
+   * strings array the tag receives: one object per site, as the language guarantees), so the
+   * tag can be called like a function with it. Undefined: keep the tagged template uninstrumented.
+   */
+  templateObject?(t: TS.TemplateLiteral): TS.Expression | undefined;
 }
 
 export function containsCall(ts: typeof TS, node: TS.Node): boolean {
@@ -56,6 +66,8 @@ export function createExploder(h: ExplodeHost) {
 
   /** Evaluates `e` now into a temporary (unless its value cannot change). */
   const toTemp = (out: TS.Statement[], e: TS.Expression): TS.Expression => {
+    // A const binding needs no temporary (one less local in every frame of the function).
+    if (h.isConstant?.(e)) return h.rewrite(e);
     const v = explode(out, e);
     if (isStable(v) || (ts.isIdentifier(v) && v.text.startsWith("$$t"))) return v;
     const t = h.temp();
@@ -81,30 +93,30 @@ export function createExploder(h: ExplodeHost) {
   };
 
   const explodeCall = (out: TS.Statement[], e: TS.CallExpression, pos: TS.Node): TS.Expression => {
-    if (e.questionDotToken || isOptionalChain(e.expression) || e.expression.kind === ts.SyntaxKind.SuperKeyword ||
-        e.expression.kind === ts.SyntaxKind.ImportKeyword) {
+    if (e.questionDotToken || isOptionalChain(e.expression)) return explodeOptional(out, e);
+    if (e.expression.kind === ts.SyntaxKind.SuperKeyword || e.expression.kind === ts.SyntaxKind.ImportKeyword) {
       return uninstrumented(out, e);
     }
     const callee = skipParens(e.expression);
     let fn: TS.Expression;
     let thisArg: TS.Expression | undefined;
-    if (ts.isPropertyAccessExpression(callee) && !ts.isPrivateIdentifier(callee.name)) {
-      if (callee.expression.kind === ts.SyntaxKind.SuperKeyword) return uninstrumented(out, e);
-      thisArg = toTemp(out, callee.expression);
+    if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
+      // o.m(...), o[k](...), this.#m(...), super.m(...): read the method, call it with the receiver
+      // (`this` for super calls). Only methods inside a class body use super or #names here.
+      const isSuper = callee.expression.kind === ts.SyntaxKind.SuperKeyword;
+      const holder = isSuper ? f.createSuper() : toTemp(out, callee.expression);
+      thisArg = isSuper ? f.createThis() : holder;
       const ft = h.temp();
-      out.push(assign(ft, f.createPropertyAccessExpression(thisArg, callee.name.text)));
+      if (ts.isPropertyAccessExpression(callee)) {
+        out.push(assign(ft, f.createPropertyAccessExpression(holder, ts.isPrivateIdentifier(callee.name) ? callee.name : callee.name.text)));
+      } else {
+        out.push(assign(ft, f.createElementAccessExpression(holder, toTemp(out, callee.argumentExpression))));
+      }
       fn = ft;
-    } else if (ts.isElementAccessExpression(callee)) {
-      if (callee.expression.kind === ts.SyntaxKind.SuperKeyword) return uninstrumented(out, e);
-      thisArg = toTemp(out, callee.expression);
-      const key = toTemp(out, callee.argumentExpression);
-      const ft = h.temp();
-      out.push(assign(ft, f.createElementAccessExpression(thisArg, key)));
-      fn = ft;
-    } else if (ts.isPropertyAccessExpression(callee)) {
-      return uninstrumented(out, e); // private method call: keep the native form
     } else if (ts.isIdentifier(callee) && !e.arguments.some(has)) {
       fn = h.rewrite(callee);
+      // A captured function is read from its environment object: call it without that receiver.
+      if (!ts.isIdentifier(fn)) fn = f.createParenthesizedExpression(f.createComma(f.createNumericLiteral(0), fn));
     } else {
       fn = toTemp(out, callee);
     }
@@ -116,6 +128,106 @@ export function createExploder(h: ExplodeHost) {
     // A call that cannot suspend is still evaluated here, in order, but needs no resume point.
     if (ts.isIdentifier(callee) && h.cannotSuspend(callee)) out.push(assign(t, call));
     else h.resumePoint(out, fn, call, t, pos);
+    return t;
+  };
+
+  /**
+   * An optional chain with calls in it: each `?.` guards the rest of the chain, so calls after a
+   * nullish link are never evaluated (and never become resume points).
+   *
+   *   r = o?.m?.(g())     ->   $$r = void 0; $$o = o;
+   *                            if ($$o != null) { $$f = $$o.m; if ($$f != null) { $$a = g() <rp>; $$c = $$f.call($$o, $$a) <rp>; $$r = $$c; } }
+   */
+  const explodeOptional = (out: TS.Statement[], e: TS.Expression): TS.Expression => {
+    let unsupported = false;
+    const check = (n: TS.Node): void => {
+      if (ts.isPrivateIdentifier(n) || n.kind === ts.SyntaxKind.SuperKeyword) unsupported = true;
+      else if (isOptionalChain(n) || ts.isNonNullExpression(n)) ts.forEachChild(n, check);
+    };
+    check(e);
+    if (unsupported) return uninstrumented(out, e);
+    const result = h.temp();
+    out.push(assign(result, f.createVoidZero()));
+    let cur = out;
+    const save = (v: TS.Expression): TS.Expression => {
+      if (isStable(v) || (ts.isIdentifier(v) && v.text.startsWith("$$t"))) return v;
+      const t = h.temp();
+      cur.push(assign(t, v));
+      return t;
+    };
+    const guard = (v: TS.Expression): void => {
+      const inner: TS.Statement[] = [];
+      cur.push(f.createIfStatement(f.createBinaryExpression(v, ts.SyntaxKind.ExclamationEqualsToken, f.createNull()), f.createBlock(inner, true)));
+      cur = inner;
+    };
+    const part = (n: TS.Expression): { v: TS.Expression; self?: TS.Expression } => {
+      if (!isOptionalChain(n)) return { v: explode(cur, n) };
+      if (ts.isNonNullExpression(n)) return part(n.expression);
+      if (ts.isPropertyAccessExpression(n)) {
+        const obj = save(part(n.expression).v);
+        if (n.questionDotToken) guard(obj);
+        return { v: f.createPropertyAccessExpression(obj, n.name), self: obj };
+      }
+      if (ts.isElementAccessExpression(n)) {
+        const obj = save(part(n.expression).v);
+        if (n.questionDotToken) guard(obj);
+        const key = has(n.argumentExpression) ? toTemp(cur, n.argumentExpression) : h.rewrite(n.argumentExpression);
+        return { v: f.createElementAccessExpression(obj, key), self: obj };
+      }
+      if (ts.isCallExpression(n)) {
+        const callee = part(n.expression);
+        const fn = h.temp();
+        cur.push(assign(fn, callee.v));
+        if (n.questionDotToken) guard(fn);
+        const args = explodeList(cur, n.arguments);
+        const call = callee.self
+          ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [callee.self, ...args])
+          : f.createCallExpression(fn, undefined, args);
+        const t = h.temp();
+        h.resumePoint(cur, fn, call, t, n);
+        return { v: t };
+      }
+      return { v: explode(cur, n) };
+    };
+    const v = part(e).v;
+    cur.push(assign(result, v));
+    return result;
+  };
+
+  /** tag`a${x}b` -> tag(strings, x) with the site's template object: a resume point like any call. */
+  const explodeTagged = (out: TS.Statement[], e: TS.TaggedTemplateExpression): TS.Expression => {
+    const tag = skipParens(e.tag);
+    const strings = h.templateObject?.(e.template);
+    if (!strings || tag.kind === ts.SyntaxKind.SuperKeyword || isOptionalChain(tag) ||
+        ((ts.isPropertyAccessExpression(tag) || ts.isElementAccessExpression(tag)) && tag.expression.kind === ts.SyntaxKind.SuperKeyword) ||
+        (ts.isPropertyAccessExpression(tag) && ts.isPrivateIdentifier(tag.name))) {
+      return uninstrumented(out, e);
+    }
+    let fn: TS.Expression;
+    let thisArg: TS.Expression | undefined;
+    if (ts.isPropertyAccessExpression(tag)) {
+      thisArg = toTemp(out, tag.expression);
+      fn = h.temp();
+      out.push(assign(fn, f.createPropertyAccessExpression(thisArg, tag.name.text)));
+    } else if (ts.isElementAccessExpression(tag)) {
+      thisArg = toTemp(out, tag.expression);
+      const key = toTemp(out, tag.argumentExpression);
+      fn = h.temp();
+      out.push(assign(fn, f.createElementAccessExpression(thisArg, key)));
+    } else {
+      fn = toTemp(out, tag);
+      if (!ts.isIdentifier(fn)) {
+        const t = h.temp();
+        out.push(assign(t, fn));
+        fn = t;
+      }
+    }
+    const values = explodeList(out, ts.isTemplateExpression(e.template) ? e.template.templateSpans.map((sp) => sp.expression) : []);
+    const call = thisArg
+      ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, strings, ...values])
+      : f.createCallExpression(fn, undefined, [strings, ...values]);
+    const t = h.temp();
+    h.resumePoint(out, fn, call, t, e);
     return t;
   };
 
@@ -136,7 +248,7 @@ export function createExploder(h: ExplodeHost) {
       h.resumePoint(out, ctor, f.createNewExpression(ctor, undefined, args), t, e);
       return t;
     }
-    if (ts.isTaggedTemplateExpression(e)) return uninstrumented(out, e);
+    if (ts.isTaggedTemplateExpression(e)) return explodeTagged(out, e);
     if (ts.isBinaryExpression(e)) return explodeBinary(out, e);
     if (ts.isConditionalExpression(e)) {
       const c = explode(out, e.condition);
@@ -159,6 +271,7 @@ export function createExploder(h: ExplodeHost) {
     if (ts.isTypeOfExpression(e)) return f.createTypeOfExpression(explode(out, e.expression));
     if (ts.isVoidExpression(e)) return f.createVoidExpression(explode(out, e.expression));
     if (ts.isDeleteExpression(e)) return f.createDeleteExpression(explodeTarget(out, e.expression));
+    if ((ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) && isOptionalChain(e)) return explodeOptional(out, e);
     if (ts.isPropertyAccessExpression(e)) {
       if (isOptionalChain(e) || e.expression.kind === ts.SyntaxKind.SuperKeyword) return uninstrumented(out, e);
       return f.createPropertyAccessExpression(explode(out, e.expression), e.name);
@@ -272,7 +385,10 @@ export function createExploder(h: ExplodeHost) {
     }
     if (op === K.EqualsToken) {
       if (ts.isObjectLiteralExpression(e.left) || ts.isArrayLiteralExpression(e.left)) {
-        if (has(e.left)) return uninstrumented(out, e);
+        if (has(e.left)) {
+          h.warn?.(e.left, "calls inside this assignment pattern are not switch points (a switch inside them pins the greenlet)");
+          return uninstrumented(out, e);
+        }
         const v = toTemp(out, e.right);
         return f.createAssignment(h.rewrite(e.left) as TS.Identifier, v);
       }

@@ -18,14 +18,14 @@
  *                                                 }
  *                                                 return acc;
  *                                               }
- *                                               const $$b = $$rt.buf, $$s = $$rt.sp;   // only while unwinding
- *                                               $$b[$$s] = $$i1; $$b[$$s + 1] = $$pc; $$b[$$s + 2] = this; ...
- *                                               $$rt.sp = $$s + 7; return 0;
+ *                                               $$rt.buf[$$rt.sp] = $$i1;            // only while unwinding
+ *                                               $$rt.buf[$$rt.sp + 1] = $$pc; ...
+ *                                               $$rt.sp += 6; return 0;
  *                                             }
  *
  *   [lowered: resume path, module level]
  *   function $$r1($$c, $$p, $$m, $$v) {
- *     const $$rt = $$RT;
+ *     const $$rt = $$RTc ?? $$RT;
  *     let n = $$c[$$p + 3], acc = ..., $$pc = $$c[$$p + 1];
  *     $$body: {
  *       if ($$pc === 0) acc = 0;                          // statements before the resume point are skipped
@@ -47,7 +47,7 @@
 import type * as TS from "typescript";
 import { containsCall, createExploder, type ExplodeHost } from "./explode.js";
 import {
-  BODY_LABEL, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL, SPILL_BUF, SPILL_SP,
+  BODY_LABEL, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL,
 } from "./names.js";
 
 export interface ResumePoint {
@@ -74,6 +74,10 @@ export interface LowerHost {
   readonly f: TS.NodeFactory;
   /** Rewrites a statement-free expression (identifiers, nested functions). */
   rewrite(e: TS.Expression): TS.Expression;
+  /** Whether reading `e` twice gives the same value (a const binding). */
+  isConstant(e: TS.Expression): boolean;
+  /** Module-level constant holding a tagged template site's template object (see explode.ts). */
+  templateObject(t: TS.TemplateLiteral): TS.Expression | undefined;
   /** Lowered declaration-to-assignment target for a binding name node. */
   bindingTarget(id: TS.Identifier): TS.Expression;
   /** Assignment pattern for a binding pattern (identifiers rewritten). */
@@ -92,6 +96,9 @@ export interface LowerHost {
   temp(): TS.Identifier;
   /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
   cannotSuspend(callee: TS.Identifier): boolean;
+  /** Temporaries in use (a mark), and giving back every temporary taken since a mark. */
+  tempMark(): number;
+  tempRelease(mark: number): void;
   /** Source position of a node as [line, column], 1-based, in the original file. */
   position(n: TS.Node): readonly [number, number];
   error(n: TS.Node, message: string): void;
@@ -110,6 +117,9 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     temp: () => h.temp(),
     rewrite: (e) => h.rewrite(e),
     cannotSuspend: (callee) => h.cannotSuspend(callee),
+    isConstant: (e) => h.isConstant(e),
+    warn: (n, message) => h.error(n, message),
+    templateObject: (t) => h.templateObject(t),
     resumePoint(out, callee, call, target, pos) {
       if (uninstrumented > 0) {
         out.push(f.createExpressionStatement(target ? f.createAssignment(target, call) : call));
@@ -118,6 +128,8 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
       const pc = points.length + 1;
       points.push(h.position(pos));
       const marker = f.createEmptyStatement();
+      // The call's own position (column-exact stack frames), when the call is from the source.
+      if (pos.pos >= 0 && !(pos.flags & ts.NodeFlags.Synthesized)) ts.setTextRange(marker, { pos: pos.getStart(), end: pos.end });
       rps.set(marker, { pc, callee, call, target });
       out.push(marker);
     },
@@ -163,17 +175,127 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
       if (ts.isIdentifier(d.name)) {
         const v = x.explode(out, d.initializer);
         out.push(named(h.bindingTarget(d.name), v, d.name.text));
+      } else if (has(d.name)) {
+        lowerPattern(out, d.name, x.explode(out, d.initializer));
       } else {
-        if (has(d.name)) h.error(d, "calls inside destructuring defaults are not instrumented (a switch inside them pins the greenlet)");
         const v = x.explode(out, d.initializer);
         out.push(f.createExpressionStatement(f.createAssignment(h.patternTarget(d.name) as TS.Identifier, v)));
       }
     }
   };
 
+  /**
+   * A binding pattern whose defaults (or computed keys) contain calls, lowered element by element
+   * so those calls are switch points. Property reads, default tests and iterator steps happen in
+   * the order destructuring performs them; an array pattern closes its iterator as destructuring
+   * does (on completion unless exhausted, and after a throw).
+   *
+   *   const { a = f(), ...r } = o   ->  $$s = o; ({} = $$s); $$v = $$s.a;
+   *                                     if ($$v === undefined) { $$t = f() <rp>; a = $$t; } else a = $$v;
+   *                                     r = $$rt.objectRest($$s, ["a"]);
+   */
+  const lowerPattern = (out: TS.Statement[], p: TS.BindingName, value: TS.Expression): void => {
+    const set = (t: TS.Expression, v: TS.Expression) => f.createExpressionStatement(f.createAssignment(t as TS.Identifier, v));
+    const saved = (v: TS.Expression): TS.Expression => {
+      if (ts.isIdentifier(v) && v.text.startsWith("$$t")) return v;
+      const t = h.temp();
+      out.push(set(t, v));
+      return t;
+    };
+    /** Binds one element: value `v` (a temporary), default `init` when it is undefined. */
+    const bindElement = (into: TS.Statement[], name: TS.BindingName, v: TS.Expression, init: TS.Expression | undefined): void => {
+      if (init) {
+        const then: TS.Statement[] = [];
+        if (ts.isIdentifier(name)) {
+          then.push(named(h.bindingTarget(name), x.explode(then, init), name.text));
+          into.push(f.createIfStatement(f.createStrictEquality(v, f.createVoidZero()), block(then),
+            block([set(h.bindingTarget(name), v)])));
+          return;
+        }
+        then.push(set(v, x.explode(then, init)));
+        into.push(f.createIfStatement(f.createStrictEquality(v, f.createVoidZero()), block(then)));
+      }
+      if (ts.isIdentifier(name)) into.push(set(h.bindingTarget(name), v));
+      else lowerPattern(into, name, v);
+    };
+    if (ts.isIdentifier(p)) {
+      out.push(set(h.bindingTarget(p), value));
+      return;
+    }
+    const src = saved(value);
+    if (ts.isObjectBindingPattern(p)) {
+      // RequireObjectCoercible, with the engine's own TypeError.
+      out.push(set(f.createObjectLiteralExpression([]), src));
+      const keys: TS.Expression[] = [];
+      for (const el of p.elements) {
+        if (el.dotDotDotToken) {
+          const rest = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "objectRest"), undefined,
+            [src, f.createArrayLiteralExpression(keys)]);
+          bindElement(out, el.name, saved(rest), undefined);
+          continue;
+        }
+        const pn = el.propertyName ?? (el.name as TS.Identifier);
+        let read: TS.Expression;
+        if (ts.isComputedPropertyName(pn)) {
+          const k = saved(x.explode(out, pn.expression));
+          keys.push(k);
+          read = f.createElementAccessExpression(src, k);
+        } else {
+          const key = ts.isIdentifier(pn) || ts.isStringLiteral(pn) ? pn.text : ts.isNumericLiteral(pn) ? String(Number(pn.text)) : undefined;
+          if (key === undefined) {
+            h.error(el, "this destructuring key is not supported with calls in the pattern");
+            continue;
+          }
+          keys.push(f.createStringLiteral(key));
+          read = f.createElementAccessExpression(src, f.createStringLiteral(key));
+        }
+        const v = h.temp();
+        out.push(set(v, read));
+        bindElement(out, el.name, v, el.initializer);
+      }
+      return;
+    }
+    // Array pattern: the iterator protocol, step by step.
+    const it = h.temp();
+    const done = h.temp();
+    const r = h.temp();
+    out.push(set(it, f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "iter"), undefined, [src])));
+    out.push(set(done, f.createFalse()));
+    const body: TS.Statement[] = [];
+    /** `if (!done) { done = true; r = it.next(); if (!r.done) { <onValue>; done = false; } }` (done stays true if next() throws). */
+    const step = (into: TS.Statement[], onValue: TS.Statement[]): void => {
+      into.push(f.createIfStatement(f.createLogicalNot(done), block([
+        set(done, f.createTrue()),
+        set(r, f.createCallExpression(f.createPropertyAccessExpression(it, "next"), undefined, [])),
+        f.createIfStatement(f.createLogicalNot(f.createPropertyAccessExpression(r, "done")), block([...onValue, set(done, f.createFalse())])),
+      ])));
+    };
+    for (const el of p.elements) {
+      if (ts.isOmittedExpression(el)) { step(body, []); continue; }
+      const v = h.temp();
+      if (el.dotDotDotToken) {
+        body.push(set(v, f.createArrayLiteralExpression([])));
+        const loop: TS.Statement[] = [];
+        step(loop, [set(f.createElementAccessExpression(v, f.createPropertyAccessExpression(v, "length")), f.createPropertyAccessExpression(r, "value"))]);
+        body.push(f.createWhileStatement(f.createLogicalNot(done), block(loop)));
+        bindElement(body, el.name, v, undefined);
+        continue;
+      }
+      body.push(set(v, f.createVoidZero()));
+      step(body, [set(v, f.createPropertyAccessExpression(r, "value"))]);
+      bindElement(body, el.name, v, el.initializer);
+    }
+    const rt = (name: string) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), name), undefined, [it]);
+    const xv = f.createUniqueName("$$x");
+    out.push(f.createTryStatement(block(body), f.createCatchClause(f.createVariableDeclaration(xv), block([
+      f.createIfStatement(f.createLogicalNot(done), block([set(done, f.createTrue()), f.createExpressionStatement(rt("iterAbort"))])),
+      f.createThrowStatement(xv)])), undefined));
+    out.push(f.createIfStatement(f.createLogicalNot(done), block([set(done, f.createTrue()), f.createExpressionStatement(rt("iterReturn"))])));
+  };
+
   /** `target = value`, keeping the function name that `let name = function () {}` would infer. */
   const named = (target: TS.Expression, value: TS.Expression, name: string): TS.Statement => {
-    if (!ts.isIdentifier(target) && (ts.isArrowFunction(value) || ts.isFunctionExpression(value) || ts.isClassExpression(value)) && !value.name) {
+    if (!(ts.isIdentifier(target) && target.text === name) && (ts.isArrowFunction(value) || ts.isFunctionExpression(value) || ts.isClassExpression(value)) && !value.name) {
       // `$$e.x = function () {}` would infer no name; a block-scoped const of the same name does.
       const tmp = f.createIdentifier(name);
       return block([
@@ -184,7 +306,22 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     return f.createExpressionStatement(f.createAssignment(target as TS.Identifier, value));
   };
 
+  // A statement's temporaries are dead once it completes (loop temporaries live until the loop
+  // statement completes, since nested statements release only what they took).
   const lowerStatement = (s: TS.Statement, out: TS.Statement[], label: TS.Identifier | undefined): void => {
+    const mark = h.tempMark();
+    const first = out.length;
+    try {
+      lowerStatementWithTemps(s, out, label);
+    } finally {
+      h.tempRelease(mark);
+    }
+    // Code made for this statement maps to it (nested statements already map to themselves):
+    // stack traces, and source-map consumers that look up exact generated lines (Vitest), need
+    // a position on every generated line.
+    if (s.pos >= 0) for (let i = first; i < out.length; i++) positionSynthesized(ts, out[i]!, s);
+  };
+  const lowerStatementWithTemps = (s: TS.Statement, out: TS.Statement[], label: TS.Identifier | undefined): void => {
     const wrap = (st: TS.Statement): TS.Statement => label ? f.createLabeledStatement(label, st) : st;
     if (ts.isBlock(s)) {
       const inner: TS.Statement[] = [];
@@ -312,15 +449,45 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
       return;
     }
     if (ts.isSwitchStatement(s)) {
-      const d = x.explode(out, s.expression);
+      let d = x.explode(out, s.expression);
       out.push(...h.enterScope(s.caseBlock, false));
-      const clauses = s.caseBlock.clauses.map((c) => {
+      const testsCall = s.caseBlock.clauses.some((c) => ts.isCaseClause(c) && has(c.expression));
+      let index: TS.Identifier | undefined;
+      if (testsCall) {
+        // Case tests with calls: evaluate them in order here (each one a statement sequence that
+        // may suspend), then switch on the index of the matching clause: fall-through unchanged.
+        //   k = -1; if (d === t0) k = 0; else { t1 = f() <rp>; if (d === t1) k = 1; else k = <default>; }
+        if (!(ts.isIdentifier(d) && d.text.startsWith("$$t"))) {
+          const dt = h.temp();
+          out.push(f.createExpressionStatement(f.createAssignment(dt, d)));
+          d = dt;
+        }
+        index = h.temp();
+        out.push(f.createExpressionStatement(f.createAssignment(index, f.createPrefixMinus(f.createNumericLiteral(1)))));
+        let cur = out;
+        s.caseBlock.clauses.forEach((c, i) => {
+          if (!ts.isCaseClause(c)) return;
+          const v = x.explode(cur, c.expression);
+          const otherwise: TS.Statement[] = [];
+          cur.push(f.createIfStatement(f.createStrictEquality(d, v),
+            f.createExpressionStatement(f.createAssignment(index!, f.createNumericLiteral(i))), block(otherwise)));
+          cur = otherwise;
+        });
+        const def = s.caseBlock.clauses.findIndex((c) => ts.isDefaultClause(c));
+        if (def >= 0) cur.push(f.createExpressionStatement(f.createAssignment(index, f.createNumericLiteral(def))));
+      }
+      const clauses = s.caseBlock.clauses.map((c, i) => {
         const stmts: TS.Statement[] = [];
         for (const st of c.statements) if (ts.isFunctionDeclaration(st)) { const fd = h.functionDeclaration(st); if (fd) stmts.push(fd); }
         for (const st of c.statements) if (!ts.isFunctionDeclaration(st)) lowerStatement(st, stmts, undefined);
+        if (index) return f.createCaseClause(f.createNumericLiteral(i), stmts);
         return ts.isCaseClause(c) ? f.createCaseClause(h.rewrite(c.expression), stmts) : f.createDefaultClause(stmts);
       });
-      out.push(wrap(f.createSwitchStatement(d, f.createCaseBlock(clauses))));
+      out.push(wrap(f.createSwitchStatement(index ?? d, f.createCaseBlock(clauses))));
+      return;
+    }
+    if (ts.isTryStatement(s) && s.finallyBlock && has(s.finallyBlock)) {
+      lowerTryFinally(s, s.finallyBlock, out, label);
       return;
     }
     if (ts.isTryStatement(s)) {
@@ -330,10 +497,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
         const cc = s.catchClause;
         const param = f.createUniqueName("$$x");
         const stmts: TS.Statement[] = [...h.enterScope(cc, false)];
-        if (cc.variableDeclaration) {
-          const target = ts.isIdentifier(cc.variableDeclaration.name) ? h.bindingTarget(cc.variableDeclaration.name) : h.patternTarget(cc.variableDeclaration.name);
-          stmts.push(f.createExpressionStatement(f.createAssignment(target as TS.Identifier, param)));
-        }
+        if (cc.variableDeclaration) bindCatchParameter(stmts, cc.variableDeclaration.name, param);
         stmts.push(...lowerToBlock(cc.block, cc.block).statements);
         catchClause = f.createCatchClause(f.createVariableDeclaration(param), block(stmts));
       }
@@ -362,8 +526,90 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
       out.push(wrap(s));
       return;
     }
+    // Types (not yet erased when this transform runs) produce no code.
+    if (ts.isTypeAliasDeclaration(s) || ts.isInterfaceDeclaration(s)) return;
     h.error(s, `${ts.SyntaxKind[s.kind]} is not supported inside a greenlet function`);
     out.push(wrap(s));
+  };
+
+  /**
+   * try/finally whose finally block has calls: completion-record lowering, so the finally block
+   * is ordinary code outside any `try` and may suspend like any other code. The pending
+   * completion (normal, throw, return value, break/continue target) lives in two temporaries
+   * (saved with the frame) and is completed after the finally block:
+   *
+   *   try { B } catch (e) { C } finally { F }
+   *     ->  $$k = 0; $$v = undefined;
+   *         $$fin: { try { try { B' } catch (e) { C' } } catch ($$y) { $$k = 1; $$v = $$y; } }
+   *         F
+   *         if ($$k === 1) throw $$v;  if ($$k === 2) return $$v;  if ($$k === 3) break L; ...
+   *
+   * B' and C' are B and C with `return v` -> `{ $$v = v; $$k = 2; break $$fin; }` and every
+   * break/continue that leaves the statement -> `{ $$k = 3 + i; break $$fin; }`. A capture leaves
+   * through `break $$body` (emitted later), which skips F: the capture never runs it.
+   */
+  const lowerTryFinally = (s: TS.TryStatement, fin: TS.Block, out: TS.Statement[], label: TS.Identifier | undefined): void => {
+    const kind = h.temp();
+    const value = h.temp();
+    const finLabel = f.createUniqueName("$$fin");
+    const set = (t: TS.Expression, v: TS.Expression) => f.createExpressionStatement(f.createAssignment(t as TS.Identifier, v));
+    const jumps: TS.BreakOrContinueStatement[] = [];
+    const leave = (k: TS.Expression, v?: TS.Expression): TS.Statement =>
+      block([...(v ? [set(value, v)] : []), set(kind, k), f.createBreakStatement(finLabel)]);
+    /** Rewrites the jumps of lowered code that leave the try statement. */
+    const capture = (n: TS.Node, loops: number, breakables: number, labels: ReadonlySet<string>): TS.Node => {
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
+      if (ts.isReturnStatement(n)) return leave(f.createNumericLiteral(2), n.expression ?? f.createVoidZero());
+      if (ts.isBreakOrContinueStatement(n)) {
+        const inside = n.label ? labels.has(n.label.text) : ts.isBreakStatement(n) ? breakables > 0 : loops > 0;
+        if (inside) return n;
+        jumps.push(n);
+        return leave(f.createNumericLiteral(2 + jumps.length));
+      }
+      if (ts.isLabeledStatement(n)) {
+        const inner = new Set(labels).add(n.label.text);
+        return f.updateLabeledStatement(n, n.label, capture(n.statement, loops, breakables, inner) as TS.Statement);
+      }
+      const isLoop = ts.isIterationStatement(n, false);
+      const isSwitch = ts.isSwitchStatement(n);
+      return ts.visitEachChild(n, (c) => capture(c, isLoop ? loops + 1 : loops, isLoop || isSwitch ? breakables + 1 : breakables, labels), undefined);
+    };
+    const body: TS.Statement[] = [set(kind, f.createNumericLiteral(0)), set(value, f.createVoidZero())];
+    let guarded: TS.Statement;
+    const tryBlock = capture(lowerToBlock(s.tryBlock), 0, 0, new Set()) as TS.Block;
+    if (s.catchClause) {
+      const cc = lowerCatch(s.catchClause);
+      guarded = f.createTryStatement(tryBlock, f.createCatchClause(cc.variableDeclaration, capture(cc.block, 0, 0, new Set()) as TS.Block), undefined);
+    } else {
+      guarded = tryBlock;
+    }
+    const y = f.createUniqueName("$$y");
+    body.push(f.createLabeledStatement(finLabel, block([f.createTryStatement(ts.isBlock(guarded) ? guarded : block([guarded]),
+      f.createCatchClause(f.createVariableDeclaration(y), block([set(kind, f.createNumericLiteral(1)), set(value, y)])), undefined)])));
+    body.push(...lowerToBlock(fin).statements);
+    const is = (k: number) => f.createStrictEquality(kind, f.createNumericLiteral(k));
+    body.push(f.createIfStatement(is(1), f.createThrowStatement(value)));
+    body.push(f.createIfStatement(is(2), f.createReturnStatement(value)));
+    jumps.forEach((j, i) => body.push(f.createIfStatement(is(3 + i),
+      ts.isBreakStatement(j) ? f.createBreakStatement(j.label) : f.createContinueStatement(j.label))));
+    out.push(...(label ? [f.createLabeledStatement(label, block(body))] : body));
+  };
+
+  const bindCatchParameter = (stmts: TS.Statement[], name: TS.BindingName, param: TS.Identifier): void => {
+    if (!ts.isIdentifier(name) && has(name)) {
+      lowerPattern(stmts, name, param);
+      return;
+    }
+    const target = ts.isIdentifier(name) ? h.bindingTarget(name) : h.patternTarget(name);
+    stmts.push(f.createExpressionStatement(f.createAssignment(target as TS.Identifier, param)));
+  };
+
+  const lowerCatch = (cc: TS.CatchClause): TS.CatchClause => {
+    const param = f.createUniqueName("$$x");
+    const stmts: TS.Statement[] = [...h.enterScope(cc, false)];
+    if (cc.variableDeclaration) bindCatchParameter(stmts, cc.variableDeclaration.name, param);
+    stmts.push(...lowerToBlock(cc.block, cc.block).statements);
+    return f.createCatchClause(f.createVariableDeclaration(param), block(stmts));
   };
 
   const uninstrumentedBlock = (b: TS.Block): TS.Block => {
@@ -384,9 +630,15 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
   const bindLoopVariable = (init: TS.ForInitializer, value: TS.Expression): TS.Statement => {
     if (ts.isVariableDeclarationList(init)) {
       const d = init.declarations[0]!;
+      if (!ts.isIdentifier(d.name) && has(d.name)) {
+        const stmts: TS.Statement[] = [];
+        lowerPattern(stmts, d.name, value);
+        return block(stmts);
+      }
       const target = ts.isIdentifier(d.name) ? h.bindingTarget(d.name) : h.patternTarget(d.name);
       return ts.isIdentifier(d.name) ? named(target, value, d.name.text) : f.createExpressionStatement(f.createAssignment(target as TS.Identifier, value));
     }
+    if (has(init)) h.error(init, "calls inside this assignment pattern are not switch points (a switch inside them pins the greenlet)");
     return f.createExpressionStatement(f.createAssignment(h.rewrite(init) as TS.Identifier, value));
   };
 
@@ -405,8 +657,13 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     const src = x.explode(out, s.expression);
     out.push(f.createExpressionStatement(f.createAssignment(it, rtCall("iter", [src]))));
     out.push(f.createExpressionStatement(f.createAssignment(done, f.createFalse())));
+    // `it.next()` is a switch point like any call: a transformed next() (a genlet) may switch
+    // past this loop's frame instead of being entered as a boundary.
+    const step: TS.Statement[] = [];
+    const next = x.explode(step, f.createCallExpression(f.createPropertyAccessExpression(it, "next"), undefined, []));
     const inner: TS.Statement[] = [
-      f.createExpressionStatement(f.createAssignment(r, f.createCallExpression(f.createPropertyAccessExpression(it, "next"), undefined, []))),
+      ...step,
+      f.createExpressionStatement(f.createAssignment(r, next)),
       f.createIfStatement(f.createPropertyAccessExpression(r, "done"), block([
         f.createExpressionStatement(f.createAssignment(done, f.createTrue())), f.createBreakStatement()])),
       ...h.enterScope(s, false),
@@ -447,6 +704,21 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
   return { body, rps, points };
 }
 
+/** The statements emitted for a resume point map to its marker (which maps to the source statement). */
+function positioned(ts: typeof TS, stmts: TS.Statement[], marker: TS.Node): TS.Statement[] {
+  if (marker.pos >= 0) for (const st of stmts) positionSynthesized(ts, st, marker);
+  return stmts;
+}
+
+/** Gives statements without a source position (and their unpositioned sub-statements) the range of `origin`. */
+function positionSynthesized(ts: typeof TS, n: TS.Node, origin: TS.Node): void {
+  if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+  if (n.pos < 0 && (ts.isStatement(n) || ts.isCatchClause(n))) ts.setTextRange(n, origin);
+  if (ts.isStatement(n) || ts.isCatchClause(n) || ts.isCaseOrDefaultClause(n) || ts.isCaseBlock(n)) {
+    ts.forEachChild(n, (c) => positionSynthesized(ts, c, origin));
+  }
+}
+
 /** Statement-level resume-point ranges, memoised per node. */
 function rangeOf(ts: typeof TS, rps: Map<TS.Node, ResumePoint>, memo: Map<TS.Node, readonly [number, number] | null>, n: TS.Node): readonly [number, number] | null {
   const m = memo.get(n);
@@ -468,7 +740,7 @@ function rangeOf(ts: typeof TS, rps: Map<TS.Node, ResumePoint>, memo: Map<TS.Nod
 export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[], rps: Map<TS.Node, ResumePoint>): TS.Statement[] {
   const visit = (n: TS.Node): TS.Node | TS.Node[] => {
     const rp = rps.get(n);
-    if (rp) return callAndTest(ts, f, rp);
+    if (rp) return positioned(ts, callAndTest(ts, f, rp), n);
     if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
     return ts.visitEachChild(n, visit, undefined);
   };
@@ -539,8 +811,8 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
           f.createThrowStatement(f.createIdentifier(RES_VALUE))),
       ];
       if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, f.createIdentifier(RES_VALUE))));
-      return [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
-        f.createIfStatement(pcIsZero(), f.createBlock(callAndTest(ts, f, rp), true)))];
+      return positioned(ts, [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
+        f.createIfStatement(pcIsZero(), f.createBlock(positioned(ts, callAndTest(ts, f, rp), s), true)))], s);
     }
     if (ts.isBlock(s)) return blockOf(s);
     if (ts.isLabeledStatement(s)) {
@@ -590,25 +862,23 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
 
 export { emitSpill, emitRestore };
 
-/** `const $$b = $$rt.buf, $$s = $$rt.sp; $$b[$$s] = info; ...; $$rt.sp = $$s + size; return 0;` */
+/**
+ * `$$rt.buf[$$rt.sp] = info; $$rt.buf[$$rt.sp + 1] = $$pc; ...; $$rt.sp += size; return 0;`
+ * Buffer and fill pointer are re-read per store rather than held in locals: this path is cold,
+ * and two more locals would enlarge every interpreter frame of the function (recursion depth).
+ */
 function emitSpill(f: TS.NodeFactory, ts: typeof TS, info: TS.Expression, thisExpr: TS.Expression, locals: readonly string[]): TS.Statement[] {
-  const b = f.createIdentifier(SPILL_BUF);
-  const s = f.createIdentifier(SPILL_SP);
   const rt = () => f.createIdentifier(RT_LOCAL);
-  const at = (i: number) => f.createElementAccessExpression(f.createIdentifier(SPILL_BUF),
-    i === 0 ? f.createIdentifier(SPILL_SP) : f.createAdd(f.createIdentifier(SPILL_SP), f.createNumericLiteral(i)));
+  const sp = () => f.createPropertyAccessExpression(rt(), "sp");
+  const at = (i: number) => f.createElementAccessExpression(f.createPropertyAccessExpression(rt(), "buf"),
+    i === 0 ? sp() : f.createAdd(sp(), f.createNumericLiteral(i)));
   const out: TS.Statement[] = [
-    f.createVariableStatement(undefined, f.createVariableDeclarationList([
-      f.createVariableDeclaration(b, undefined, undefined, f.createPropertyAccessExpression(rt(), "buf")),
-      f.createVariableDeclaration(s, undefined, undefined, f.createPropertyAccessExpression(rt(), "sp")),
-    ], ts.NodeFlags.Const)),
     f.createExpressionStatement(f.createAssignment(at(0), info)),
     f.createExpressionStatement(f.createAssignment(at(1), f.createIdentifier(PC))),
     f.createExpressionStatement(f.createAssignment(at(2), thisExpr)),
   ];
   locals.forEach((name, i) => out.push(f.createExpressionStatement(f.createAssignment(at(REC_HEADER + i), f.createIdentifier(name)))));
-  out.push(f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(rt(), "sp"),
-    f.createAdd(f.createIdentifier(SPILL_SP), f.createNumericLiteral(REC_HEADER + locals.length)))));
+  out.push(f.createExpressionStatement(f.createBinaryExpression(sp(), ts.SyntaxKind.PlusEqualsToken, f.createNumericLiteral(REC_HEADER + locals.length))));
   out.push(f.createReturnStatement(f.createNumericLiteral(0)));
   return out;
 }

@@ -3,6 +3,12 @@
  * runtime field names are the ABI of runtime/abi.ts — keep the two in sync.
  */
 export const RT_IMPORT = "$$RT";
+/**
+ * Module-level copy of the runtime import: under Vite/Vitest SSR an imported binding is a getter
+ * on a namespace object, read on every call otherwise. `var` (not `const`): a hoisted function
+ * called before its module evaluates (import cycles) falls back to the import binding.
+ */
+export const RT_CACHE = "$$RTc";
 export const RT_LOCAL = "$$rt";
 export const PC = "$$pc";
 export const BODY_LABEL = "$$body";
@@ -10,8 +16,6 @@ export const RES_RECORDS = "$$c";
 export const RES_P = "$$p";
 export const RES_MODE = "$$m";
 export const RES_VALUE = "$$v";
-export const SPILL_BUF = "$$b";
-export const SPILL_SP = "$$s";
 
 /** Record header size: [info, pc, this]. */
 export const REC_HEADER = 3;

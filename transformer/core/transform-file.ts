@@ -19,7 +19,7 @@ import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scope
 import { containsCall } from "./explode.js";
 import { findNonSuspending } from "./non-suspending.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
-import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_IMPORT, RT_LOCAL } from "./names.js";
+import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
 
 const DIRECTIVE = "use greenlet";
@@ -69,47 +69,132 @@ export function transformSourceFile(
   };
 
   // ---- which functions are transformed --------------------------------------------------------
+  /**
+   * Whether the code of `n` (which its resume function repeats) needs the class body: `super`
+   * of `n` itself (not of a nested method or function), or a #private name that no class nested
+   * in `n` declares.
+   */
   const usesSuperOrPrivate = (n: TS.Node): boolean => {
     let found = false;
-    const walk = (c: TS.Node): void => {
+    const walk = (c: TS.Node, ownSuper: boolean, declared: ReadonlySet<string>): void => {
       if (found) return;
-      if (c.kind === ts.SyntaxKind.SuperKeyword || ts.isPrivateIdentifier(c)) { found = true; return; }
-      ts.forEachChild(c, walk);
+      if (c.kind === ts.SyntaxKind.SuperKeyword && ownSuper) { found = true; return; }
+      if (ts.isPrivateIdentifier(c) && !declared.has(c.text)) { found = true; return; }
+      let inner = declared;
+      if (ts.isClassLike(c)) {
+        const names = new Set(declared);
+        for (const m of c.members) if (m.name && ts.isPrivateIdentifier(m.name)) names.add(m.name.text);
+        inner = names;
+      }
+      const superStays = ownSuper && !(ts.isClassLike(c) || (ts.isFunctionLike(c) && !ts.isArrowFunction(c) && c !== n));
+      ts.forEachChild(c, (k) => walk(k, superStays, inner));
     };
-    walk(n);
+    walk(n, true, new Set());
     return found;
   };
   const isPlainFunction = (n: TS.Node): n is TS.FunctionDeclaration | TS.FunctionExpression | TS.ArrowFunction =>
     (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) && n.body !== undefined &&
     !n.asteriskToken && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword);
-  const isTransformableMethod = (n: TS.Node): n is TS.MethodDeclaration =>
-    ts.isMethodDeclaration(n) && n.body !== undefined && !n.asteriskToken && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) &&
-    (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) && ts.isClassDeclaration(n.parent) &&
-    ts.isSourceFile(n.parent.parent) && !usesSuperOrPrivate(n);
+  /**
+   * Methods and accessors of classes and object literals. Their identity for the entry check is
+   * read once per evaluation of the class/literal (see wrapSelves), so the key must be static.
+   */
+  const isMethodLike = (n: TS.Node): n is MethodLike =>
+    (ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) &&
+    (ts.isClassLike(n.parent) || ts.isObjectLiteralExpression(n.parent));
+  // Accessors stay untransformed: they run on property access, which is not a call site, so
+  // their caller could not resume there anyway (they would only get slower).
+  const isTransformableMethod = (n: TS.Node): n is MethodLike =>
+    ts.isMethodDeclaration(n) && isMethodLike(n) && n.body !== undefined && !n.asteriskToken &&
+    !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && staticKey(ts, n) !== undefined &&
+    (!usesSuperOrPrivate(n) || ts.isClassLike(n.parent)) && !usesClassExpressionName(n) && !awaitsOrYieldsAround(n);
+  /** `class X { m() { X } }` as an expression: X is visible only inside the class, not to a module-level resume function. */
+  const usesClassExpressionName = (n: MethodLike): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (ts.isIdentifier(c)) {
+        const b = scopes.refs.get(c);
+        if (b?.kind === "self" && ts.isClassExpression(b.scope.node)) found = true;
+        return;
+      }
+      ts.forEachChild(c, walk);
+    };
+    if (n.body) walk(n.body);
+    n.parameters.forEach(walk);
+    return found;
+  };
+  /** The class/literal is wrapped in an arrow (wrapSelves): `await`/`yield` around the member would break. */
+  const awaitsOrYieldsAround = (n: MethodLike): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (ts.isAwaitExpression(c) || ts.isYieldExpression(c) || (ts.isForOfStatement(c) && c.awaitModifier)) { found = true; return; }
+      if (ts.isFunctionLike(c) || ts.isClassStaticBlockDeclaration(c)) return;
+      ts.forEachChild(c, walk);
+    };
+    ts.forEachChild(n.parent, walk);
+    return found;
+  };
 
   /** Marks transformable functions top-down (nested functions of untransformed ones stay untransformed). */
   const mark = (n: TS.Node, marked: boolean, insideFn: boolean): void => {
     if (ts.isFunctionLike(n) && (n as TS.FunctionLikeDeclaration).body) {
       const body = (n as TS.FunctionLikeDeclaration).body!;
       const m = marked || (ts.isBlock(body) && hasDirective(ts, body.statements));
-      const ok = m && (isPlainFunction(n) || isTransformableMethod(n)) && !inNamespaceOrBlockAtTop(n);
+      const ok = m && ((isPlainFunction(n) && !usesSuperOrPrivate(n)) || isTransformableMethod(n)) && !inNamespaceOrBlockAtTop(n);
       if (ok) transformedFns.add(n);
-      else if (m && ts.isMethodDeclaration(n) && insideFn === false && ts.isClassDeclaration(n.parent) && usesSuperOrPrivate(n)) {
-        diag(n.name, "warning", "this method uses super or a #private name and is not transformed yet: a switch inside it pins the greenlet to the real stack");
-      }
+      else if (m) warnUntransformed(n);
       // Functions nested in an untransformed function (or in a class body) stay untransformed.
       ts.forEachChild(n, (c) => mark(c, ok ? m : false, true));
       return;
     }
     if (ts.isClassLike(n)) {
       for (const member of n.members) {
-        if (ts.isMethodDeclaration(member) && !insideFn) mark(member, marked, false);
-        else ts.forEachChild(member, (c) => mark(c, false, true));
+        if (isMethodLike(member)) mark(member, marked, insideFn);
+        else {
+          if (marked && (ts.isConstructorDeclaration(member) || ts.isClassStaticBlockDeclaration(member)) && member.body && callsBesidesSuper(member.body)) {
+            warnUntransformed(member);
+          }
+          ts.forEachChild(member, (c) => mark(c, false, true));
+        }
       }
       if (n.heritageClauses) ts.forEachChild(n, (c) => { if (ts.isHeritageClause(c)) mark(c, marked, insideFn); });
       return;
     }
     ts.forEachChild(n, (c) => mark(c, marked, insideFn));
+  };
+  /** A call other than `super(...)` (every derived constructor has one: no warning for it alone). */
+  const callsBesidesSuper = (body: TS.Node): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (ts.isCallExpression(c) && c.expression.kind === ts.SyntaxKind.SuperKeyword) { c.arguments.forEach(walk); return; }
+      if (ts.isCallExpression(c) || ts.isNewExpression(c) || ts.isTaggedTemplateExpression(c)) { found = true; return; }
+      if (ts.isFunctionLike(c) || ts.isClassLike(c)) return;
+      ts.forEachChild(c, walk);
+    };
+    walk(body);
+    return found;
+  };
+  /** Says, at the construct, why a marked function stays untransformed (a switch inside it pins the greenlet). */
+  const warnUntransformed = (n: TS.Node): void => {
+    const why = ts.isConstructorDeclaration(n) ? "class constructors are not transformed yet"
+      : (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) && n.body && containsCall(ts, n.body)
+        ? "getters and setters run on property access, which is not a switch point"
+      : ts.isClassStaticBlockDeclaration(n) ? "class static blocks run when the class is defined, which is not a switch point"
+      : isMethodLike(n) && usesSuperOrPrivate(n) ? "this object-literal method uses super and is not transformed yet"
+      : (ts.isArrowFunction(n) || ts.isFunctionExpression(n)) && usesSuperOrPrivate(n)
+        ? "functions nested in methods that use super or a #private name are not transformed yet"
+      : isMethodLike(n) && staticKey(ts, n) === undefined ? "methods with computed or #private keys are not transformed yet"
+      : isMethodLike(n) && usesClassExpressionName(n) ? "this method refers to the name of its class expression and is not transformed yet"
+      : undefined;
+    if (why === undefined) return;
+    // Only where it matters: a function without calls cannot be below a switch.
+    const body = (n as { body?: TS.Node }).body;
+    if (body && !containsCall(ts, body)) return;
+    const at = (n as { name?: TS.Node }).name ?? n;
+    diag(at, "warning", `${why}: calls inside it are not switch points, so a switch below it pins the greenlet to the real stack (GreenletError when switching to a greenlet below it)`);
   };
   /** Resume functions live at module level: a function whose enclosing scopes are module-level blocks cannot reach them. */
   const inNamespaceOrBlockAtTop = (n: TS.Node): boolean => {
@@ -118,7 +203,6 @@ export function transformSourceFile(
       if (ts.isFunctionLike(p)) return !transformedFns.has(p);
       if (ts.isModuleDeclaration(p)) return true;
       if (ts.isBlock(p) || ts.isIterationStatement(p, false) || ts.isCaseBlock(p) || ts.isCatchClause(p)) inBlock = true;
-      if (ts.isClassLike(p) && !ts.isSourceFile(p.parent)) return true;
     }
     return inBlock;
   };
@@ -194,17 +278,38 @@ export function transformSourceFile(
     if (ts.isShorthandPropertyAssignment(node)) {
       const b = scopes.refs.get(node.name);
       if (b && ownerState(b)) {
-        return f.createPropertyAssignment(node.name.text, refFor(b, undefined));
+        const target = refFor(b, undefined);
+        // `{ z = init } = o` (a pattern): keep the default as `{ z: target = init }`.
+        return f.createPropertyAssignment(node.name.text, node.objectAssignmentInitializer
+          ? f.createAssignment(target as TS.Identifier, rewrite(node.objectAssignmentInitializer) as TS.Expression) : target);
       }
-      return node;
+      return node.objectAssignmentInitializer ? ts.visitEachChild(node, rewriteChild, context) : node;
     }
     if (ts.isPropertyAccessExpression(node)) {
       return f.updatePropertyAccessExpression(node, rewrite(node.expression) as TS.Expression, node.name);
+    }
+    if ((ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) && ts.isIdentifier(ts.isCallExpression(node) ? node.expression : node.tag)) {
+      // `f()` where f lives in an environment object must not become a method call on it.
+      const updated = ts.visitEachChild(node, rewriteChild, context);
+      const callee = ts.isCallExpression(updated) ? updated.expression : (updated as TS.TaggedTemplateExpression).tag;
+      if (ts.isIdentifier(callee)) return updated;
+      const unbound = f.createParenthesizedExpression(f.createComma(f.createNumericLiteral(0), callee));
+      return ts.isCallExpression(updated)
+        ? f.updateCallExpression(updated, unbound, updated.typeArguments, updated.arguments)
+        : f.updateTaggedTemplateExpression(updated as TS.TaggedTemplateExpression, unbound, undefined, (updated as TS.TaggedTemplateExpression).template);
     }
     if (ts.isPropertyAssignment(node)) {
       return f.updatePropertyAssignment(node, ts.isComputedPropertyName(node.name) ? rewrite(node.name) as TS.PropertyName : node.name, rewrite(node.initializer) as TS.Expression);
     }
     if (transformedFns.has(node)) return transformFunction(node as TS.FunctionLikeDeclaration);
+    if (ts.isClassExpression(node) || ts.isObjectLiteralExpression(node) || (ts.isClassDeclaration(node) && !ts.isSourceFile(node.parent))) {
+      const updated = ts.visitEachChild(node, rewriteChild, context);
+      if (ts.isClassDeclaration(updated)) {
+        // Not reached by transformed functions (they turn class declarations into expressions).
+        return updated;
+      }
+      return wrapSelves(node, updated as TS.Expression);
+    }
     if (ts.isFunctionLike(node)) {
       fnNodeStack.push(node);
       try {
@@ -298,6 +403,22 @@ export function transformSourceFile(
     const host: LowerHost = {
       ts, f,
       rewrite: (e) => rewrite(e) as TS.Expression,
+      templateObject: (t) => {
+        // `const $$qN = ((s) => s)`a${0}b`;`: the strings array of one site, created once.
+        const name = `$$q${++uid}`;
+        const copy = ts.isNoSubstitutionTemplateLiteral(t) ? t
+          : f.createTemplateExpression(t.head, t.templateSpans.map((sp) => f.createTemplateSpan(f.createNumericLiteral(0), sp.literal)));
+        const identity = f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined,
+          [f.createParameterDeclaration(undefined, undefined, "s")], undefined, undefined, f.createIdentifier("s")));
+        prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(
+          [f.createVariableDeclaration(name, undefined, undefined, f.createTaggedTemplateExpression(identity, undefined, copy))], ts.NodeFlags.Const)));
+        return f.createIdentifier(name);
+      },
+      isConstant: (e) => {
+        const b = ts.isIdentifier(e) ? scopes.refs.get(e) : undefined;
+        // Not imports: an imported `let` is a live binding a call in the arguments may reassign.
+        return b !== undefined && b.kind === "const";
+      },
       bindingTarget: (id) => {
         const b = scopes.refs.get(id);
         return b ? refFor(b, undefined) : id;
@@ -337,12 +458,16 @@ export function transformSourceFile(
         addLocal(st, name, false);
         return f.createIdentifier(name);
       },
+      // Temporaries are reused statement by statement (stack discipline): fewer locals make
+      // smaller interpreter frames, which is what limits recursion depth.
+      tempMark: () => st.tempCount,
+      tempRelease: (mark) => { st.tempCount = mark; },
       position: (n) => (n.pos >= 0 && n.getSourceFile?.() ? pos(n) : [0, 0]),
       error: (n, message) => diag(n, "warning", message),
     };
 
     const stmts: TS.Statement[] = ts.isBlock(body)
-      ? [...paramInit, ...body.statements.filter((s) => !isDirective(ts, s))]
+      ? [...paramInit, ...body.statements.slice(prologueLength(ts, body.statements))]
       : [...paramInit, ts.setTextRange(f.createReturnStatement(body), body)];
     const lowered = lowerBody(host, stmts);
     const hasPoints = lowered.points.length > 0;
@@ -386,20 +511,24 @@ export function transformSourceFile(
     const resumeName = `$$r${n}`;
     const self = selfReference(node, n);
     const rtDecl = f.createVariableStatement(undefined, f.createVariableDeclarationList(
-      [f.createVariableDeclaration(RT_LOCAL, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.Const));
-    const enterArgs: TS.Expression[] = [
-      self.expr,
-      isArrow ? f.createVoidZero() : f.createThis(),
+      [f.createVariableDeclaration(RT_LOCAL, undefined, undefined,
+        f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionToken, f.createIdentifier(RT_IMPORT)))], ts.NodeFlags.Const));
+    // The slow path passes arguments and new.target in runtime fields (see runtime/abi.ts).
+    const rtField = (name: string) => f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), name);
+    const slowPath: TS.Statement[] = [
       // `arguments` anywhere in a function makes V8 allocate it on every call: only pass it when
       // the function reads it anyway; otherwise re-enter with the declared parameters.
-      isArrow || !(st.usesArguments || (argB && localNames.has(argB)) || argB?.captured)
+      assignStmt(rtField("a"), isArrow || !(st.usesArguments || (argB && localNames.has(argB)) || argB?.captured)
         ? f.createArrayLiteralExpression(newParams.map((p) => p.dotDotDotToken ? f.createSpreadElement(p.name as TS.Identifier) : p.name as TS.Identifier))
-        : f.createIdentifier("arguments"),
-      isArrow || ts.isMethodDeclaration(node) ? f.createVoidZero() : f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")),
+        : f.createIdentifier("arguments")),
     ];
+    if (!isArrow && !isMethodLike(node)) {
+      slowPath.push(assignStmt(rtField("nt"), f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target"))));
+    }
+    slowPath.push(f.createReturnStatement(f.createCallExpression(rtField("enter"), undefined,
+      [self.expr, isArrow ? f.createVoidZero() : f.createThis()])));
     const check = f.createIfStatement(
-      f.createStrictInequality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "t"), self.expr),
-      f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "enter"), undefined, enterArgs)));
+      f.createStrictInequality(rtField("t"), self.expr), f.createBlock(slowPath, true));
     const clear = assignStmt(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "t"), f.createNull());
     const thisExpr = f.createThis();
     const spillLocals = st.locals;
@@ -416,9 +545,24 @@ export function transformSourceFile(
       f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitResume(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true)),
       ...emitSpill(f, ts, f.createIdentifier(infoName), f.createThis(), spillLocals),
     ];
-    epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined,
-      [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createParameterDeclaration(undefined, undefined, p)), undefined,
-      f.createBlock(resumeBody, true)));
+    const resumeParams = () => [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createParameterDeclaration(undefined, undefined, p));
+    if (isMethodLike(node) && ts.isClassLike(node.parent) && usesSuperOrPrivate(node)) {
+      // super and #private names only resolve inside the class body: the resume code becomes a
+      // symbol-keyed method of the same class (same home object), reached through the record's this.
+      const key = `$$k${n}`;
+      prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(key, undefined, undefined,
+        f.createCallExpression(f.createIdentifier("Symbol"), undefined, [f.createStringLiteral(`resume ${functionName(node)}`)]))], ts.NodeFlags.Const)));
+      const member = f.createMethodDeclaration(hasModifier(ts, node, ts.SyntaxKind.StaticKeyword) ? [f.createModifier(ts.SyntaxKind.StaticKeyword)] : undefined,
+        undefined, f.createComputedPropertyName(f.createIdentifier(key)), undefined, undefined, resumeParams(), undefined, f.createBlock(resumeBody, true));
+      const members = classResumeMembers.get(node.parent) ?? [];
+      members.push(member);
+      classResumeMembers.set(node.parent, members);
+      epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined, resumeParams(), undefined, f.createBlock([
+        f.createReturnStatement(f.createCallExpression(f.createElementAccessExpression(f.createThis(), f.createIdentifier(key)), undefined,
+          [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createIdentifier(p))))], true)));
+    } else {
+      epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined, resumeParams(), undefined, f.createBlock(resumeBody, true)));
+    }
     const name = functionName(node);
     const text = node.getText(sf);
     const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
@@ -444,12 +588,15 @@ export function transformSourceFile(
   /** How a function refers to itself in the entry check (its identity as a callee). */
   const selfReference = (node: TS.FunctionLikeDeclaration, n: number): { expr: TS.Expression; wrap?: (e: TS.Expression) => TS.Expression; prologue?: TS.Statement } => {
     if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.name) return { expr: f.createIdentifier(node.name.text) };
-    if (ts.isMethodDeclaration(node)) {
+    if (isMethodLike(node)) {
+      // Top-level classes are evaluated once: a module-level variable set by a static block.
+      // Other classes and object literals get a per-evaluation variable (wrapSelves).
       const v = `$$m${n}`;
       methodSelves.set(node, v);
+      const once = ts.isClassDeclaration(node.parent) && ts.isSourceFile(node.parent.parent);
       return {
         expr: f.createIdentifier(v),
-        prologue: f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(v)], ts.NodeFlags.Let)),
+        prologue: once ? f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(v)], ts.NodeFlags.Let)) : undefined,
       };
     }
     // Anonymous function or arrow: a per-evaluation binding from an IIFE parameter, named so that
@@ -464,7 +611,51 @@ export function transformSourceFile(
         f.createAssignment(f.createIdentifier(param), usable ? e : f.createComma(f.createNumericLiteral(0), e)))), undefined, []),
     };
   };
-  const methodSelves = new Map<TS.MethodDeclaration, string>();
+  const methodSelves = new Map<TS.Node, string>();
+  /** Resume methods of class methods that use super or #private names, per class (original node). */
+  const classResumeMembers = new Map<TS.Node, TS.ClassElement[]>();
+  /** `$$mK = $$RT.own(holder, key, kind)` for each transformed member of a class/literal. */
+  const selfAssignments = (members: readonly TS.Node[], holderOf: (m: MethodLike) => TS.Expression): TS.Statement[] =>
+    members.filter((m): m is MethodLike => isMethodLike(m) && methodSelves.has(m)).map((m) =>
+      assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createCallExpression(
+        f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "own"), undefined,
+        [holderOf(m), f.createStringLiteral(staticKey(ts, m)!), f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : 0)])));
+  const classHolder = (m: MethodLike): TS.Expression =>
+    hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
+  /**
+   * A class or object literal evaluated more than once gets its members' identities from
+   * parameters of an arrow wrapped around it, so each evaluation has its own:
+   *   (($$m1, $$o) => ($$o = { hit() {...} }, $$m1 = $$RT.own($$o, "hit", 0), $$o))()
+   *   (($$m1) => class C { static { $$m1 = $$RT.own(this.prototype, "hit", 0); } hit() {...} })()
+   */
+  const wrapSelves = (original: TS.ClassLikeDeclaration | TS.ObjectLiteralExpression, updated: TS.Expression): TS.Expression => {
+    const members: readonly TS.Node[] = ts.isObjectLiteralExpression(original) ? original.properties : original.members;
+    const names = members.filter((m) => methodSelves.has(m)).map((m) => methodSelves.get(m)!);
+    if (!names.length) return updated;
+    const params = names.map((v) => f.createParameterDeclaration(undefined, undefined, v));
+    let body: TS.Expression;
+    if (ts.isObjectLiteralExpression(updated)) {
+      const o = f.createIdentifier(`$$o${++uid}`);
+      params.push(f.createParameterDeclaration(undefined, undefined, o));
+      const sets = selfAssignments(members, () => o).map((st) => (st as TS.ExpressionStatement).expression);
+      body = f.createParenthesizedExpression(f.createCommaListExpression([f.createAssignment(o, updated), ...sets, o]));
+    } else {
+      const ce = updated as TS.ClassExpression;
+      const block = f.createClassStaticBlockDeclaration(f.createBlock(selfAssignments(members, classHolder), true));
+      body = f.updateClassExpression(ce, ce.modifiers, ce.name, ce.typeParameters, ce.heritageClauses,
+        // Keyed by the parse-tree class: `original` may be the expression made from a class declaration.
+        [block, ...ce.members, ...(classResumeMembers.get(members[0]?.parent ?? original) ?? [])]);
+      // `const K = class {}` names the class "K": keep that through the wrapper with a property
+      // key (`({ K: class {} }).K` names it too, and bundlers never rename property keys).
+      const inferred = ce.name ? undefined : inferredName(ts, original);
+      if (inferred !== undefined) {
+        body = f.createElementAccessExpression(f.createParenthesizedExpression(f.createObjectLiteralExpression(
+          [f.createPropertyAssignment(f.createStringLiteral(inferred), body)])), f.createStringLiteral(inferred));
+      }
+    }
+    return f.createCallExpression(f.createParenthesizedExpression(
+      f.createArrowFunction(undefined, undefined, params, undefined, undefined, body)), undefined, []);
+  };
   const mentions = (node: TS.Node, name: string): boolean => {
     let found = false;
     const walk = (c: TS.Node): void => {
@@ -477,12 +668,16 @@ export function transformSourceFile(
   };
 
   const rebuild = (node: TS.FunctionLikeDeclaration, params: TS.ParameterDeclaration[], body: TS.Statement[]): TS.Node => {
-    const block = f.createBlock(body, true);
+    // Directives other than ours ("use strict") stay first in the body; "use greenlet" is dropped.
+    const own = node.body && ts.isBlock(node.body) ? node.body.statements.slice(0, prologueLength(ts, node.body.statements)) : [];
+    const block = f.createBlock([...own.filter((d) => !isGreenletDirective(ts, d)), ...body], true);
     let out: TS.Node;
     if (ts.isFunctionDeclaration(node)) out = f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, undefined, params, undefined, block);
     else if (ts.isFunctionExpression(node)) out = f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, undefined, params, undefined, block);
     else if (ts.isArrowFunction(node)) out = f.updateArrowFunction(node, node.modifiers, undefined, params, undefined, node.equalsGreaterThanToken, block);
     else if (ts.isMethodDeclaration(node)) out = f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, undefined, params, undefined, block);
+    else if (ts.isGetAccessorDeclaration(node)) out = f.updateGetAccessorDeclaration(node, node.modifiers, node.name, params, undefined, block);
+    else if (ts.isSetAccessorDeclaration(node)) out = f.updateSetAccessorDeclaration(node, node.modifiers, node.name, params, block);
     else throw new Error(`unexpected function kind ${ts.SyntaxKind[node.kind]}`);
     return out;
   };
@@ -550,27 +745,31 @@ export function transformSourceFile(
     if (transformedFns.has(node)) return transformFunction(node as TS.FunctionLikeDeclaration);
     if (ts.isClassDeclaration(node) && ts.isSourceFile(node.parent)) {
       const updated = ts.visitEachChild(node, visitTop, context) as TS.ClassDeclaration;
-      const selves = node.members.filter((m): m is TS.MethodDeclaration => ts.isMethodDeclaration(m) && methodSelves.has(m));
-      if (!selves.length) return updated;
-      const block = f.createClassStaticBlockDeclaration(f.createBlock(selves.map((m) => {
-        const isStatic = hasModifier(ts, m, ts.SyntaxKind.StaticKeyword);
-        const holder = isStatic ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
-        const key = ts.isIdentifier(m.name) ? m.name.text : (m.name as TS.StringLiteral).text;
-        return assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createElementAccessExpression(holder, f.createStringLiteral(key)));
-      }), true));
-      return f.updateClassDeclaration(updated, updated.modifiers, updated.name, updated.typeParameters, updated.heritageClauses, [block, ...updated.members]);
+      const sets = selfAssignments(node.members, classHolder);
+      if (!sets.length) return updated;
+      const block = f.createClassStaticBlockDeclaration(f.createBlock(sets, true));
+      return f.updateClassDeclaration(updated, updated.modifiers, updated.name, updated.typeParameters, updated.heritageClauses,
+        [block, ...updated.members, ...(classResumeMembers.get(node) ?? [])]);
+    }
+    if (ts.isClassExpression(node) || ts.isObjectLiteralExpression(node)) {
+      return wrapSelves(node, ts.visitEachChild(node, visitTop, context) as TS.Expression);
     }
     return ts.visitEachChild(node, visitTop, context);
   };
 
   const statements = sf.statements.map((s) => visitTop(s) as TS.Statement);
-  if (!transformedAny) return sf;
+  // The directive prologue: "use greenlet" has done its job (Vite would warn about a module-level
+  // directive it does not know); other directives stay first.
+  const nDirectives = prologueLength(ts, statements);
+  const directives = statements.slice(0, nDirectives).filter((s) => !isGreenletDirective(ts, s));
+  const rest = statements.slice(nDirectives);
+  if (!transformedAny) return fileMarked ? f.updateSourceFile(sf, [...directives, ...rest]) : sf;
   const runtimeImport = f.createImportDeclaration(undefined,
     f.createImportClause(false, undefined, f.createNamedImports([f.createImportSpecifier(false, f.createIdentifier("$RT"), f.createIdentifier(RT_IMPORT))])),
     f.createStringLiteral(options.runtimeModule ?? "tsgreenlet/runtime"));
-  const directives = statements.filter((s) => isDirective(ts, s));
-  const rest = statements.filter((s) => !isDirective(ts, s));
-  return f.updateSourceFile(sf, [...directives, runtimeImport, ...prologue, ...rest, ...epilogue]);
+  const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
+    [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));
+  return f.updateSourceFile(sf, [...directives, runtimeImport, runtimeCache, ...prologue, ...rest, ...epilogue]);
 }
 
 function hasDirective(ts: typeof TS, stmts: readonly TS.Statement[]): boolean {
@@ -585,6 +784,17 @@ function isDirective(ts: typeof TS, s: TS.Statement): boolean {
   return ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression);
 }
 
+function isGreenletDirective(ts: typeof TS, s: TS.Statement): boolean {
+  return isDirective(ts, s) && ((s as TS.ExpressionStatement).expression as TS.StringLiteral).text === DIRECTIVE;
+}
+
+/** Number of leading directive statements (the directive prologue). */
+function prologueLength(ts: typeof TS, stmts: readonly TS.Statement[]): number {
+  let i = 0;
+  while (i < stmts.length && isDirective(ts, stmts[i]!)) i++;
+  return i;
+}
+
 function hasModifier(ts: typeof TS, n: TS.Node, kind: TS.SyntaxKind): boolean {
   return !!(ts.canHaveModifiers(n) && ts.getModifiers(n)?.some((m) => m.kind === kind));
 }
@@ -593,6 +803,15 @@ function isDeclarationName(ts: typeof TS, id: TS.Identifier): boolean {
   const p = id.parent;
   return ((ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) ||
     ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p)) && (p as { name?: TS.Node }).name === id);
+}
+
+type MethodLike = TS.MethodDeclaration | TS.GetAccessorDeclaration | TS.SetAccessorDeclaration;
+
+/** The property key of a member when it is static text (not computed, not #private). */
+function staticKey(ts: typeof TS, n: MethodLike): string | undefined {
+  if (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) return n.name.text;
+  if (ts.isNumericLiteral(n.name)) return String(Number(n.name.text));
+  return undefined;
 }
 
 function functionName(node: TS.FunctionLikeDeclaration): string {
