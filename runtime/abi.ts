@@ -62,3 +62,21 @@ export interface RuntimeABI {
   /** Registers the description of a transformed function; returns it. */
   fn(info: FunctionInfo): FunctionInfo;
 }
+
+/** Closure factory of a transformed function expression (transformer/core/closures.ts). */
+export interface ClosureInfo {
+  /** Stable id `<module>#<qualified name>` (same id as the function's FunctionInfo, if any). */
+  readonly id: string;
+  readonly hash: string;
+  /** Number of environment objects the factory takes. */
+  readonly envs: number;
+  /** `mk.apply(lexicalThis, envs)` creates the closure (and tags it). */
+  readonly mk: (...envs: unknown[]) => Function;
+}
+
+/** A marked module's top-level bindings, read lazily (`get` throws while a binding is in its TDZ). */
+export interface ModuleTable {
+  readonly id: string;
+  readonly names: readonly string[];
+  readonly get: (name: string) => unknown;
+}

@@ -12,7 +12,7 @@
  * only be captured (soft-switched away) while no boundary was entered since its driver started
  * it: otherwise the untransformed frame would be unwound silently (Quasar's failure mode).
  */
-import type { FunctionInfo, RuntimeABI } from "./abi.js";
+import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
 
 export class SoftRuntime implements RuntimeABI {
   unwinding = false;
@@ -74,6 +74,22 @@ export class SoftRuntime implements RuntimeABI {
     const keys: string[] = [];
     for (const k in o as object) keys.push(k);
     return keys;
+  }
+
+  /** Pickling (runtime/pickle): tag key of closures created by marked code: `[ClosureInfo, this, ...envs]`. */
+  readonly C: symbol = Symbol.for("tsgreenlet.closure@1");
+  readonly closures = new Map<string, ClosureInfo>();
+  /** Top-level bindings of marked modules, read lazily at pickle/unpickle time. */
+  readonly modules = new Map<string, ModuleTable>();
+
+  clo(info: ClosureInfo): ClosureInfo {
+    if (!this.closures.has(info.id)) this.closures.set(info.id, info);
+    return info;
+  }
+
+  mod(id: string, names: readonly string[], get: (name: string) => unknown): void {
+    // A module loaded twice under one id (two copies in a bundle): the last one wins.
+    this.modules.set(id, { id, names, get });
   }
 
   fn(info: FunctionInfo): FunctionInfo {

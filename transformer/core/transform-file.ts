@@ -20,6 +20,7 @@ import { containsCall } from "./explode.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
+import { createPickleSupport } from "./closures.js";
 
 const DIRECTIVE = "use greenlet";
 
@@ -49,6 +50,8 @@ export function transformSourceFile(
   const relFile = fileName;
   let uid = 0;
   let transformedAny = false;
+  // Pickling support (closures.ts): stable ids, closure factories, module table.
+  const pickling = createPickleSupport(ts, f, sf, fileName, scopes, prologue, epilogue);
 
   const transformedFns = new Set<TS.Node>();
   const fnStates = new Map<TS.Node, FnState>();
@@ -236,7 +239,9 @@ export function transformSourceFile(
     stack.push(st);
     fnNodeStack.push(node);
     try {
-      return lowerFunction(node, st);
+      const out = lowerFunction(node, st);
+      // Function expressions are created through a factory so that closures can be pickled.
+      return ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) ? out : pickling.closure(node, out as TS.Expression, st.locals, st.native);
     } finally {
       fnNodeStack.pop();
       stack.pop();
@@ -318,7 +323,8 @@ export function transformSourceFile(
           expr.asteriskToken, d.name.text, undefined, expr.parameters, undefined, expr.body!);
         ts.setOriginalNode(fe, d);
         ts.setTextRange(fe, d);
-        return assignStmt(refFor(b, undefined), fe);
+        const st2 = transformedFns.has(d) ? fnStates.get(d) : undefined;
+        return assignStmt(refFor(b, undefined), st2 ? pickling.closure(d, fe, st2.locals, st2.native) : fe);
       },
       classDeclaration: (d) => {
         const b = d.name ? scopes.refs.get(d.name) : undefined;
@@ -417,7 +423,8 @@ export function transformSourceFile(
     const text = node.getText(sf);
     const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
     const [line, col] = pos(node);
-    const id = `${relFile}#${name}@${line}:${col}`;
+    const id = pickling.idOf(node);
+    void line; void col;
     prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(infoName, undefined, undefined,
       f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "fn"), undefined, [f.createObjectLiteralExpression([
         f.createPropertyAssignment("id", f.createStringLiteral(id)),
@@ -562,6 +569,8 @@ export function transformSourceFile(
   const runtimeImport = f.createImportDeclaration(undefined,
     f.createImportClause(false, undefined, f.createNamedImports([f.createImportSpecifier(false, f.createIdentifier("$RT"), f.createIdentifier(RT_IMPORT))])),
     f.createStringLiteral(options.runtimeModule ?? "tsgreenlet/runtime"));
+  const moduleTable = pickling.moduleTable();
+  if (moduleTable) prologue.push(moduleTable);
   const directives = statements.filter((s) => isDirective(ts, s));
   const rest = statements.filter((s) => !isDirective(ts, s));
   return f.updateSourceFile(sf, [...directives, runtimeImport, ...prologue, ...rest, ...epilogue]);

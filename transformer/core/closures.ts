@@ -1,0 +1,219 @@
+/**
+ * Transform support for pickling (issue 4): stable function ids, closure factories and the
+ * module table.
+ *
+ * - Stable ids: `<module>#<qualified name>`, where <module> is the file path relative to the
+ *   directory of the nearest package.json (POSIX separators, no machine-specific prefix) and
+ *   the qualified name is the chain of enclosing function/class names joined by "/", with
+ *   "~N" appended to the N-th (N >= 1) same-named sibling and "anonymous" for functions without
+ *   a name. Unrelated edits elsewhere in the file (moving code up or down) do not change an id;
+ *   the per-function content hash (kept separately) detects edits of the function itself.
+ * - Closure factories: every transformed function *expression* (arrow, function expression,
+ *   nested function declaration) is created through a module-level factory
+ *   `function $$mkN(env...) { const name = <fn>; name[$$RT.C] = [$$kN, this, env...]; return name; }`
+ *   whose parameters are exactly the environment objects the function closes over. The tag is
+ *   what the pickler reads to save (closure id, `this`, environments); calling the factory with
+ *   revived environments re-creates the closure. Arrows that read the lexical `this` are created
+ *   with `$$mkN.call(this, ...)`. Arrows using `arguments`, `new.target` or `super` stay native
+ *   (and are refused by the pickler with a path).
+ * - Module table: `$$RT.mod(<module>, [names], (n) => binding)` registers a lazy getter over the
+ *   module's top-level bindings, so module-level functions and classes (declared or imported)
+ *   are pickled by reference and classes declared in marked modules are registered by name.
+ */
+import type * as TS from "typescript";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { RT_IMPORT } from "./names.js";
+import type { ScopeInfo } from "./scopes.js";
+
+export interface PickleSupport {
+  /** Stable id of a function-like node. */
+  idOf(node: TS.Node): string;
+  hashOf(node: TS.Node): string;
+  /**
+   * Wraps the creation of a transformed function expression in a module-level factory.
+   * `locals`/`native` are the function's record locals and which of them are bound outside it.
+   */
+  closure(node: TS.FunctionLikeDeclaration, created: TS.Expression, locals: readonly string[], native: ReadonlySet<string>): TS.Expression;
+  /** `$$RT.mod(...)` for the module's top-level bindings (undefined when there are none). */
+  moduleTable(): TS.Statement | undefined;
+}
+
+const pkgDirCache = new Map<string, string | null>();
+
+/** Directory of the nearest package.json above `dir` (null when there is none). */
+function packageDir(dir: string): string | null {
+  const cached = pkgDirCache.get(dir);
+  if (cached !== undefined) return cached;
+  let found: string | null = null;
+  if (existsSync(join(dir, "package.json"))) found = dir;
+  else {
+    const up = dirname(dir);
+    found = up === dir ? null : packageDir(up);
+  }
+  pkgDirCache.set(dir, found);
+  return found;
+}
+
+/** The module part of stable ids: path relative to the nearest package.json, POSIX style. */
+export function moduleIdOf(fileName: string): string {
+  const clean = fileName.replace(/[?#].*$/, "");
+  if (!isAbsolute(clean)) return clean.split(sep).join("/");
+  const root = packageDir(dirname(clean));
+  const rel = root === null ? clean : relative(root, clean);
+  return rel.split(sep).join("/");
+}
+
+export function createPickleSupport(
+  ts: typeof TS, f: TS.NodeFactory, sf: TS.SourceFile, fileName: string, scopes: ScopeInfo,
+  prologue: TS.Statement[], epilogue: TS.Statement[],
+): PickleSupport {
+  const mod = moduleIdOf(fileName);
+  const ids = new Map<TS.Node, string>();
+
+  // Qualified names in document order (ordinals count same-named siblings).
+  const assign = (n: TS.Node, prefix: string, counts: Map<string, number>): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) {
+      const seg = segmentName(ts, n);
+      const k = counts.get(seg) ?? 0;
+      counts.set(seg, k + 1);
+      const q = (prefix ? prefix + "/" : "") + (k === 0 ? seg : `${seg}~${k}`);
+      ids.set(n, q);
+      const inner = new Map<string, number>();
+      ts.forEachChild(n, (c) => assign(c, q, inner));
+      return;
+    }
+    ts.forEachChild(n, (c) => assign(c, prefix, counts));
+  };
+  assign(sf, "", new Map());
+
+  let n = 0;
+  const idOf = (node: TS.Node): string => `${mod}#${ids.get(ts.getOriginalNode(node)) ?? "anonymous"}`;
+  const hashOf = (node: TS.Node): string => createHash("sha256").update(node.getText(sf)).digest("hex").slice(0, 16);
+
+  const closure = (node: TS.FunctionLikeDeclaration, created: TS.Expression, locals: readonly string[], native: ReadonlySet<string>): TS.Expression => {
+    const isArrow = ts.isArrowFunction(node);
+    const use = isArrow ? lexicalUse(ts, created) : { self: false, unsupported: false };
+    if (use.unsupported) return created;
+    const free = locals.filter((l) => native.has(l) && /^\$\$[eEb]\d+$/.test(l));
+    const k = ++n;
+    const mk = `$$mk${k}`;
+    const desc = `$$k${k}`;
+    const ownName = (ts.isFunctionExpression(node) || ts.isFunctionDeclaration(node)) && node.name !== undefined;
+    const name = ownName ? undefined : inferredName(ts, node);
+    // The closure keeps the name its original context would infer (Function.prototype.name).
+    const local = name && /^[A-Za-z_$][\w$]*$/.test(name) && !name.startsWith("$$") && ts.identifierToKeywordKind(f.createIdentifier(name)) === undefined && name !== "eval" && name !== "arguments" && !mentions(ts, created, name) && !free.includes(name)
+      ? name : "$$f";
+    const value = local === "$$f" && name
+      ? f.createElementAccessExpression(f.createObjectLiteralExpression([f.createPropertyAssignment(f.createStringLiteral(name), created)]), f.createStringLiteral(name))
+      : created;
+    const rtC = f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "C");
+    epilogue.push(f.createFunctionDeclaration(undefined, undefined, mk, undefined,
+      free.map((p) => f.createParameterDeclaration(undefined, undefined, p)), undefined, f.createBlock([
+        f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(local, undefined, undefined, value)], ts.NodeFlags.Const)),
+        f.createExpressionStatement(f.createAssignment(f.createElementAccessExpression(f.createIdentifier(local), rtC),
+          f.createArrayLiteralExpression([f.createIdentifier(desc), f.createThis(), ...free.map((p) => f.createIdentifier(p))]))),
+        f.createReturnStatement(f.createIdentifier(local)),
+      ], true)));
+    prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(desc, undefined, undefined,
+      f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "clo"), undefined, [f.createObjectLiteralExpression([
+        f.createPropertyAssignment("id", f.createStringLiteral(idOf(node))),
+        f.createPropertyAssignment("hash", f.createStringLiteral(hashOf(node))),
+        f.createPropertyAssignment("envs", f.createNumericLiteral(free.length)),
+        f.createPropertyAssignment("mk", f.createIdentifier(mk)),
+      ], false)]))], ts.NodeFlags.Const)));
+    const args = free.map((p) => f.createIdentifier(p));
+    return use.self
+      ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(mk), "call"), undefined, [f.createThis(), ...args])
+      : f.createCallExpression(f.createIdentifier(mk), undefined, args);
+  };
+
+  const moduleTable = (): TS.Statement | undefined => {
+    const top = scopes.scopes.get(sf);
+    if (!top) return undefined;
+    const names: string[] = [];
+    for (const b of top.decls.values()) {
+      if (b.name.startsWith("$$")) continue;
+      if (b.kind === "import" && !usedAsValue(b)) continue;
+      if (b.kind === "function" || b.kind === "class" || b.kind === "var" || b.kind === "let" || b.kind === "const" || b.kind === "import") names.push(b.name);
+    }
+    if (!names.length) return undefined;
+    const param = f.createIdentifier("$$n");
+    const getter = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, param)], undefined, undefined,
+      f.createBlock([f.createSwitchStatement(param, f.createCaseBlock(names.map((nm) =>
+        f.createCaseClause(f.createStringLiteral(nm), [f.createReturnStatement(f.createIdentifier(nm))]))))], true));
+    return f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "mod"), undefined, [
+      f.createStringLiteral(mod), f.createArrayLiteralExpression(names.map((nm) => f.createStringLiteral(nm))), getter]));
+  };
+
+  /** An import binding referenced from a value position (TypeScript elides type-only imports). */
+  const usedAsValue = (b: unknown): boolean => {
+    for (const [node, bb] of scopes.refs) {
+      if (bb !== b) continue;
+      if (ts.isImportSpecifier(node.parent) || ts.isImportClause(node.parent) || ts.isNamespaceImport(node.parent)) continue;
+      let p: TS.Node | undefined = node.parent;
+      let inType = false;
+      while (p && !ts.isSourceFile(p)) {
+        if (ts.isTypeNode(p) && !ts.isExpressionWithTypeArguments(p)) { inType = true; break; }
+        if (ts.isHeritageClause(p) && p.token === ts.SyntaxKind.ImplementsKeyword) { inType = true; break; }
+        p = p.parent;
+      }
+      if (!inType) return true;
+    }
+    return false;
+  };
+
+  return { idOf, hashOf, closure, moduleTable };
+}
+
+function segmentName(ts: typeof TS, n: TS.Node): string {
+  const name = (n as { name?: TS.Node }).name;
+  if (name && (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isPrivateIdentifier(name))) {
+    if (ts.isConstructorDeclaration(n)) return "constructor";
+    const isStatic = ts.canHaveModifiers(n) && ts.getModifiers(n)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+    const prefix = ts.isGetAccessorDeclaration(n) ? "get " : ts.isSetAccessorDeclaration(n) ? "set " : "";
+    return (isStatic ? "static " : "") + prefix + name.text;
+  }
+  if (ts.isConstructorDeclaration(n)) return "constructor";
+  return inferredName(ts, n) ?? "anonymous";
+}
+
+/** The name ES would give an anonymous function from its syntactic context (NamedEvaluation). */
+function inferredName(ts: typeof TS, node: TS.Node): string | undefined {
+  const p = node.parent;
+  if (!p) return undefined;
+  if (ts.isVariableDeclaration(p) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
+  if (ts.isPropertyAssignment(p) && p.initializer === node && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) return p.name.text;
+  if (ts.isBinaryExpression(p) && p.right === node && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)) return p.left.text;
+  if ((ts.isParameter(p) || ts.isBindingElement(p)) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
+  if (ts.isPropertyDeclaration(p) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
+  if (ts.isExportAssignment(p)) return "default";
+  return undefined;
+}
+
+function mentions(ts: typeof TS, node: TS.Node, name: string): boolean {
+  let found = false;
+  const walk = (c: TS.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(c) && c.text === name) { found = true; return; }
+    ts.forEachChild(c, walk);
+  };
+  walk(node);
+  return found;
+}
+
+/** What an arrow's body takes from its lexical context: `this` (supported), arguments/new.target/super (not). */
+function lexicalUse(ts: typeof TS, node: TS.Node): { self: boolean; unsupported: boolean } {
+  let self = false;
+  let unsupported = false;
+  const walk = (c: TS.Node): void => {
+    if (c.kind === ts.SyntaxKind.ThisKeyword) self = true;
+    else if (c.kind === ts.SyntaxKind.SuperKeyword || ts.isMetaProperty(c)) unsupported = true;
+    else if (ts.isIdentifier(c) && c.text === "arguments") unsupported = true;
+    if ((ts.isFunctionLike(c) && !ts.isArrowFunction(c)) || ts.isClassLike(c)) return;
+    ts.forEachChild(c, walk);
+  };
+  ts.forEachChild(node, walk);
+  return { self, unsupported };
+}
