@@ -3,7 +3,8 @@
  * module table.
  *
  * - Stable ids: `<module>#<qualified name>`, where <module> is the file path relative to the
- *   directory of the nearest package.json (POSIX separators, no machine-specific prefix) and
+ *   directory of the nearest package.json, prefixed by that package's name (POSIX separators,
+ *   no machine-specific prefix; e.g. `tsgreenlet/fixtures/pickle/deep.ts`), and
  *   the qualified name is the chain of enclosing function/class names joined by "/", with
  *   "~N" appended to the N-th (N >= 1) same-named sibling and "anonymous" for functions without
  *   a name. Unrelated edits elsewhere in the file (moving code up or down) do not change an id;
@@ -22,7 +23,7 @@
  */
 import type * as TS from "typescript";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { RT_IMPORT } from "./names.js";
 import type { ScopeInfo } from "./scopes.js";
@@ -56,13 +57,32 @@ function packageDir(dir: string): string | null {
   return found;
 }
 
+const pkgNameCache = new Map<string, string>();
+
+/** The "name" of a package.json (prefixes module ids so that two packages cannot collide). */
+function packageName(dir: string): string {
+  let n = pkgNameCache.get(dir);
+  if (n === undefined) {
+    try {
+      const v = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: unknown }).name;
+      n = typeof v === "string" ? v : "";
+    } catch {
+      n = "";
+    }
+    pkgNameCache.set(dir, n);
+  }
+  return n;
+}
+
 /** The module part of stable ids: path relative to the nearest package.json, POSIX style. */
 export function moduleIdOf(fileName: string): string {
   const clean = fileName.replace(/[?#].*$/, "");
   if (!isAbsolute(clean)) return clean.split(sep).join("/");
   const root = packageDir(dirname(clean));
-  const rel = root === null ? clean : relative(root, clean);
-  return rel.split(sep).join("/");
+  if (root === null) return clean.split(sep).join("/");
+  const rel = relative(root, clean).split(sep).join("/");
+  const name = packageName(root);
+  return name ? `${name}/${rel}` : rel;
 }
 
 export function createPickleSupport(

@@ -1,0 +1,293 @@
+/**
+ * Object graph -> table of entries (the payload of a pickle).
+ *
+ * A value in the table is a *slot*: a string, boolean, null or finite number (not -0) stands for
+ * itself; `[i]` refers to entry i. Entries are arrays whose first element is a tag (format.ts).
+ * Every object, function, bigint, symbol and special number gets one entry, so shared references
+ * and cycles survive. The walk is iterative (a queue, not recursion): a linked list 100,000 long
+ * pickles without a stack overflow.
+ *
+ * Why not devalue: devalue 6.0.3 recurses once per nesting level (a 20,000-long linked list
+ * overflows the stack) and its custom revivers cannot take part in cycles (a class instance that
+ * refers to itself came back as two different objects in our probe), and class instances,
+ * closures and greenlets in cycles are the normal case here.
+ */
+import { RT } from "../runtime.js";
+import { Greenlet } from "../greenlet/greenlet.js";
+import type { ClosureInfo } from "../abi.js";
+import { classByCtor, classNameOf, fail, referenceNameOf } from "./registry.js";
+import { bytesToBase64 } from "./base64.js";
+
+export type Slot = string | number | boolean | null | [number];
+
+const BOXES = new Map<object, string>([
+  [Number.prototype, "Number"], [String.prototype, "String"], [Boolean.prototype, "Boolean"], [BigInt.prototype, "BigInt"],
+]);
+const ERRORS = new Map<object, string>(
+  ["Error", "TypeError", "RangeError", "ReferenceError", "SyntaxError", "EvalError", "URIError", "AggregateError"]
+    .filter((n) => typeof (globalThis as Record<string, unknown>)[n] === "function")
+    .map((n) => [((globalThis as Record<string, unknown>)[n] as Function).prototype as object, `js:${n}`]),
+);
+const TYPED = new Map<object, string>(
+  ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float32Array",
+    "Float64Array", "BigInt64Array", "BigUint64Array", "Float16Array"]
+    .filter((n) => typeof (globalThis as Record<string, unknown>)[n] === "function")
+    .map((n) => [((globalThis as Record<string, unknown>)[n] as Function).prototype as object, n]),
+);
+const REFUSED: [string, Function | undefined][] = [
+  ["Promise", Promise], ["WeakMap", WeakMap], ["WeakSet", WeakSet],
+  ["WeakRef", (globalThis as Record<string, unknown>).WeakRef as Function | undefined],
+  ["FinalizationRegistry", (globalThis as Record<string, unknown>).FinalizationRegistry as Function | undefined],
+  ["SharedArrayBuffer", (globalThis as Record<string, unknown>).SharedArrayBuffer as Function | undefined],
+];
+
+/** A label on the path to a value that is not a property name or index. */
+interface Label { readonly l: string }
+
+export class Encoder {
+  readonly table: unknown[] = [];
+  /** Code the pickle depends on: id -> [id, hash, kind ("f" frame function, "c" closure)]. */
+  readonly code = new Map<string, [string, string, string]>();
+  private readonly index = new Map<unknown, number>();
+  private readonly objs: unknown[] = [];
+  private readonly parent: number[] = [];
+  private readonly pkey: unknown[] = [];
+  private readonly roots: string[] = [];
+  private readonly refs: [number][] = [];
+  private qi = 0;
+
+  constructor(private readonly self: Greenlet, private readonly parentG: Greenlet | null, private readonly main: Greenlet) {}
+
+  /** A root value (frame local, `this`, run function); `label` names it in error paths. */
+  root(label: string, v: unknown): Slot {
+    this.roots.push(label);
+    return this.slot(v, -this.roots.length, undefined);
+  }
+
+  /** Walks everything reachable from the roots given so far. */
+  finish(): void {
+    while (this.qi < this.objs.length) {
+      const i = this.qi++;
+      if (this.table[i] === null) this.table[i] = this.entry(i, this.objs[i]);
+    }
+  }
+
+  private ref(i: number): [number] {
+    return (this.refs[i] ??= [i]);
+  }
+
+  private add(v: unknown, parent: number, key: unknown, entry?: unknown): [number] {
+    const i = this.objs.length;
+    this.objs.push(v);
+    this.parent.push(parent);
+    this.pkey.push(key);
+    this.index.set(v, i);
+    this.table[i] = entry === undefined ? null : entry;
+    return this.ref(i);
+  }
+
+  slot(v: unknown, parent: number, key: unknown): Slot {
+    switch (typeof v) {
+      case "string":
+      case "boolean":
+        return v;
+      case "number":
+        if (Number.isFinite(v) && !(v === 0 && 1 / v < 0)) return v;
+        break;
+      case "object":
+        if (v === null) return null;
+        break;
+      case "function":
+        break;
+      case "symbol":
+        if (Symbol.keyFor(v) === undefined) fail(`a symbol that is not registered (${String(v)}) cannot be pickled; use Symbol.for(key)`, this.pathOf(parent, key));
+        break;
+    }
+    const known = this.index.get(v);
+    if (known !== undefined) return this.ref(known);
+    if (typeof v === "object" || typeof v === "function") return this.add(v, parent, key);
+    return this.add(v, parent, key, primitiveEntry(v));
+  }
+
+  private entry(i: number, v: unknown): unknown[] {
+    if (typeof v === "function") return this.functionEntry(i, v);
+    const o = v as object;
+    const proto = Object.getPrototypeOf(o);
+    if (proto === Object.prototype) {
+      const ref = referenceNameOf(o);
+      if (ref !== undefined) return ["f", ref];
+      return this.props(["o"], i, o);
+    }
+    if (Array.isArray(o)) {
+      if (proto !== Array.prototype) fail(`an instance of an Array subclass (${proto?.constructor?.name}) cannot be pickled`, this.pathOf(i));
+      return this.array(i, o);
+    }
+    if (proto === null) return this.props(["n"], i, o);
+    const ref = referenceNameOf(o);
+    if (ref !== undefined) return ["f", ref];
+    if (o instanceof Greenlet) {
+      if (o === this.self) return ["G", "self"];
+      if (o === this.parentG) return ["G", "parent"];
+      if (o === this.main) return ["G", "main"];
+      fail(`a reference to another greenlet (${String(o)}) cannot be pickled: only the pickled greenlet itself, its parent and the main greenlet are mapped (to the new greenlet, its new parent and the main greenlet)`, this.pathOf(i));
+    }
+    if (proto === Map.prototype) {
+      const e: unknown[] = ["M"];
+      let n = 0;
+      for (const [k, val] of o as Map<unknown, unknown>) {
+        e.push(this.slot(k, i, { l: `<Map key #${n}>` }), this.slot(val, i, { l: `<Map value #${n}>` }));
+        n++;
+      }
+      return e;
+    }
+    if (proto === Set.prototype) {
+      const e: unknown[] = ["S"];
+      let n = 0;
+      for (const val of o as Set<unknown>) e.push(this.slot(val, i, { l: `<Set element #${n++}>` }));
+      return e;
+    }
+    if (proto === Date.prototype) {
+      const t = (o as Date).getTime();
+      return ["D", Number.isNaN(t) ? null : t];
+    }
+    if (proto === RegExp.prototype) {
+      const r = o as RegExp;
+      return ["R", r.source, r.flags, r.lastIndex];
+    }
+    if (proto === ArrayBuffer.prototype) return ["B", bytesToBase64(new Uint8Array(o as ArrayBuffer))];
+    const typed = TYPED.get(proto);
+    if (typed !== undefined) {
+      const t = o as Uint8Array;
+      return ["T", typed, this.slot(t.buffer, i, { l: "<buffer>" }), t.byteOffset, t.length];
+    }
+    if (proto === DataView.prototype) {
+      const d = o as DataView;
+      return ["V", this.slot(d.buffer, i, { l: "<buffer>" }), d.byteOffset, d.byteLength];
+    }
+    const box = BOXES.get(proto);
+    if (box !== undefined) {
+      let inner: unknown;
+      try { inner = (proto as { valueOf(): unknown }).valueOf.call(o); } catch { fail(`an object inheriting from ${box}.prototype that is not a boxed ${box} cannot be pickled`, this.pathOf(i)); }
+      return ["b", box, this.slot(inner, i, { l: "<boxed value>" })];
+    }
+    if (o instanceof Error) return this.error(i, o, proto);
+    for (const [name, c] of REFUSED) {
+      if (c !== undefined && o instanceof c) fail(`a ${name} cannot be pickled${name === "Promise" ? " (a pending operation cannot be saved; wait for it before suspending, or keep only its result)" : ""}`, this.pathOf(i));
+    }
+    const ctor = proto !== null && Object.hasOwn(proto, "constructor") ? (proto as { constructor: unknown }).constructor : undefined;
+    if (typeof ctor === "function" && ctor.prototype === proto) {
+      const ce = classByCtor(ctor);
+      if (ce?.reduce !== undefined) {
+        let data: unknown;
+        try { data = ce.reduce(o); } catch (e) { fail(`the reducer of class ${ce.name} threw: ${String(e)}`, this.pathOf(i)); }
+        return ["x", ce.name, this.slot(data, i, { l: `<reduced ${ce.name}>` })];
+      }
+      const name = ce?.name ?? classNameOf(ctor);
+      if (name !== undefined) return this.props(["c", name], i, o);
+      fail(`an instance of class ${ctor.name || "(anonymous)"} cannot be pickled: declare the class at top level of a marked module or call registerClass(${ctor.name || "Cls"})`, this.pathOf(i));
+    }
+    fail(`an object of type ${Object.prototype.toString.call(o).slice(8, -1)} (no registered class) cannot be pickled`, this.pathOf(i));
+  }
+
+  private functionEntry(i: number, fn: Function): unknown[] {
+    const ref = referenceNameOf(fn);
+    if (ref !== undefined) return ["f", ref];
+    const tag = (fn as unknown as Record<symbol, unknown>)[RT.C];
+    if (Array.isArray(tag) && Object.hasOwn(fn, RT.C)) {
+      const info = tag[0] as ClosureInfo;
+      if (RT.closures.get(info.id) === info) {
+        this.code.set(`c:${info.id}`, [info.id, info.hash, "c"]);
+        const e: unknown[] = ["k", info.id, this.slot(tag[1], i, { l: "<lexical this>" })];
+        for (let k = 2; k < tag.length; k++) e.push(this.slot(tag[k], i, { l: "<captured variables>" }));
+        return e;
+      }
+    }
+    const what = /^class[\s{]/.test(Function.prototype.toString.call(fn)) ? "class" : "function";
+    fail(`the ${what} ${fn.name || "(anonymous)"} cannot be pickled: it was not created by marked ("use greenlet") code and is not a top-level binding of a marked module (bound functions and native closures are not inspectable; use an arrow in marked code, or registerFunction(fn, name))`, this.pathOf(i));
+  }
+
+  private props(e: unknown[], i: number, o: object): unknown[] {
+    const keys = Object.keys(o);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      e.push(key, this.slot((o as Record<string, unknown>)[key], i, key));
+    }
+    return e;
+  }
+
+  private array(i: number, a: unknown[]): unknown[] {
+    const n = a.length;
+    let dense = true;
+    for (let k = 0; k < n; k++) if (!(k in a)) { dense = false; break; }
+    if (dense) {
+      const e: unknown[] = new Array(n + 1);
+      e[0] = "a";
+      for (let k = 0; k < n; k++) e[k + 1] = this.slot(a[k], i, k);
+      return e;
+    }
+    const e: unknown[] = ["A", n];
+    for (const key of Object.keys(a)) {
+      const k = Number(key);
+      if (!Number.isInteger(k) || String(k) !== key) continue;
+      e.push(k, this.slot(a[k], i, k));
+    }
+    return e;
+  }
+
+  private error(i: number, o: Error, proto: object): unknown[] {
+    let ctor = ERRORS.get(proto);
+    if (ctor === undefined) {
+      const c = Object.hasOwn(proto, "constructor") ? (proto as { constructor: unknown }).constructor : undefined;
+      ctor = typeof c === "function" ? classNameOf(c) : undefined;
+      if (ctor === undefined) fail(`an error of class ${o.name} cannot be pickled: declare the class at top level of a marked module or call registerClass`, this.pathOf(i));
+    }
+    const hasCause = Object.hasOwn(o, "cause");
+    const e: unknown[] = ["E", ctor, String(o.message), typeof o.stack === "string" ? o.stack : null,
+      hasCause ? 1 : 0, hasCause ? this.slot(o.cause, i, { l: "<cause>" }) : null];
+    const keys = Object.keys(o);
+    for (const key of keys) e.push(key, this.slot((o as unknown as Record<string, unknown>)[key], i, key));
+    return e;
+  }
+
+  /** The path to entry i (or to `key` inside it): root label, then property path. */
+  pathOf(i: number, key?: unknown): string {
+    const parts: string[] = [];
+    if (key !== undefined) parts.push(fmtKey(key));
+    let cur = i;
+    let guard = 0;
+    while (cur >= 0 && guard++ < 100000) {
+      const k = this.pkey[cur];
+      if (k !== undefined) parts.push(fmtKey(k));
+      cur = this.parent[cur]!;
+    }
+    const root = cur < 0 ? this.roots[-cur - 1] ?? "?" : "?";
+    const tail = parts.reverse().join("");
+    const v = i >= 0 ? this.objs[i] : undefined;
+    return `${root}${tail}${i >= 0 && key === undefined ? ` (${typeName(v)})` : ""}`;
+  }
+}
+
+function fmtKey(k: unknown): string {
+  if (typeof k === "number") return `[${k}]`;
+  if (typeof k === "string") return /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+  return ` -> ${(k as Label).l}`;
+}
+
+export function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "function") return `function ${v.name || "(anonymous)"}`;
+  if (typeof v !== "object") return typeof v;
+  const p = Object.getPrototypeOf(v);
+  const c = p && Object.hasOwn(p, "constructor") ? (p as { constructor: { name?: string } }).constructor : undefined;
+  return c?.name || Object.prototype.toString.call(v).slice(8, -1);
+}
+
+function primitiveEntry(v: unknown): unknown[] {
+  switch (typeof v) {
+    case "undefined": return ["u"];
+    case "number": return ["N", Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : "-0"];
+    case "bigint": return ["I", v.toString()];
+    case "symbol": return ["Y", Symbol.keyFor(v)!];
+    default: throw new Error(`unreachable: ${typeof v}`);
+  }
+}

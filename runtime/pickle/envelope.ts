@@ -1,0 +1,86 @@
+/**
+ * The versioned envelope around a pickle's payload.
+ *
+ *     bytes = UTF-8( MAGIC + JSON(envelope) )
+ *     MAGIC = "tsgreenlet-pickle/1\n"        (format version 1)
+ *
+ * envelope (JSON object):
+ *     kind:   "suspended" | "unstarted"
+ *     code:   [[id, hash, "f" | "c"], ...]   every frame function ("f") and closure ("c") the
+ *                                            pickle needs, with its content hash
+ *     frames: [{ id, name, file, line, pc, hash, locals: [name...], slots: [this, local...] }]
+ *             outermost first (empty for an unstarted greenlet)
+ *     run:    slot of the run function (unstarted only)
+ *     table:  the object graph (encode.ts)
+ */
+import { UnpickleError } from "./errors.js";
+
+export const MAGIC = "tsgreenlet-pickle/";
+export const FORMAT_VERSION = 1;
+const HEADER = `${MAGIC}${FORMAT_VERSION}\n`;
+
+export interface FrameData {
+  id: string;
+  name: string;
+  file: string;
+  line: number;
+  pc: number;
+  hash: string;
+  locals: string[];
+  slots: unknown[];
+}
+
+export interface Envelope {
+  kind: "suspended" | "unstarted";
+  code: [string, string, string][];
+  frames: FrameData[];
+  run?: unknown;
+  table: unknown[];
+}
+
+export function encodeEnvelope(env: Envelope): Uint8Array {
+  return new TextEncoder().encode(HEADER + JSON.stringify(env));
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Parses and shape-checks an envelope; every problem becomes an UnpickleError. */
+export function decodeEnvelope(bytes: Uint8Array): Envelope {
+  if (!(bytes instanceof Uint8Array)) throw new UnpickleError(`unpickle expects a Uint8Array, not ${bytes === null ? "null" : typeof bytes}`);
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new UnpickleError("corrupt pickle: not valid UTF-8");
+  }
+  if (!text.startsWith(MAGIC)) throw new UnpickleError("not a tsgreenlet pickle (missing the \"tsgreenlet-pickle/\" header)");
+  const nl = text.indexOf("\n");
+  const version = text.slice(MAGIC.length, nl < 0 ? undefined : nl);
+  if (version !== String(FORMAT_VERSION)) {
+    throw new UnpickleError(`unsupported pickle format version "${version.slice(0, 20)}" (this tsgreenlet reads version ${FORMAT_VERSION})`);
+  }
+  let env: unknown;
+  try {
+    env = JSON.parse(text.slice(nl + 1));
+  } catch (e) {
+    throw new UnpickleError(`corrupt or truncated pickle: ${(e as Error).message}`);
+  }
+  const fail = (what: string): never => { throw new UnpickleError(`corrupt pickle: ${what}`); };
+  if (env === null || typeof env !== "object" || Array.isArray(env)) fail("the envelope is not an object");
+  const o = env as Record<string, unknown>;
+  if (o.kind !== "suspended" && o.kind !== "unstarted") fail("unknown kind");
+  if (!Array.isArray(o.code) || !o.code.every((c) => Array.isArray(c) && c.length === 3 && c.every((x) => typeof x === "string") && (c[2] === "f" || c[2] === "c"))) fail("invalid code list");
+  if (!Array.isArray(o.table)) fail("missing object table");
+  if (!Array.isArray(o.frames)) fail("missing frames");
+  for (const f of o.frames as unknown[]) {
+    const fr = f as Record<string, unknown>;
+    if (fr === null || typeof fr !== "object" || typeof fr.id !== "string" || typeof fr.name !== "string" || typeof fr.file !== "string" ||
+      typeof fr.hash !== "string" || !Number.isInteger(fr.line) || !Number.isInteger(fr.pc) || !Array.isArray(fr.locals) ||
+      !(fr.locals as unknown[]).every((l) => typeof l === "string") || !Array.isArray(fr.slots) || fr.slots.length !== (fr.locals as unknown[]).length + 1) {
+      fail("invalid frame");
+    }
+  }
+  if (o.kind === "suspended" && (o.frames as unknown[]).length === 0) fail("a suspended greenlet without frames");
+  if (o.kind === "unstarted" && !("run" in o)) fail("an unstarted greenlet without run");
+  return o as unknown as Envelope;
+}
