@@ -49,7 +49,7 @@ export class Decoder {
   /** Closures revived, by id (for the code check). */
   readonly closureIds = new Set<string>();
 
-  constructor(private readonly table: unknown[], private readonly g: GreenletMap, private readonly acceptClosure: (id: string) => void) {
+  constructor(private readonly table: unknown[], private readonly shapes: string[][], private readonly g: GreenletMap, private readonly acceptClosure: (id: string) => void) {
     this.values = new Array(table.length);
     this.built = new Array(table.length).fill(false);
   }
@@ -232,12 +232,14 @@ export class Decoder {
     const v = this.values[i];
     switch (e[0]) {
       case "o":
+        this.fillShaped(v as object, e, 1, i, false);
+        return;
       case "n":
         this.fillProps(v as object, e, 1, i, false);
         return;
       case "c": {
         const ce = this.cls(e[1], i);
-        this.fillProps(v as object, e, 2, i, hasAccessors(ce));
+        this.fillShaped(v as object, e, 2, i, hasAccessors(ce));
         return;
       }
       case "a": {
@@ -269,6 +271,14 @@ export class Decoder {
         return;
       }
     }
+  }
+
+  /** Shape keys were checked by decodeEnvelope (strings, no "__proto__", no duplicates). */
+  private fillShaped(o: object, e: unknown[], at: number, i: number, define: boolean): void {
+    const si = e[at];
+    const shape = Number.isInteger(si) && (si as number) >= 0 && (si as number) < this.shapes.length ? this.shapes[si as number]! : undefined;
+    if (shape === undefined || e.length !== shape.length + at + 1) throw new Corrupt(`entry ${i} has an invalid shape`);
+    for (let k = 0; k < shape.length; k++) this.set(o, shape[k]!, e[k + at + 1], define);
   }
 
   private fillProps(o: object, e: unknown[], from: number, i: number, define: boolean): void {

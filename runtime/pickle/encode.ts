@@ -15,7 +15,7 @@
 import { RT } from "../runtime.js";
 import { Greenlet } from "../greenlet/greenlet.js";
 import type { ClosureInfo } from "../abi.js";
-import { classByCtor, classNameOf, fail, referenceNameOf } from "./registry.js";
+import { classByCtor, classNameOf, fail, referenceTable } from "./registry.js";
 import { bytesToBase64 } from "./base64.js";
 
 export type Slot = string | number | boolean | null | [number];
@@ -43,6 +43,11 @@ const REFUSED: [string, Function | undefined][] = [
 
 /** A label on the path to a value that is not a property name or index. */
 interface Label { readonly l: string }
+const MAP_KEY: Label = { l: "<Map key>" };
+const MAP_VALUE: Label = { l: "<Map value>" };
+const SET_ELEMENT: Label = { l: "<Set element>" };
+const ENV: Label = { l: "<captured variables>" };
+const THIS: Label = { l: "<lexical this>" };
 
 export class Encoder {
   readonly table: unknown[] = [];
@@ -50,11 +55,15 @@ export class Encoder {
   readonly code = new Map<string, [string, string, string]>();
   private readonly index = new Map<unknown, number>();
   private readonly objs: unknown[] = [];
+  /** Entry -> the entry it was first reached from (negative: root); keys are recovered on error. */
   private readonly parent: number[] = [];
-  private readonly pkey: unknown[] = [];
+  /** Key lists of plain objects and class instances, shared by index (`shapes` in the envelope). */
+  readonly shapes: string[][] = [];
+  private readonly shapeRoot: ShapeNode = { id: -1, next: new Map() };
   private readonly roots: string[] = [];
   private readonly refs: [number][] = [];
   private qi = 0;
+  private readonly refTable = referenceTable();
 
   constructor(private readonly self: Greenlet, private readonly parentG: Greenlet | null, private readonly main: Greenlet) {}
 
@@ -76,11 +85,10 @@ export class Encoder {
     return (this.refs[i] ??= [i]);
   }
 
-  private add(v: unknown, parent: number, key: unknown, entry?: unknown): [number] {
+  private add(v: unknown, parent: number, entry?: unknown): [number] {
     const i = this.objs.length;
     this.objs.push(v);
     this.parent.push(parent);
-    this.pkey.push(key);
     this.index.set(v, i);
     this.table[i] = entry === undefined ? null : entry;
     return this.ref(i);
@@ -105,8 +113,8 @@ export class Encoder {
     }
     const known = this.index.get(v);
     if (known !== undefined) return this.ref(known);
-    if (typeof v === "object" || typeof v === "function") return this.add(v, parent, key);
-    return this.add(v, parent, key, primitiveEntry(v));
+    if (typeof v === "object" || typeof v === "function") return this.add(v, parent);
+    return this.add(v, parent, primitiveEntry(v));
   }
 
   private entry(i: number, v: unknown): unknown[] {
@@ -114,16 +122,16 @@ export class Encoder {
     const o = v as object;
     const proto = Object.getPrototypeOf(o);
     if (proto === Object.prototype) {
-      const ref = referenceNameOf(o);
+      const ref = this.refTable.get(o);
       if (ref !== undefined) return ["f", ref];
-      return this.props(["o"], i, o);
+      return this.shaped("o", undefined, i, o);
     }
     if (Array.isArray(o)) {
       if (proto !== Array.prototype) fail(`an instance of an Array subclass (${proto?.constructor?.name}) cannot be pickled`, this.pathOf(i));
       return this.array(i, o);
     }
     if (proto === null) return this.props(["n"], i, o);
-    const ref = referenceNameOf(o);
+    const ref = this.refTable.get(o);
     if (ref !== undefined) return ["f", ref];
     if (o instanceof Greenlet) {
       if (o === this.self) return ["G", "self"];
@@ -133,17 +141,14 @@ export class Encoder {
     }
     if (proto === Map.prototype) {
       const e: unknown[] = ["M"];
-      let n = 0;
       for (const [k, val] of o as Map<unknown, unknown>) {
-        e.push(this.slot(k, i, { l: `<Map key #${n}>` }), this.slot(val, i, { l: `<Map value #${n}>` }));
-        n++;
+        e.push(this.slot(k, i, MAP_KEY), this.slot(val, i, MAP_VALUE));
       }
       return e;
     }
     if (proto === Set.prototype) {
       const e: unknown[] = ["S"];
-      let n = 0;
-      for (const val of o as Set<unknown>) e.push(this.slot(val, i, { l: `<Set element #${n++}>` }));
+      for (const val of o as Set<unknown>) e.push(this.slot(val, i, SET_ELEMENT));
       return e;
     }
     if (proto === Date.prototype) {
@@ -182,28 +187,48 @@ export class Encoder {
         try { data = ce.reduce(o); } catch (e) { fail(`the reducer of class ${ce.name} threw: ${String(e)}`, this.pathOf(i)); }
         return ["x", ce.name, this.slot(data, i, { l: `<reduced ${ce.name}>` })];
       }
-      const name = ce?.name ?? classNameOf(ctor);
-      if (name !== undefined) return this.props(["c", name], i, o);
+      const name = ce?.name ?? classNameOf(ctor, this.refTable);
+      if (name !== undefined) return this.shaped("c", name, i, o);
       fail(`an instance of class ${ctor.name || "(anonymous)"} cannot be pickled: declare the class at top level of a marked module or call registerClass(${ctor.name || "Cls"})`, this.pathOf(i));
     }
     fail(`an object of type ${Object.prototype.toString.call(o).slice(8, -1)} (no registered class) cannot be pickled`, this.pathOf(i));
   }
 
   private functionEntry(i: number, fn: Function): unknown[] {
-    const ref = referenceNameOf(fn);
+    const ref = this.refTable.get(fn);
     if (ref !== undefined) return ["f", ref];
     const tag = (fn as unknown as Record<symbol, unknown>)[RT.C];
     if (Array.isArray(tag) && Object.hasOwn(fn, RT.C)) {
       const info = tag[0] as ClosureInfo;
       if (RT.closures.get(info.id) === info) {
         this.code.set(`c:${info.id}`, [info.id, info.hash, "c"]);
-        const e: unknown[] = ["k", info.id, this.slot(tag[1], i, { l: "<lexical this>" })];
-        for (let k = 2; k < tag.length; k++) e.push(this.slot(tag[k], i, { l: "<captured variables>" }));
+        const e: unknown[] = ["k", info.id, this.slot(tag[1], i, THIS)];
+        for (let k = 2; k < tag.length; k++) e.push(this.slot(tag[k], i, ENV));
         return e;
       }
     }
     const what = /^class[\s{]/.test(Function.prototype.toString.call(fn)) ? "class" : "function";
     fail(`the ${what} ${fn.name || "(anonymous)"} cannot be pickled: it was not created by marked ("use greenlet") code and is not a top-level binding of a marked module (bound functions and native closures are not inspectable; use an arrow in marked code, or registerFunction(fn, name))`, this.pathOf(i));
+  }
+
+  /** `["o", shape, values...]` / `["c", class, shape, values...]`. */
+  private shaped(tag: string, cls: string | undefined, i: number, o: object): unknown[] {
+    const keys = Object.keys(o);
+    let node = this.shapeRoot;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      let nx = node.next.get(key);
+      if (nx === undefined) { nx = { id: -1, next: new Map() }; node.next.set(key, nx); }
+      node = nx;
+    }
+    if (node.id < 0) node.id = this.shapes.push(keys) - 1;
+    const off = cls === undefined ? 2 : 3;
+    const e: unknown[] = new Array(keys.length + off);
+    e[0] = tag;
+    if (cls === undefined) e[1] = node.id;
+    else { e[1] = cls; e[2] = node.id; }
+    for (let k = 0; k < keys.length; k++) e[k + off] = this.slot((o as Record<string, unknown>)[keys[k]!], i, keys[k]);
+    return e;
   }
 
   private props(e: unknown[], i: number, o: object): unknown[] {
@@ -238,7 +263,7 @@ export class Encoder {
     let ctor = ERRORS.get(proto);
     if (ctor === undefined) {
       const c = Object.hasOwn(proto, "constructor") ? (proto as { constructor: unknown }).constructor : undefined;
-      ctor = typeof c === "function" ? classNameOf(c) : undefined;
+      ctor = typeof c === "function" ? classNameOf(c, this.refTable) : undefined;
       if (ctor === undefined) fail(`an error of class ${o.name} cannot be pickled: declare the class at top level of a marked module or call registerClass`, this.pathOf(i));
     }
     const hasCause = Object.hasOwn(o, "cause");
@@ -255,16 +280,42 @@ export class Encoder {
     if (key !== undefined) parts.push(fmtKey(key));
     let cur = i;
     let guard = 0;
-    while (cur >= 0 && guard++ < 100000) {
-      const k = this.pkey[cur];
-      if (k !== undefined) parts.push(fmtKey(k));
-      cur = this.parent[cur]!;
+    while (cur >= 0 && guard++ < 1_000_000) {
+      const p = this.parent[cur]!;
+      if (p >= 0) parts.push(fmtKey(keyIn(this.objs[p], this.objs[cur])));
+      cur = p;
     }
     const root = cur < 0 ? this.roots[-cur - 1] ?? "?" : "?";
     const tail = parts.reverse().join("");
     const v = i >= 0 ? this.objs[i] : undefined;
     return `${root}${tail}${i >= 0 && key === undefined ? ` (${typeName(v)})` : ""}`;
   }
+}
+
+interface ShapeNode { id: number; readonly next: Map<string, ShapeNode> }
+
+/** Where `child` sits inside `parent` (error paths only: a slow search is fine). */
+function keyIn(parent: unknown, child: unknown): unknown {
+  if (Array.isArray(parent)) { const k = parent.indexOf(child); if (k >= 0) return k; }
+  if (parent instanceof Map) {
+    let n = 0;
+    for (const [k, v] of parent) {
+      if (k === child) return { l: `<Map key #${n}>` };
+      if (v === child) return { l: `<Map value #${n}>` };
+      n++;
+    }
+  }
+  if (parent instanceof Set) { let n = 0; for (const v of parent) { if (v === child) return { l: `<Set element #${n}>` }; n++; } }
+  if (typeof parent === "function") {
+    const tag = (parent as unknown as Record<symbol, unknown>)[RT.C];
+    if (Array.isArray(tag)) return tag[1] === child ? { l: "<lexical this>" } : { l: "<captured variables>" };
+  }
+  if (ArrayBuffer.isView(parent)) return { l: "<buffer>" };
+  if (parent instanceof Error && parent.cause === child) return { l: "<cause>" };
+  if (parent !== null && typeof parent === "object") {
+    for (const k of Object.keys(parent)) if ((parent as Record<string, unknown>)[k] === child) return k;
+  }
+  return { l: "<value>" };
 }
 
 function fmtKey(k: unknown): string {

@@ -11,6 +11,7 @@
  *     frames: [{ id, name, file, line, pc, hash, locals: [name...], slots: [this, local...] }]
  *             outermost first (empty for an unstarted greenlet)
  *     run:    slot of the run function (unstarted only)
+ *     shapes: [[key...], ...]               key lists of plain objects / class instances
  *     table:  the object graph (encode.ts)
  */
 import { UnpickleError } from "./errors.js";
@@ -35,6 +36,8 @@ export interface Envelope {
   code: [string, string, string][];
   frames: FrameData[];
   run?: unknown;
+  /** Key lists of "o" and "c" entries. */
+  shapes: string[][];
   table: unknown[];
 }
 
@@ -71,6 +74,11 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
   if (o.kind !== "suspended" && o.kind !== "unstarted") fail("unknown kind");
   if (!Array.isArray(o.code) || !o.code.every((c) => Array.isArray(c) && c.length === 3 && c.every((x) => typeof x === "string") && (c[2] === "f" || c[2] === "c"))) fail("invalid code list");
   if (!Array.isArray(o.table)) fail("missing object table");
+  if (!Array.isArray(o.shapes) || !(o.shapes as unknown[]).every((sh) => Array.isArray(sh) && sh.every((k) => typeof k === "string"))) fail("invalid shapes");
+  for (const sh of o.shapes as string[][]) {
+    if (sh.includes("__proto__")) fail("a \"__proto__\" key (refused: it would change an object's prototype)");
+    if (new Set(sh).size !== sh.length) fail("a shape with duplicate keys");
+  }
   if (!Array.isArray(o.frames)) fail("missing frames");
   for (const f of o.frames as unknown[]) {
     const fr = f as Record<string, unknown>;

@@ -83,7 +83,7 @@ export function pickle(g: Greenlet): Uint8Array {
     if (typeof gi._run !== "function") throw new PickleError(`cannot pickle ${g}: its run is not a function (${typeof gi._run})`);
     const run = enc.root("run function of the greenlet", gi._run);
     enc.finish();
-    env = { kind: "unstarted", code: [...enc.code.values()], frames: [], run, table: enc.table };
+    env = { kind: "unstarted", code: [...enc.code.values()], frames: [], run, shapes: enc.shapes, table: enc.table };
   } else {
     if (gi._state !== ACTIVE || gi._resident || gi._stack === null || gi._starts === null || gi._n === 0) {
       throw new PickleError(`cannot pickle ${g}: it is not suspended in transformed code (its frames are on the real stack: it is running below the current greenlet, or it switched from untransformed code)`);
@@ -101,10 +101,11 @@ export function pickle(g: Greenlet): Uint8Array {
         slots.push(enc.root(`${label} -> ${localLabel(info.locals[j]!)}`, st[p + REC_LOCALS + j]));
       }
       const pos = info.points[pc - 1];
-      frames.push({ id: info.id, name: info.name, file: info.file, line: pos ? pos[0] : 0, pc, hash: info.hash, locals: [...info.locals], slots });
+      // The module part of the id: machine-independent (info.file may be an absolute path).
+      frames.push({ id: info.id, name: info.name, file: info.id.slice(0, info.id.indexOf("#")), line: pos ? pos[0] : 0, pc, hash: info.hash, locals: [...info.locals], slots });
     }
     enc.finish();
-    env = { kind: "suspended", code: [...enc.code.values()], frames, table: enc.table };
+    env = { kind: "suspended", code: [...enc.code.values()], frames, shapes: enc.shapes, table: enc.table };
   }
   return encodeEnvelope(env);
 }
@@ -133,7 +134,7 @@ export function unpickle(bytes: Uint8Array): Greenlet {
   const g = new Greenlet();
   const gi = g as unknown as GreenletInternals;
   try {
-    const dec = new Decoder(env.table, { self: g, parent: gi._parent, main: mainGreenlet() }, () => {});
+    const dec = new Decoder(env.table, env.shapes, { self: g, parent: gi._parent, main: mainGreenlet() }, () => {});
     dec.run();
     if (env.kind === "unstarted") {
       const run = dec.slot(env.run);

@@ -135,10 +135,10 @@ let reverse: Map<unknown, string> | null = null;
 let reverseKey = "";
 
 /**
- * Value -> reference name, for pickling. Built lazily and rebuilt when modules or registrations
+ * Value -> reference name, for pickling (one snapshot per pickle() call). Built lazily and rebuilt when modules or registrations
  * change, or when a module binding was still in its temporal dead zone last time.
  */
-export function referenceNameOf(v: unknown): string | undefined {
+export function referenceTable(): Map<unknown, string> {
   const key = `${RT.modules.size}/${refsVersion}`;
   if (reverse === null || key !== reverseKey) {
     reverseKey = key;
@@ -166,7 +166,7 @@ export function referenceNameOf(v: unknown): string | undefined {
     reverse = r;
     if (incomplete) reverseKey = "";
   }
-  return reverse.get(v);
+  return reverse;
 }
 
 function isNamespace(v: object): boolean {
@@ -200,17 +200,17 @@ export function resolveReference(name: string): unknown {
 }
 
 /** A class (constructor) resolved by pickle name: registered classes and classes of marked modules. */
-export function classNameOf(ctor: Function): string | undefined {
+export function classNameOf(ctor: Function, refs: Map<unknown, string>): string | undefined {
   const e = classesByCtor.get(ctor);
   if (e) return e.name;
-  const ref = referenceNameOf(ctor);
+  const ref = refs.get(ctor);
   return ref !== undefined && ref.includes("#") ? ref : undefined;
 }
 
 export function resolveClass(name: string): ClassEntry {
   const e = classesByName.get(name);
   if (e) return e;
-  if (!name.includes("#")) throw `class "${name}" is not registered in this process (registerClass)`;
+  if (!name.includes("#") && !name.startsWith("js:") && !name.startsWith("tsgreenlet:")) throw `class "${name}" is not registered in this process (registerClass)`;
   const v = resolveReference(name);
   if (typeof v !== "function" || typeof v.prototype !== "object" || v.prototype === null) throw `"${name}" is not a class in this process`;
   const ce: ClassEntry = { name, cls: v, reduce: undefined, revive: undefined };
