@@ -153,8 +153,12 @@ export function referenceTable(): Map<unknown, string> {
         if (val === null || (typeof val !== "object" && typeof val !== "function")) continue;
         const ref = `${m.id}#${name}`;
         if (!r.has(val)) r.set(val, ref);
-        // One level of functions below module-level objects (imported namespaces like `fs`).
-        if (typeof val === "object" && (Object.getPrototypeOf(val) === null || Object.getPrototypeOf(val) === Object.prototype || isNamespace(val))) {
+        // Methods of module-level classes (a temporary may hold `obj.method`), and one level of
+        // functions below module-level objects (imported namespaces like `fs`).
+        if (typeof val === "function") {
+          addOwnFunctions(r, ref, val);
+          if (typeof val.prototype === "object" && val.prototype !== null) addOwnFunctions(r, `${ref}.prototype`, val.prototype as object);
+        } else if (Object.getPrototypeOf(val) === null || Object.getPrototypeOf(val) === Object.prototype || isNamespace(val)) {
           for (const k of Object.keys(val)) {
             let f: unknown;
             try { f = (val as Record<string, unknown>)[k]; } catch { continue; }
@@ -167,6 +171,14 @@ export function referenceTable(): Map<unknown, string> {
     if (incomplete) reverseKey = "";
   }
   return reverse;
+}
+
+function addOwnFunctions(r: Map<unknown, string>, prefix: string, holder: object): void {
+  for (const k of Object.getOwnPropertyNames(holder)) {
+    if (k === "constructor" || k === "prototype") continue;
+    const d = Object.getOwnPropertyDescriptor(holder, k);
+    if (d && typeof d.value === "function" && !r.has(d.value)) r.set(d.value, `${prefix}.${k}`);
+  }
 }
 
 function isNamespace(v: object): boolean {
@@ -189,12 +201,17 @@ export function resolveReference(name: string): unknown {
     let v: unknown;
     try { v = m.get(binding); } catch (e) { throw `module binding "${name}" is not initialised yet (${String(e)})`; }
     if (dot < 0) return v;
-    const prop = rest.slice(dot + 1);
-    if (v === null || typeof v !== "object" || !Object.hasOwn(v, prop)) throw `"${name}" does not exist in this process`;
-    const d = Object.getOwnPropertyDescriptor(v, prop);
-    const pv = d && "value" in d ? d.value : (v as Record<string, unknown>)[prop];
-    if (typeof pv !== "function") throw `"${name}" is not a function in this process`;
-    return pv;
+    // `binding.fn`, `Class.staticFn` or `Class.prototype.method`: own data properties only
+    // (reading them runs no code).
+    const path = rest.slice(dot + 1).split(".");
+    if (path.length > 2 || (path.length === 2 && path[0] !== "prototype")) throw `"${name}" is not a valid reference`;
+    for (const prop of path) {
+      if (v === null || (typeof v !== "object" && typeof v !== "function") || !Object.hasOwn(v, prop)) throw `"${name}" does not exist in this process`;
+      const d = Object.getOwnPropertyDescriptor(v, prop);
+      v = d && "value" in d ? d.value : isNamespace(v as object) ? (v as Record<string, unknown>)[prop] : undefined;
+    }
+    if (typeof v !== "function") throw `"${name}" is not a function in this process`;
+    return v;
   }
   throw `unknown reference "${name}" (not a builtin, not registered with registerFunction, not a marked module binding)`;
 }
