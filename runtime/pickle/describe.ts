@@ -58,10 +58,15 @@ export function describePickle(env: Envelope): string {
     }
     if (depth <= 0) return `<${kindOf(e)} ${id}>`;
     if (e[0] === "o" || e[0] === "n" || e[0] === "c") {
-      const from = e[0] === "c" ? 2 : 1;
-      const parts: string[] = [];
-      for (let k = from; k < e.length && parts.length < MAX_ITEMS; k += 2) parts.push(`${String(e[k])}: ${show(e[k + 1], depth - 1)}`);
-      const more = (e.length - from) / 2 > MAX_ITEMS ? ", …" : "";
+      // "o"/"c": [tag, (class,) shape, values...]; "n": [tag, key, value, ...].
+      const at = e[0] === "c" ? 2 : 1;
+      const shape = e[0] === "n" ? undefined : env.shapes?.[e[at] as number];
+      const keys: unknown[] = [];
+      const vals: unknown[] = [];
+      if (shape) shape.forEach((k, j) => { keys.push(k); vals.push(e[at + 1 + j]); });
+      else for (let k = 1; k + 1 < e.length; k += 2) { keys.push(e[k]); vals.push(e[k + 1]); }
+      const parts = keys.slice(0, MAX_ITEMS).map((k, j) => `${String(k)}: ${show(vals[j], depth - 1)}`);
+      const more = keys.length > MAX_ITEMS ? ", …" : "";
       return `${e[0] === "c" ? String(e[1]).replace(/^.*#/, "") + " " : ""}{${parts.join(", ")}${more}} ${id}`;
     }
     if (e[0] === "a") {

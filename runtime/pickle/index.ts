@@ -59,7 +59,7 @@ export function localLabel(name: string): string {
 
 function frameLabel(depth: number, info: FunctionInfo, pc: number): string {
   const pos = info.points[pc - 1];
-  return `frame #${depth} ${info.name} (${info.file}:${pos ? pos[0] : "?"})`;
+  return `frame #${depth} ${info.name} (${info.id.slice(0, info.id.indexOf("#"))}:${pos ? pos[0] : "?"})`;
 }
 
 /**

@@ -77,7 +77,7 @@ export function registerFunction(fn: Function, name: string): void {
 
 const BUILTIN_NAMESPACES = ["Math", "JSON", "Reflect", "Atomics", "Intl", "console"];
 const BUILTIN_CTORS = [
-  "Object", "Function", "Array", "Number", "Boolean", "String", "Symbol", "BigInt", "Date", "RegExp", "Promise",
+  "Object", "Array", "Number", "Boolean", "String", "Symbol", "BigInt", "Date", "RegExp", "Promise",
   "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "DataView", "Error", "AggregateError", "EvalError", "RangeError",
   "ReferenceError", "SyntaxError", "TypeError", "URIError", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array",
   "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
@@ -103,7 +103,12 @@ function fixed(): Map<string, unknown> {
   if (fixedRefs) return fixedRefs;
   const out = new Map<string, unknown>();
   const g = globalThis as Record<string, unknown>;
-  out.set("js:globalThis", globalThis);
+  // Deliberately absent: the Function constructor, eval, globalThis and process functions. A
+  // hostile pickle can put any referenced function where the resumed code will call it; these
+  // would turn that into arbitrary code execution.
+  out.set("js:Function.prototype.call", Function.prototype.call);
+  out.set("js:Function.prototype.apply", Function.prototype.apply);
+  out.set("js:Function.prototype.bind", Function.prototype.bind);
   for (const n of BUILTIN_NAMESPACES) {
     const v = g[n];
     if (v && typeof v === "object") { out.set(`js:${n}`, v); addFunctionsOf(out, `js:${n}`, v); }
@@ -117,7 +122,7 @@ function fixed(): Map<string, unknown> {
   }
   for (const n of BUILTIN_FUNCTIONS) if (typeof g[n] === "function") out.set(`js:${n}`, g[n]);
   const proc = g.process;
-  if (proc && typeof proc === "object") { out.set("node:process", proc); addFunctionsOf(out, "node:process", proc); }
+  if (proc && typeof proc === "object") out.set("node:process", proc);
   out.set("tsgreenlet:Greenlet", Greenlet);
   out.set("tsgreenlet:Greenlet.prototype.switch", Greenlet.prototype.switch);
   out.set("tsgreenlet:Greenlet.prototype.throw", Greenlet.prototype.throw);
