@@ -176,8 +176,13 @@ function frameRecord(fd: FrameData, values: unknown[]): unknown[] {
   const target = RT.functions.get(m.to ?? fd.id);
   if (target === undefined) throw new UnpickleError(`migration of ${fd.id}: the target function ${m.to ?? fd.id} is not loaded`);
   if (m.frame === undefined) throw new UnpickleError(`migration of ${fd.id} (from ${m.from}) has no frame() but the pickle has a suspended frame of it`);
+  // Old locals by their transform names (`i$$3` for a block-scoped `i`) and, when unambiguous,
+  // by their source names (`i`): block-scope numbering can change between versions.
   const locals: Record<string, unknown> = {};
   fd.locals.forEach((n, j) => { locals[n] = values[j + 1]; });
+  const plain = new Map<string, number>();
+  for (const n of fd.locals) { const d = sourceName(n); if (d !== n) plain.set(d, (plain.get(d) ?? 0) + 1); }
+  fd.locals.forEach((n, j) => { const d = sourceName(n); if (d !== n && plain.get(d) === 1 && !(d in locals)) locals[d] = values[j + 1]; });
   const t: TargetFunction = {
     id: target.id, hash: target.hash, locals: target.locals, points: target.points,
     pcAtLine(line: number, nth = 0): number {
@@ -191,7 +196,14 @@ function frameRecord(fd: FrameData, values: unknown[]): unknown[] {
     throw new UnpickleError(`migration of ${fd.id} returned an invalid pc (${res?.pc}); ${target.id} has resume points 1..${target.points.length}`);
   }
   const thisV = "this" in res ? res.this : values[0];
-  return [target, res.pc, thisV, ...target.locals.map((n) => res.locals[n])];
+  const out = res.locals ?? {};
+  return [target, res.pc, thisV, ...target.locals.map((n) => (Object.hasOwn(out, n) ? out[n] : out[sourceName(n)]))];
+}
+
+/** `name$$N` (a block-scoped local renamed by the transform) -> `name`. */
+function sourceName(n: string): string {
+  const m = /^([^$].*?)\$\$\d+$/.exec(n);
+  return m ? m[1]! : n;
 }
 
 /** A human-readable dump of a pickle: frames (function, file:line, locals) and the object graph. */

@@ -254,7 +254,10 @@ export interface OldFrame {
   readonly pc: number;
   readonly line: number;
   readonly this: unknown;
-  /** Old locals by name (block-scoped ones renamed `name$$N` by the transform). */
+  /**
+   * Old locals by their transform names (block-scoped ones are renamed `name$$N`) and, when
+   * unambiguous, also by their source names.
+   */
   readonly locals: Readonly<Record<string, unknown>>;
 }
 
@@ -272,7 +275,7 @@ export interface TargetFunction {
 export interface NewFrame {
   pc: number;
   this?: unknown;
-  /** New locals by name; missing ones start as undefined. */
+  /** New locals by transform name or source name; missing ones start as undefined. */
   locals: Record<string, unknown>;
 }
 
