@@ -76,8 +76,7 @@ export class SoftRuntime implements RuntimeABI {
     return keys;
   }
 
-  /** Pickling (runtime/pickle): tag key of closures created by marked code: `[ClosureInfo, this, ...envs]`. */
-  readonly C: symbol = Symbol.for("tsgreenlet.closure@1");
+  /** Pickling (runtime/pickle): closure factories by id (closures carry `$$k`, `$$this`, `$$e0..`). */
   readonly closures = new Map<string, ClosureInfo>();
   /** Top-level bindings of marked modules, read lazily at pickle/unpickle time. */
   readonly modules = new Map<string, ModuleTable>();

@@ -197,15 +197,14 @@ export class Encoder {
   private functionEntry(i: number, fn: Function): unknown[] {
     const ref = this.refTable.get(fn);
     if (ref !== undefined) return ["f", ref];
-    const tag = (fn as unknown as Record<symbol, unknown>)[RT.C];
-    if (Array.isArray(tag) && Object.hasOwn(fn, RT.C)) {
-      const info = tag[0] as ClosureInfo;
-      if (RT.closures.get(info.id) === info) {
-        this.code.set(`c:${info.id}`, [info.id, info.hash, "c"]);
-        const e: unknown[] = ["k", info.id, this.slot(tag[1], i, THIS)];
-        for (let k = 2; k < tag.length; k++) e.push(this.slot(tag[k], i, ENV));
-        return e;
-      }
+    // Closures of marked code carry `$$k` (their ClosureInfo), `$$this` and `$$e0..` (closures.ts).
+    const f = fn as unknown as { $$k?: ClosureInfo; $$this?: unknown } & Record<string, unknown>;
+    const info = Object.hasOwn(fn, "$$k") ? f.$$k : undefined;
+    if (info !== undefined && RT.closures.get(info.id) === info) {
+      this.code.set(`c:${info.id}`, [info.id, info.hash, "c"]);
+      const e: unknown[] = ["k", info.id, this.slot(f.$$this, i, THIS)];
+      for (let k = 0; k < info.envs; k++) e.push(this.slot(f[`$$e${k}`], i, ENV));
+      return e;
     }
     const what = /^class[\s{]/.test(Function.prototype.toString.call(fn)) ? "class" : "function";
     fail(`the ${what} ${fn.name || "(anonymous)"} cannot be pickled: it was not created by marked ("use greenlet") code and is not a top-level binding of a marked module (bound functions and native closures are not inspectable; use an arrow in marked code, or registerFunction(fn, name))`, this.pathOf(i));
@@ -306,9 +305,8 @@ function keyIn(parent: unknown, child: unknown): unknown {
     }
   }
   if (parent instanceof Set) { let n = 0; for (const v of parent) { if (v === child) return { l: `<Set element #${n}>` }; n++; } }
-  if (typeof parent === "function") {
-    const tag = (parent as unknown as Record<symbol, unknown>)[RT.C];
-    if (Array.isArray(tag)) return tag[1] === child ? { l: "<lexical this>" } : { l: "<captured variables>" };
+  if (typeof parent === "function" && Object.hasOwn(parent, "$$k")) {
+    return (parent as { $$this?: unknown }).$$this === child ? { l: "<lexical this>" } : { l: "<captured variables>" };
   }
   if (ArrayBuffer.isView(parent)) return { l: "<buffer>" };
   if (parent instanceof Error && parent.cause === child) return { l: "<cause>" };
