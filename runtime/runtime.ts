@@ -45,6 +45,10 @@ export class SoftRuntime implements RuntimeABI {
 
   /** `for (x of it)` lowered by the transform: GetIterator. */
   iter(iterable: unknown): Iterator<unknown> {
+    // Arrays with the built-in iterator get a plain-data iterator (same semantics as
+    // %ArrayIteratorPrototype%.next) so that a frame suspended inside `for (x of array)` can be
+    // pickled: native iterators do not expose their position.
+    if (Array.isArray(iterable) && (iterable as { [Symbol.iterator]: unknown })[Symbol.iterator] === ARRAY_VALUES) return new ArrayIterator(iterable);
     const method = (iterable as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator];
     if (typeof method !== "function") throw new TypeError(`${describe(iterable)} is not iterable`);
     const it = method.call(iterable) as Iterator<unknown>;
@@ -96,6 +100,24 @@ export class SoftRuntime implements RuntimeABI {
     // registry stays bounded. Pickling (a later layer) resolves ids through this map.
     if (!this.functions.has(info.id)) this.functions.set(info.id, info);
     return info;
+  }
+}
+
+const ARRAY_VALUES = Array.prototype[Symbol.iterator];
+
+/** `for (x of array)` iterator as plain data: the array and the next index (undefined when done). */
+export class ArrayIterator {
+  constructor(public a: unknown[] | undefined, public i = 0) {}
+  next(): IteratorResult<unknown> {
+    const a = this.a;
+    if (a === undefined) return { value: undefined, done: true };
+    const i = this.i;
+    if (i >= a.length) {
+      this.a = undefined;
+      return { value: undefined, done: true };
+    }
+    this.i = i + 1;
+    return { value: a[i], done: false };
   }
 }
 

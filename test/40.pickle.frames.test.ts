@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Greenlet, getcurrent } from "tsgreenlet";
 import { pickle, unpickle } from "tsgreenlet/pickle";
-import { Box, Walker, chain, counters, greet, guarded, log, loopClosures, makeUnstarted, useCollector, walkTask } from "../fixtures/pickle/hold.js";
+import { Box, Walker, chain, counters, greet, guarded, log, loopClosures, makeUnstarted, sumOf, useCollector, walkTask } from "../fixtures/pickle/hold.js";
 import { task } from "../fixtures/pickle/program.js";
 
 afterEach(() => {
@@ -58,6 +58,17 @@ describe("frames", () => {
     const g = new Greenlet(loopClosures);
     expect(g.switch(4)).toBe(4);
     expect(copyOf(g).switch()).toEqual([0, 100, 200, 300]);
+  });
+
+  it("a frame suspended inside for-of over an array resumes at the same element", () => {
+    const g = new Greenlet(sumOf);
+    expect(g.switch([2, 3, 4])).toBe(2);
+    expect(g.switch(1)).toBe(3);
+    const c = copyOf(g);
+    expect(c.switch(10)).toBe(4);
+    expect(c.switch(100)).toBe(2 + 30 + 400);
+    expect(g.switch(0)).toBe(4);
+    expect(g.switch(0)).toBe(2);
   });
 
   it("pending try/finally runs once, in the copy, when it completes", () => {

@@ -7,7 +7,7 @@
  * properties up along a path given by the input, and so runs no code except registered
  * functions, class revivers and closure factories of marked modules.
  */
-import { RT } from "../runtime.js";
+import { ArrayIterator, RT } from "../runtime.js";
 import { Greenlet, getcurrent, gettrace, settrace } from "../greenlet/greenlet.js";
 import { GreenletError, GreenletExit } from "../greenlet/errors.js";
 import { PickleError } from "./errors.js";
@@ -32,6 +32,12 @@ export interface ClassEntry {
 
 const classesByName = new Map<string, ClassEntry>();
 const classesByCtor = new Map<Function, ClassEntry>();
+// The runtime's own picklable classes.
+{
+  const e: ClassEntry = { name: "tsgreenlet:ArrayIterator", cls: ArrayIterator, reduce: undefined, revive: undefined };
+  classesByName.set(e.name, e);
+  classesByCtor.set(ArrayIterator, e);
+}
 
 /**
  * Registers a class so that its instances can be pickled (own enumerable properties, revived
