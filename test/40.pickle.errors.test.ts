@@ -150,7 +150,7 @@ describe("hostile input", () => {
   });
 
   it("unknown classes, references and closures are errors, never lookups along input paths", () => {
-    const withEntry = (entry: unknown[]) => edit(sample(), (env) => { env.table.push(entry); env.frames[0].slots[1] = [env.table.length - 1]; });
+    const withEntry = (entry: unknown[]) => edit(sample(), (env) => { env.table.push(entry); env.frames[0].slots[1] = -env.table.length; });
     expect(() => unpickle(withEntry(["c", "Function", 0]))).toThrow(/class "Function" is not registered/);
     expect(() => unpickle(withEntry(["f", "js:Function"]))).toThrow(/unknown reference "js:Function"/);
     expect(() => unpickle(withEntry(["f", "js:eval"]))).toThrow(/unknown reference "js:eval"/);

@@ -35,7 +35,7 @@ function seeds(): Uint8Array[] {
 }
 
 const TAGS = ["o", "n", "a", "A", "c", "x", "M", "S", "D", "R", "B", "T", "V", "b", "E", "u", "N", "I", "Y", "f", "G", "k", "zz", "__proto__"];
-const VALUES: unknown[] = [0, -1, 1e9, 2 ** 32, 1.5, "", "__proto__", "constructor", "prototype", null, true, [], [0], [-1], [1e9], {}, { __proto__: 1 },
+const VALUES: unknown[] = [0, -1, -2, -3, -1e9, -0.5, 1e9, 2 ** 32, 1.5, "", "__proto__", "constructor", "prototype", null, true, [], [0], [-1], [1e9], {}, { __proto__: 1 },
   ["o", 0], ["A", 1e10], ["T", "Float64Array", [0], 0, 1e9], ["R", "(", ""], ["I", "9".repeat(50)], ["k", "x#y", null], ["G", "self"],
   ["c", "js:Error", 0], ["E", "js:Function", "m", null, 0, null], ["f", "js:Function.prototype.call"], ["x", "test/Temperature", [0]]];
 

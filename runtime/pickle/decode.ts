@@ -70,11 +70,11 @@ export class Decoder {
       case "boolean":
         return s;
       case "number":
-        if (!Number.isFinite(s)) throw new Corrupt("invalid number");
-        return s;
+        if (s >= 0) return s;
+        if (Number.isInteger(s) && s >= -this.table.length) return this.value(-s - 1);
+        break;
       case "object":
         if (s === null) return null;
-        if (Array.isArray(s) && s.length === 1 && Number.isInteger(s[0]) && s[0] >= 0 && s[0] < this.table.length) return this.value(s[0]);
     }
     throw new Corrupt(`invalid slot ${short(s)}`);
   }
@@ -150,8 +150,9 @@ export class Decoder {
       case "u": v = undefined; break;
       case "N": {
         const m: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity, "-0": -0 };
-        if (typeof e[1] !== "string" || !Object.hasOwn(m, e[1])) throw new Corrupt(`invalid number entry ${i}`);
-        v = m[e[1]];
+        if (typeof e[1] === "number" && Number.isFinite(e[1])) v = e[1];
+        else if (typeof e[1] === "string" && Object.hasOwn(m, e[1])) v = m[e[1]];
+        else throw new Corrupt(`invalid number entry ${i}`);
         break;
       }
       case "I": {
@@ -221,7 +222,7 @@ export class Decoder {
   private set(o: object, key: string | number, s: unknown, define: boolean): void {
     const v = this.slot(s);
     if (v === PENDING) {
-      const j = (s as [number])[0];
+      const j = -(s as number) - 1;
       this.fixups.push(() => put(o, key, this.values[j], define));
     }
     put(o, key, v, define);

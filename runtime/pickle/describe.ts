@@ -10,8 +10,8 @@ const MAX_ITEMS = 8;
 export function describePickle(env: Envelope): string {
   const table = env.table;
   const entry = (s: unknown): unknown[] | undefined => {
-    if (Array.isArray(s) && s.length === 1 && Number.isInteger(s[0]) && s[0] >= 0 && s[0] < table.length && Array.isArray(table[s[0]])) {
-      return table[s[0]] as unknown[];
+    if (typeof s === "number" && Number.isInteger(s) && s < 0 && -s - 1 < table.length && Array.isArray(table[-s - 1])) {
+      return table[-s - 1] as unknown[];
     }
     return undefined;
   };
@@ -39,10 +39,9 @@ export function describePickle(env: Envelope): string {
   };
   const show = (s: unknown, depth: number): string => {
     if (typeof s === "string") return JSON.stringify(s.length > 60 ? s.slice(0, 60) + "…" : s);
-    if (typeof s !== "object" || s === null) return String(s);
     const e = entry(s);
-    if (!e) return "<invalid slot>";
-    const id = `#${(s as number[])[0]}`;
+    if (!e) return typeof s === "number" && s < 0 ? "<invalid slot>" : String(s);
+    const id = `#${-(s as number) - 1}`;
     switch (e[0]) {
       case "u": return "undefined";
       case "N": return String(e[1]);

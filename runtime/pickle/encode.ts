@@ -1,8 +1,9 @@
 /**
  * Object graph -> table of entries (the payload of a pickle).
  *
- * A value in the table is a *slot*: a string, boolean, null or finite number (not -0) stands for
- * itself; `[i]` refers to entry i. Entries are arrays whose first element is a tag (format.ts).
+ * A value in the table is a *slot*: a string, boolean, null or finite number >= 0 (not -0) stands
+ * for itself; a negative integer `-(i + 1)` refers to entry i (negative numbers are entries, so
+ * references cost no allocation). Entries are arrays whose first element is a tag (format.ts).
  * Every object, function, bigint, symbol and special number gets one entry, so shared references
  * and cycles survive. The walk is iterative (a queue, not recursion): a linked list 100,000 long
  * pickles without a stack overflow.
@@ -18,7 +19,8 @@ import type { ClosureInfo } from "../abi.js";
 import { classByCtor, classNameOf, fail, referenceTable } from "./registry.js";
 import { bytesToBase64 } from "./base64.js";
 
-export type Slot = string | number | boolean | null | [number];
+/** A value in the table: a literal (string, boolean, null, number >= 0) or `-(i + 1)`: entry i. */
+export type Slot = string | number | boolean | null;
 
 const BOXES = new Map<object, string>([
   [Number.prototype, "Number"], [String.prototype, "String"], [Boolean.prototype, "Boolean"], [BigInt.prototype, "BigInt"],
@@ -60,8 +62,9 @@ export class Encoder {
   /** Key lists of plain objects and class instances, shared by index (`shapes` in the envelope). */
   readonly shapes: string[][] = [];
   private readonly shapeRoot: ShapeNode = { id: -1, next: new Map() };
+  private lastKeys: string[] = [];
+  private lastShape = -1;
   private readonly roots: string[] = [];
-  private readonly refs: [number][] = [];
   private qi = 0;
   private readonly refTable = referenceTable();
 
@@ -81,17 +84,13 @@ export class Encoder {
     }
   }
 
-  private ref(i: number): [number] {
-    return (this.refs[i] ??= [i]);
-  }
-
-  private add(v: unknown, parent: number, entry?: unknown): [number] {
+  private add(v: unknown, parent: number, entry?: unknown): number {
     const i = this.objs.length;
     this.objs.push(v);
     this.parent.push(parent);
     this.index.set(v, i);
     this.table[i] = entry === undefined ? null : entry;
-    return this.ref(i);
+    return -(i + 1);
   }
 
   slot(v: unknown, parent: number, key: unknown): Slot {
@@ -100,7 +99,7 @@ export class Encoder {
       case "boolean":
         return v;
       case "number":
-        if (Number.isFinite(v) && !(v === 0 && 1 / v < 0)) return v;
+        if (v > 0 || (v === 0 && 1 / v > 0)) { if (v !== Infinity) return v; }
         break;
       case "object":
         if (v === null) return null;
@@ -112,7 +111,7 @@ export class Encoder {
         break;
     }
     const known = this.index.get(v);
-    if (known !== undefined) return this.ref(known);
+    if (known !== undefined) return -(known + 1);
     if (typeof v === "object" || typeof v === "function") return this.add(v, parent);
     return this.add(v, parent, primitiveEntry(v));
   }
@@ -212,20 +211,36 @@ export class Encoder {
 
   /** `["o", shape, values...]` / `["c", class, shape, values...]`. */
   private shaped(tag: string, cls: string | undefined, i: number, o: object): unknown[] {
-    const keys = Object.keys(o);
-    let node = this.shapeRoot;
-    for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
-      let nx = node.next.get(key);
-      if (nx === undefined) { nx = { id: -1, next: new Map() }; node.next.set(key, nx); }
-      node = nx;
+    // Objects of one shape usually come in runs (arrays of records): compare with the last
+    // shape before walking the trie.
+    let keys = this.lastKeys;
+    let n = 0;
+    let same = true;
+    for (const key in o) {
+      if (!Object.hasOwn(o, key)) continue;
+      if (n >= keys.length || keys[n] !== key) { same = false; break; }
+      n++;
     }
-    if (node.id < 0) node.id = this.shapes.push(keys) - 1;
+    let id = this.lastShape;
+    if (!same || n !== keys.length) {
+      keys = Object.keys(o);
+      let node = this.shapeRoot;
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k]!;
+        let nx = node.next.get(key);
+        if (nx === undefined) { nx = { id: -1, next: new Map() }; node.next.set(key, nx); }
+        node = nx;
+      }
+      if (node.id < 0) node.id = this.shapes.push(keys) - 1;
+      id = node.id;
+      this.lastKeys = keys;
+      this.lastShape = id;
+    }
     const off = cls === undefined ? 2 : 3;
     const e: unknown[] = new Array(keys.length + off);
     e[0] = tag;
-    if (cls === undefined) e[1] = node.id;
-    else { e[1] = cls; e[2] = node.id; }
+    if (cls === undefined) e[1] = id;
+    else { e[1] = cls; e[2] = id; }
     for (let k = 0; k < keys.length; k++) e[k + off] = this.slot((o as Record<string, unknown>)[keys[k]!], i, keys[k]);
     return e;
   }
@@ -334,7 +349,9 @@ export function typeName(v: unknown): string {
 function primitiveEntry(v: unknown): unknown[] {
   switch (typeof v) {
     case "undefined": return ["u"];
-    case "number": return ["N", Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : "-0"];
+    case "number":
+      if (Number.isFinite(v) && v !== 0) return ["N", v]; // negative
+      return ["N", Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : "-0"];
     case "bigint": return ["I", v.toString()];
     case "symbol": return ["Y", Symbol.keyFor(v)!];
     default: throw new Error(`unreachable: ${typeof v}`);
