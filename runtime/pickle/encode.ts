@@ -126,6 +126,8 @@ export class Encoder {
       return this.shaped("o", undefined, i, o);
     }
     if (Array.isArray(o)) {
+      const ref = this.refTable.get(o);
+      if (ref !== undefined) return ["f", ref];
       if (proto !== Array.prototype) fail(`an instance of an Array subclass (${proto?.constructor?.name}) cannot be pickled`, this.pathOf(i));
       return this.array(i, o);
     }
