@@ -43,6 +43,9 @@ const REFUSED: [string, Function | undefined][] = [
   ["SharedArrayBuffer", (globalThis as Record<string, unknown>).SharedArrayBuffer as Function | undefined],
 ];
 
+/** for-in over a plain object lists exactly its own enumerable keys (nothing enumerable was added to Object.prototype). */
+const PLAIN_FOR_IN_IS_OWN = ((): boolean => { for (const _ in {}) return false; return true; })();
+
 /** A label on the path to a value that is not a property name or index. */
 interface Label { readonly l: string }
 const MAP_KEY: Label = { l: "<Map key>" };
@@ -123,7 +126,7 @@ export class Encoder {
     if (proto === Object.prototype) {
       const ref = this.refTable.get(o);
       if (ref !== undefined) return ["f", ref];
-      return this.shaped("o", undefined, i, o);
+      return this.shaped("o", undefined, i, o, PLAIN_FOR_IN_IS_OWN);
     }
     if (Array.isArray(o)) {
       const ref = this.refTable.get(o);
@@ -189,7 +192,7 @@ export class Encoder {
         return ["x", ce.name, this.slot(data, i, { l: `<reduced ${ce.name}>` })];
       }
       const name = ce?.name ?? classNameOf(ctor, this.refTable);
-      if (name !== undefined) return this.shaped("c", name, i, o);
+      if (name !== undefined) return this.shaped("c", name, i, o, false);
       fail(`an instance of class ${ctor.name || "(anonymous)"} cannot be pickled: declare the class at top level of a marked module or call registerClass(${ctor.name || "Cls"})`, this.pathOf(i));
     }
     fail(`an object of type ${Object.prototype.toString.call(o).slice(8, -1)} (no registered class) cannot be pickled`, this.pathOf(i));
@@ -212,14 +215,14 @@ export class Encoder {
   }
 
   /** `["o", shape, values...]` / `["c", class, shape, values...]`. */
-  private shaped(tag: string, cls: string | undefined, i: number, o: object): unknown[] {
+  private shaped(tag: string, cls: string | undefined, i: number, o: object, forInIsOwn: boolean): unknown[] {
     // Objects of one shape usually come in runs (arrays of records): compare with the last
     // shape before walking the trie.
     let keys = this.lastKeys;
     let n = 0;
     let same = true;
     for (const key in o) {
-      if (!Object.hasOwn(o, key)) continue;
+      if (!forInIsOwn && !Object.hasOwn(o, key)) continue;
       if (n >= keys.length || keys[n] !== key) { same = false; break; }
       n++;
     }

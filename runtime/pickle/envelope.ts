@@ -41,18 +41,35 @@ export interface Envelope {
   table: unknown[];
 }
 
+// Node's Buffer converts UTF-8 several times faster than TextEncoder/TextDecoder on Node 20;
+// elsewhere (browsers) the standard classes are used.
+interface NodeBufferModule {
+  Buffer: { from(s: string, enc: "utf8"): Uint8Array; from(b: ArrayBufferLike, off: number, len: number): { toString(enc: "utf8"): string } };
+  isUtf8?(b: Uint8Array): boolean;
+}
+const nodeBuffer = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule?.("node:buffer") as NodeBufferModule | undefined;
+
 export function encodeEnvelope(env: Envelope): Uint8Array {
-  return new TextEncoder().encode(HEADER + JSON.stringify(env));
+  const text = HEADER + JSON.stringify(env);
+  return nodeBuffer ? nodeBuffer.Buffer.from(text, "utf8") : new TextEncoder().encode(text);
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function utf8(bytes: Uint8Array): string {
+  if (nodeBuffer?.isUtf8) {
+    if (!nodeBuffer.isUtf8(bytes)) throw new TypeError("invalid UTF-8");
+    return nodeBuffer.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  }
+  return decoder.decode(bytes);
+}
 
 /** Parses and shape-checks an envelope; every problem becomes an UnpickleError. */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
   if (!(bytes instanceof Uint8Array)) throw new UnpickleError(`unpickle expects a Uint8Array, not ${bytes === null ? "null" : typeof bytes}`);
   let text: string;
   try {
-    text = decoder.decode(bytes);
+    text = utf8(bytes);
   } catch {
     throw new UnpickleError("corrupt pickle: not valid UTF-8");
   }
