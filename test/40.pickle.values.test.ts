@@ -32,6 +32,18 @@ registerClass(Temperature, {
   revive: (d: { c: number }) => new Temperature(d.c),
 });
 
+describe("bytes", () => {
+  it("pickle returns a plain Uint8Array that owns its buffer and starts with the format header", () => {
+    const g = new Greenlet(hold);
+    g.switch(1);
+    const b = pickle(g);
+    expect(Object.getPrototypeOf(b)).toBe(Uint8Array.prototype);
+    expect([b.byteOffset, b.buffer.byteLength]).toEqual([0, b.length]);
+    expect(new TextDecoder().decode(b.subarray(0, 20))).toBe("tsgreenlet-pickle/1\n");
+    expect(unpickle(b.slice()).switch("give")).toBe(1);
+  });
+});
+
 describe("primitives", () => {
   it.each([
     ["undefined", undefined], ["null", null], ["true", true], ["false", false], ["0", 0], ["int", 42], ["float", 3.25],

@@ -44,14 +44,24 @@ export interface Envelope {
 // Node's Buffer converts UTF-8 several times faster than TextEncoder/TextDecoder on Node 20;
 // elsewhere (browsers) the standard classes are used.
 interface NodeBufferModule {
-  Buffer: { from(s: string, enc: "utf8"): Uint8Array; from(b: ArrayBufferLike, off: number, len: number): { toString(enc: "utf8"): string } };
+  Buffer: {
+    from(b: ArrayBufferLike, off: number, len: number): { toString(enc: "utf8"): string };
+    byteLength(s: string, enc: "utf8"): number;
+    allocUnsafeSlow(n: number): Uint8Array & { write(s: string, off: number, len: number, enc: "utf8"): number };
+  };
   isUtf8?(b: Uint8Array): boolean;
 }
 const nodeBuffer = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule?.("node:buffer") as NodeBufferModule | undefined;
 
 export function encodeEnvelope(env: Envelope): Uint8Array {
   const text = HEADER + JSON.stringify(env);
-  return nodeBuffer ? nodeBuffer.Buffer.from(text, "utf8") : new TextEncoder().encode(text);
+  if (!nodeBuffer) return new TextEncoder().encode(text);
+  // A plain Uint8Array over its own ArrayBuffer (Buffer.from(string) would share a pool, and
+  // Buffer#slice shares memory where Uint8Array#slice copies).
+  const n = nodeBuffer.Buffer.byteLength(text, "utf8");
+  const b = nodeBuffer.Buffer.allocUnsafeSlow(n);
+  b.write(text, 0, n, "utf8");
+  return new Uint8Array(b.buffer, b.byteOffset, n);
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
