@@ -152,6 +152,8 @@ describe("hostile input", () => {
   it("unknown classes, references and closures are errors, never lookups along input paths", () => {
     const withEntry = (entry: unknown[]) => edit(sample(), (env) => { env.table.push(entry); env.frames[0].slots[1] = -env.table.length; });
     expect(() => unpickle(withEntry(["c", "Function", 0]))).toThrow(/class "Function" is not registered/);
+    expect(() => unpickle(withEntry(["c", "tsgreenlet:Greenlet", 0]))).toThrow(/"tsgreenlet:Greenlet" cannot be revived as a class instance/);
+    expect(() => unpickle(withEntry(["c", "js:Map", 0]))).toThrow(/"js:Map" cannot be revived as a class instance/);
     expect(() => unpickle(withEntry(["f", "js:Function"]))).toThrow(/unknown reference "js:Function"/);
     expect(() => unpickle(withEntry(["f", "js:eval"]))).toThrow(/unknown reference "js:eval"/);
     expect(() => unpickle(withEntry(["f", `${HOLD}#hold.constructor`]))).toThrow(/not a valid reference|does not exist/);

@@ -16,7 +16,7 @@
  * B, fill Maps and Sets.
  */
 import { RT } from "../runtime.js";
-import type { Greenlet } from "../greenlet/greenlet.js";
+import { Greenlet } from "../greenlet/greenlet.js";
 import { base64ToBytes } from "./base64.js";
 import { resolveClass, resolveReference, type ClassEntry } from "./registry.js";
 
@@ -46,10 +46,7 @@ export class Decoder {
   private readonly fixups: (() => void)[] = [];
   private readonly customs: number[] = [];
   private readonly deferred: number[] = [];
-  /** Closures revived, by id (for the code check). */
-  readonly closureIds = new Set<string>();
-
-  constructor(private readonly table: unknown[], private readonly shapes: string[][], private readonly g: GreenletMap, private readonly acceptClosure: (id: string) => void) {
+  constructor(private readonly table: unknown[], private readonly shapes: string[][], private readonly g: GreenletMap) {
     this.values = new Array(table.length);
     this.built = new Array(table.length).fill(false);
   }
@@ -99,7 +96,7 @@ export class Decoder {
         v = new Array(len as number);
         break;
       }
-      case "c": v = Object.create(this.cls(e[1], i).cls.prototype as object); break;
+      case "c": v = Object.create(this.cls(e[1], i, false).cls.prototype as object); break;
       case "M": v = new Map(); this.deferred.push(i); break;
       case "S": v = new Set(); this.deferred.push(i); break;
       case "D": {
@@ -141,7 +138,7 @@ export class Decoder {
         break;
       }
       case "E": {
-        const ce = this.cls(e[1], i);
+        const ce = this.cls(e[1], i, true);
         if (ce.cls !== Error && !Object.prototype.isPrototypeOf.call(Error.prototype, ce.cls.prototype)) throw new Corrupt(`entry ${i}: "${String(e[1])}" is not an Error class`);
         v = Object.create(ce.cls.prototype as object);
         break;
@@ -192,9 +189,19 @@ export class Decoder {
     try { return f(); } finally { this.building.delete(i); }
   }
 
-  private cls(name: unknown, i: number): ClassEntry {
+  /**
+   * Instances ("c") only of registered classes and classes of marked modules; built-in
+   * constructors (js:..., tsgreenlet:Greenlet) only for errors ("E", checked to be Error classes).
+   * A forged Greenlet or Map with arbitrary internal fields must not be constructible.
+   */
+  private cls(name: unknown, i: number, builtins: boolean): ClassEntry {
     if (typeof name !== "string") throw new Corrupt(`invalid class name in entry ${i}`);
-    try { return resolveClass(name); } catch (m) { throw new Corrupt(typeof m === "string" ? m : String(m)); }
+    let ce: ClassEntry;
+    try { ce = resolveClass(name); } catch (m) { throw new Corrupt(typeof m === "string" ? m : String(m)); }
+    if (!builtins && !ce.registered && (name.startsWith("js:") || name.startsWith("tsgreenlet:") || ce.cls === Greenlet || Object.prototype.isPrototypeOf.call(Greenlet.prototype, ce.cls.prototype))) {
+      throw new Corrupt(`entry ${i}: "${name}" cannot be revived as a class instance`);
+    }
+    return ce;
   }
 
   private closure(i: number, e: unknown[]): Function {
@@ -202,7 +209,6 @@ export class Decoder {
     if (typeof id !== "string") throw new Corrupt(`invalid closure id in entry ${i}`);
     const info = RT.closures.get(id);
     if (info === undefined) throw new Corrupt(`closure ${id} does not exist in this process (module not loaded, or the function was renamed or removed)`);
-    this.acceptClosure(id);
     const envs = e.length - 3;
     if (envs !== info.envs) throw new Corrupt(`closure ${id}: the pickle has ${envs} environments, the current code needs ${info.envs}`);
     return this.guarded(i, () => {
@@ -239,7 +245,7 @@ export class Decoder {
         this.fillProps(v as object, e, 1, i, false);
         return;
       case "c": {
-        const ce = this.cls(e[1], i);
+        const ce = this.cls(e[1], i, false);
         this.fillShaped(v as object, e, 2, i, hasAccessors(ce));
         return;
       }
@@ -294,7 +300,7 @@ export class Decoder {
 
   private revive(i: number): void {
     const e = this.table[i] as unknown[];
-    const ce = this.cls(e[1], i);
+    const ce = this.cls(e[1], i, false);
     if (ce.revive === undefined) throw new Corrupt(`class ${ce.name} has no reviver in this process (registerClass with reduce/revive)`);
     const data = this.slot(e[2]);
     if (data === PENDING) throw new Corrupt(`custom value ${ce.name} reduces to another custom value that is not revived yet`);

@@ -134,7 +134,7 @@ export function unpickle(bytes: Uint8Array): Greenlet {
   const g = new Greenlet();
   const gi = g as unknown as GreenletInternals;
   try {
-    const dec = new Decoder(env.table, env.shapes, { self: g, parent: gi._parent, main: mainGreenlet() }, () => {});
+    const dec = new Decoder(env.table, env.shapes, { self: g, parent: gi._parent, main: mainGreenlet() });
     dec.run();
     if (env.kind === "unstarted") {
       const run = dec.slot(env.run);

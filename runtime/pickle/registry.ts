@@ -26,6 +26,8 @@ export interface ClassEntry {
   readonly cls: Function;
   readonly reduce: ((value: unknown) => unknown) | undefined;
   readonly revive: ((data: unknown) => unknown) | undefined;
+  /** Registered with registerClass (or by the runtime), not resolved from a module table. */
+  readonly registered?: boolean;
   /** The prototype chain below Object.prototype has accessors (then properties are defined, not assigned). */
   accessors?: boolean;
 }
@@ -34,7 +36,7 @@ const classesByName = new Map<string, ClassEntry>();
 const classesByCtor = new Map<Function, ClassEntry>();
 // The runtime's own picklable classes.
 {
-  const e: ClassEntry = { name: "tsgreenlet:ArrayIterator", cls: ArrayIterator, reduce: undefined, revive: undefined };
+  const e: ClassEntry = { name: "tsgreenlet:ArrayIterator", cls: ArrayIterator, reduce: undefined, revive: undefined, registered: true };
   classesByName.set(e.name, e);
   classesByCtor.set(ArrayIterator, e);
 }
@@ -53,7 +55,7 @@ export function registerClass<T, D>(cls: abstract new (...args: any[]) => T, opt
   if ((o.reduce === undefined) !== (o.revive === undefined)) throw new TypeError(`registerClass(${name}): reduce and revive go together`);
   const prev = classesByName.get(name);
   if (prev && prev.cls !== cls) throw new TypeError(`registerClass: the name "${name}" is already registered for another class`);
-  const e: ClassEntry = { name, cls, reduce: o.reduce as ClassEntry["reduce"], revive: o.revive as ClassEntry["revive"] };
+  const e: ClassEntry = { name, cls, reduce: o.reduce as ClassEntry["reduce"], revive: o.revive as ClassEntry["revive"], registered: true };
   classesByName.set(name, e);
   classesByCtor.set(cls, e);
 }
