@@ -86,7 +86,9 @@ export class SoftRuntime implements RuntimeABI {
   readonly modules = new Map<string, ModuleTable>();
 
   clo(info: ClosureInfo): ClosureInfo {
-    if (!this.closures.has(info.id)) this.closures.set(info.id, info);
+    // Last registration wins: a module evaluated again (hot reload) re-creates closures through
+    // its new factories.
+    this.closures.set(info.id, info);
     return info;
   }
 

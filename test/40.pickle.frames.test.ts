@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Greenlet, getcurrent } from "tsgreenlet";
 import { pickle, unpickle } from "tsgreenlet/pickle";
-import { Box, Walker, chain, counters, greet, guarded, log, loopClosures, makeUnstarted, sumOf, useCollector, walkTask } from "../fixtures/pickle/hold.js";
+import { Box, Walker, chain, counters, greet, guarded, log, loopClosures, makeUnstarted, nestedDecl, sumOf, useCollector, walkTask } from "../fixtures/pickle/hold.js";
 import { task } from "../fixtures/pickle/program.js";
 
 afterEach(() => {
@@ -52,6 +52,12 @@ describe("frames", () => {
     expect(r.get()).toBe(13);
     // The original is independent.
     expect(get()).toBe(11);
+  });
+
+  it("nested function declarations and named function expressions keep their environment and names", () => {
+    const g = new Greenlet(nestedDecl);
+    expect(g.switch(2)).toBe("nested");
+    expect(copyOf(g).switch()).toEqual([22, 43, "addBase".length, "twiceFn".length]);
   });
 
   it("closures created in a loop keep their per-iteration environments", () => {

@@ -204,7 +204,7 @@ export class Encoder {
     // Closures of marked code carry `$$k` (their ClosureInfo), `$$this` and `$$e0..` (closures.ts).
     const f = fn as unknown as { $$k?: ClosureInfo; $$this?: unknown } & Record<string, unknown>;
     const info = Object.hasOwn(fn, "$$k") ? f.$$k : undefined;
-    if (info !== undefined && RT.closures.get(info.id) === info) {
+    if (info !== undefined && typeof info.id === "string" && RT.closures.get(info.id)?.hash === info.hash) {
       this.code.set(`c:${info.id}`, [info.id, info.hash, "c"]);
       const e: unknown[] = ["k", info.id, this.slot(f.$$this, i, THIS)];
       for (let k = 0; k < info.envs; k++) e.push(this.slot(f[`$$e${k}`], i, ENV));
