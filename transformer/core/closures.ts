@@ -161,6 +161,7 @@ export function createPickleSupport(
     for (const b of top.decls.values()) {
       if (b.name.startsWith("$$")) continue;
       if (b.kind === "import" && !usedAsValue(b)) continue;
+      if ((b.kind === "var" || b.kind === "let" || b.kind === "const") && isAmbient(b)) continue;
       if (b.kind === "function" || b.kind === "class" || b.kind === "var" || b.kind === "let" || b.kind === "const" || b.kind === "import") names.push(b.name);
     }
     if (!names.length) return undefined;
@@ -172,10 +173,32 @@ export function createPickleSupport(
       f.createStringLiteral(mod), f.createArrayLiteralExpression(names.map((nm) => f.createStringLiteral(nm))), getter]));
   };
 
+  /** Identifiers (declarations and references) of each binding, indexed once. */
+  let byBinding: Map<unknown, TS.Node[]> | undefined;
+  const refsOf = (b: unknown): TS.Node[] => {
+    if (!byBinding) {
+      byBinding = new Map();
+      for (const [node, bb] of scopes.refs) {
+        const list = byBinding.get(bb);
+        if (list) list.push(node); else byBinding.set(bb, [node]);
+      }
+    }
+    return byBinding.get(b) ?? [];
+  };
+
+  /** `declare const x` has no runtime binding. */
+  const isAmbient = (b: unknown): boolean => {
+    for (const node of refsOf(b)) {
+      for (let p: TS.Node | undefined = node.parent; p && !ts.isSourceFile(p); p = p.parent) {
+        if (ts.isVariableStatement(p)) return !!ts.getModifiers(p)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
+      }
+    }
+    return false;
+  };
+
   /** An import binding referenced from a value position (TypeScript elides type-only imports). */
   const usedAsValue = (b: unknown): boolean => {
-    for (const [node, bb] of scopes.refs) {
-      if (bb !== b) continue;
+    for (const node of refsOf(b)) {
       if (ts.isImportSpecifier(node.parent) || ts.isImportClause(node.parent) || ts.isNamespaceImport(node.parent)) continue;
       let p: TS.Node | undefined = node.parent;
       let inType = false;
