@@ -33,7 +33,10 @@ export const REC_LOCALS = 3;
 export type ResumeFunction = (this: unknown, records: unknown[], p: number, mode: number, value: unknown) => unknown;
 
 export interface FunctionInfo {
-  /** Stable identity: `<file>#<qualified name>@<content hash>`. */
+  /**
+   * Stable identity: `<package name>/<path from package.json dir>#<qualified name>`
+   * (transformer/core/closures.ts); the content hash is `hash`.
+   */
   readonly id: string;
   readonly name: string;
   /** Source file as the transform saw it (path relative to the project root when known). */
@@ -61,6 +64,10 @@ export interface RuntimeABI {
   enter(fn: Function, self: unknown, args: ArrayLike<unknown>, newTarget: Function | undefined): unknown;
   /** Registers the description of a transformed function; returns it. */
   fn(info: FunctionInfo): FunctionInfo;
+  /** Registers the closure factory of a transformed function expression (pickling); returns it. */
+  clo(info: ClosureInfo): ClosureInfo;
+  /** Registers a marked module's top-level bindings (pickling by reference). */
+  mod(id: string, names: readonly string[], get: (name: string) => unknown): void;
 }
 
 /** Closure factory of a transformed function expression (transformer/core/closures.ts). */
