@@ -48,6 +48,8 @@ export interface FunctionInfo {
   readonly locals: readonly string[];
   /** Original [line, column] (1-based) of each resume point; index pc - 1. */
   readonly points: readonly (readonly [number, number])[];
+  /** Per resume point (index pc - 1): indices into `locals` of temporaries no later code reads. */
+  readonly dead?: readonly (readonly number[])[];
   readonly resume: ResumeFunction;
 }
 

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Greenlet, getcurrent } from "tsgreenlet";
 import { pickle, unpickle } from "tsgreenlet/pickle";
-import { Box, Walker, chain, counters, greet, guarded, log, loopClosures, makeUnstarted, nestedDecl, sumOf, useCollector, walkTask } from "../fixtures/pickle/hold.js";
+import { Box, Walker, chain, counters, greet, guarded, log, liveTemp, loopClosures, makeUnstarted, nestedDecl, staleTemps, sumOf, useCollector, walkTask } from "../fixtures/pickle/hold.js";
 import { task } from "../fixtures/pickle/program.js";
 
 afterEach(() => {
@@ -75,6 +75,18 @@ describe("frames", () => {
     expect(c.switch(100)).toBe(2 + 30 + 400);
     expect(g.switch(0)).toBe(4);
     expect(g.switch(0)).toBe(2);
+  });
+
+  it("temporaries no later code reads are not saved (a stale Promise does not block pickling)", () => {
+    const g = new Greenlet(staleTemps);
+    expect(g.switch()).toBe("stale");
+    expect(copyOf(g).switch("x")).toBe("after x");
+  });
+
+  it("temporaries live across the suspension are saved", () => {
+    const g = new Greenlet(liveTemp);
+    expect(g.switch()).toBe("mid");
+    expect(copyOf(g).switch(1)).toBe(43);
   });
 
   it("pending try/finally runs once, in the copy, when it completes", () => {

@@ -97,8 +97,11 @@ export function pickle(g: Greenlet): Uint8Array {
       const label = frameLabel(gi._n - 1 - k, info, pc);
       enc.code.set(`f:${info.id}`, [info.id, info.hash, "f"]);
       const slots: unknown[] = [enc.root(`${label} -> this`, st[p + REC_THIS])];
+      // Temporaries that no code after this resume point reads are saved as undefined.
+      const dead = info.dead?.[pc - 1];
       for (let j = 0; j < info.locals.length; j++) {
-        slots.push(enc.root(`${label} -> ${localLabel(info.locals[j]!)}`, st[p + REC_LOCALS + j]));
+        const v = dead !== undefined && dead.includes(j) ? undefined : st[p + REC_LOCALS + j];
+        slots.push(enc.root(`${label} -> ${localLabel(info.locals[j]!)}`, v));
       }
       const pos = info.points[pc - 1];
       // The module part of the id: machine-independent (info.file may be an absolute path).

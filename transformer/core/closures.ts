@@ -39,6 +39,12 @@ export interface PickleSupport {
   closure(node: TS.FunctionLikeDeclaration, created: TS.Expression, locals: readonly string[], native: ReadonlySet<string>): TS.Expression;
   /** `$$RT.mod(...)` for the module's top-level bindings (undefined when there are none). */
   moduleTable(): TS.Statement | undefined;
+  /**
+   * `dead: [[local index...] per resume point]`: temporaries no later code reads when the
+   * function resumes at that point (the pickler saves them as undefined). Empty when none.
+   */
+  deadTemps(body: readonly TS.Statement[], rps: ReadonlyMap<TS.Node, { readonly pc: number; readonly callee: TS.Expression; readonly call: TS.Expression }>,
+    pointCount: number, locals: readonly string[]): TS.PropertyAssignment[];
 }
 
 const pkgDirCache = new Map<string, string | null>();
@@ -212,7 +218,59 @@ export function createPickleSupport(
     return false;
   };
 
-  return { idOf, hashOf, closure, moduleTable };
+  // Conservative liveness of the transform's temporaries: a temporary is live at a resume point if
+  // it is read anywhere textually after the point, or anywhere inside a loop enclosing the point.
+  // Temporaries hold the operands of one expression, so most are dead at every later point;
+  // without this, stale values (a Promise from an earlier call, `console`) made frames unpicklable.
+  const deadTemps: PickleSupport["deadTemps"] = (body, rps, pointCount, locals) => {
+    const TEMP = /^\$\$t\d+$/;
+    if (!locals.some((l) => TEMP.test(l)) || rps.size === 0) return [];
+    let order = 0;
+    const reads = new Map<string, { at: number; loops: readonly TS.Node[] }[]>();
+    const points: { pc: number; at: number; loops: readonly TS.Node[] }[] = [];
+    const loops: TS.Node[] = [];
+    const read = (name: string, at: number): void => {
+      const list = reads.get(name) ?? [];
+      list.push({ at, loops: [...loops] });
+      reads.set(name, list);
+    };
+    const visitExpr = (n: TS.Node, at: number): void => {
+      if (ts.isIdentifier(n)) { if (TEMP.test(n.text)) read(n.text, at); return; }
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+      ts.forEachChild(n, (c) => visitExpr(c, at));
+    };
+    const visit = (n: TS.Node): void => {
+      const at = ++order;
+      const rp = rps.get(n);
+      if (rp) {
+        points.push({ pc: rp.pc, at, loops: [...loops] });
+        visitExpr(rp.callee, at);
+        visitExpr(rp.call, at);
+        return;
+      }
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+      if (ts.isIdentifier(n)) { if (TEMP.test(n.text)) read(n.text, at); return; }
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left)) { visit(n.right); return; }
+      const isLoop = ts.isIterationStatement(n, false);
+      if (isLoop) loops.push(n);
+      ts.forEachChild(n, visit);
+      if (isLoop) loops.pop();
+    };
+    for (const st of body) visit(st);
+    const dead: number[][] = Array.from({ length: pointCount }, () => []);
+    for (const p of points) {
+      locals.forEach((l, j) => {
+        if (!TEMP.test(l)) return;
+        const live = (reads.get(l) ?? []).some((r) => r.at > p.at || r.loops.some((lp) => p.loops.includes(lp)));
+        if (!live) dead[p.pc - 1]!.push(j);
+      });
+    }
+    if (dead.every((d) => d.length === 0)) return [];
+    return [f.createPropertyAssignment("dead", f.createArrayLiteralExpression(dead.map((d) =>
+      f.createArrayLiteralExpression(d.map((j) => f.createNumericLiteral(j))))))];
+  };
+
+  return { idOf, hashOf, closure, moduleTable, deadTemps };
 }
 
 function segmentName(ts: typeof TS, n: TS.Node): string {

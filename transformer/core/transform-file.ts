@@ -435,6 +435,7 @@ export function transformSourceFile(
         f.createPropertyAssignment("locals", f.createArrayLiteralExpression(spillLocals.map((l) => f.createStringLiteral(l)))),
         f.createPropertyAssignment("points", f.createArrayLiteralExpression(lowered.points.map(([l, c]) =>
           f.createArrayLiteralExpression([f.createNumericLiteral(l), f.createNumericLiteral(c)])))),
+        ...pickling.deadTemps(lowered.body, lowered.rps, lowered.points.length, spillLocals),
         f.createPropertyAssignment("resume", f.createIdentifier(resumeName)),
       ], false)]))], ts.NodeFlags.Const)));
     if (self.prologue) prologue.push(self.prologue);
