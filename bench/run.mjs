@@ -81,6 +81,10 @@ for (const r of run(node, ["--expose-gc", ...REG, "bench/soft/memory.ts"], { lab
   }
 }
 
+// 5. Pickling: throughput vs v8.serialize, resume after unpickle, closure-creation cost.
+for (const r of run(node, [...REG, "bench/pickle.bench.ts", String(RUNS)], { label: "pickle" })) emit(r);
+for (const r of run(node, ["bench/pickle-closures.bench.mjs", String(RUNS)], { label: "pickle-closures" })) emit(r);
+
 // Optional extras: hard-switch benchmarks (another helper's) and Python greenlet reference.
 if (existsSync(join(here, "hardswitch.bench.mjs"))) {
   for (const r of run(node, ["--expose-gc", "bench/hardswitch.bench.mjs"], { optional: true, label: "hardswitch" })) emit({ ...r, bench: `hardswitch-${r.bench ?? "?"}` });
@@ -110,6 +114,10 @@ for (const r of results) {
     rows.push([r.bench, `median ${f(r.medianRatio, 2)}x`, `worst ${f(r.worstRatio, 2)}x`, "", r.target, r.met ? "met" : "MISSED"]);
   else if (r.bench === "soft-memory")
     rows.push([r.bench, `${f(r.heapDeltaMB)} MB`, `${r.count} greenlets, ${r.bytesPerGreenlet} B each`, "", "< 100 MB", r.met ? "met" : "MISSED"]);
+  else if (r.bench === "pickle-throughput" || r.bench === "pickle-resume")
+    rows.push([r.bench, `${f(r.subjectMs, 2)} ms`, `${f(r.baselineMs, 2)} ms (${r.bench === "pickle-throughput" ? "v8.serialize+deserialize" : "original"})`, `${f(r.ratio, 2)}x`, `<= ${r.target}x`, r.met ? "met" : "MISSED"]);
+  else if (r.bench.startsWith("closure-creation-"))
+    rows.push([r.bench, `${f(r.subjectNs)} ns`, `${f(r.baselineNs)} ns (untransformed)`, `${f(r.ratio, 2)}x`, "", "(info)"]);
   else if (r.python)
     rows.push([`python ${r.bench} (greenlet ${r.greenlet})`, `${f(r.medianNs)} ns`, "reference", "", "", ""]);
   else if (r.bench.startsWith("hardswitch-"))

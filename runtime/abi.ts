@@ -33,7 +33,10 @@ export const REC_LOCALS = 3;
 export type ResumeFunction = (this: unknown, records: unknown[], p: number, mode: number, value: unknown) => unknown;
 
 export interface FunctionInfo {
-  /** Stable identity: `<file>#<qualified name>@<content hash>`. */
+  /**
+   * Stable identity: `<package name>/<path from package.json dir>#<qualified name>`
+   * (transformer/core/closures.ts); the content hash is `hash`.
+   */
   readonly id: string;
   readonly name: string;
   /** Source file as the transform saw it (path relative to the project root when known). */
@@ -45,6 +48,8 @@ export interface FunctionInfo {
   readonly locals: readonly string[];
   /** Original [line, column] (1-based) of each resume point; index pc - 1. */
   readonly points: readonly (readonly [number, number])[];
+  /** Per resume point (index pc - 1): indices into `locals` of temporaries no later code reads. */
+  readonly dead?: readonly (readonly number[])[];
   readonly resume: ResumeFunction;
 }
 
@@ -68,4 +73,26 @@ export interface RuntimeABI {
   enter(fn: Function, self: unknown): unknown;
   /** Registers the description of a transformed function; returns it. */
   fn(info: FunctionInfo): FunctionInfo;
+  /** Registers the closure factory of a transformed function expression (pickling); returns it. */
+  clo(info: ClosureInfo): ClosureInfo;
+  /** Registers a marked module's top-level bindings (pickling by reference). */
+  mod(id: string, names: readonly string[], get: (name: string) => unknown): void;
+}
+
+/** Closure factory of a transformed function expression (transformer/core/closures.ts). */
+export interface ClosureInfo {
+  /** Stable id `<module>#<qualified name>` (same id as the function's FunctionInfo, if any). */
+  readonly id: string;
+  readonly hash: string;
+  /** Number of environment objects the factory takes. */
+  readonly envs: number;
+  /** `mk.apply(lexicalThis, envs)` creates the closure (and tags it). */
+  readonly mk: (...envs: unknown[]) => Function;
+}
+
+/** A marked module's top-level bindings, read lazily (`get` throws while a binding is in its TDZ). */
+export interface ModuleTable {
+  readonly id: string;
+  readonly names: readonly string[];
+  readonly get: (name: string) => unknown;
 }

@@ -12,7 +12,7 @@
  * only be captured (soft-switched away) while no boundary was entered since its driver started
  * it: otherwise the untransformed frame would be unwound silently (Quasar's failure mode).
  */
-import type { FunctionInfo, RuntimeABI } from "./abi.js";
+import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
 
 export class SoftRuntime implements RuntimeABI {
   unwinding = false;
@@ -59,6 +59,10 @@ export class SoftRuntime implements RuntimeABI {
 
   /** `for (x of it)` lowered by the transform: GetIterator. */
   iter(iterable: unknown): Iterator<unknown> {
+    // Arrays with the built-in iterator get a plain-data iterator (same semantics as
+    // %ArrayIteratorPrototype%.next) so that a frame suspended inside `for (x of array)` can be
+    // pickled: native iterators do not expose their position.
+    if (Array.isArray(iterable) && (iterable as { [Symbol.iterator]: unknown })[Symbol.iterator] === ARRAY_VALUES) return new ArrayIterator(iterable);
     const method = (iterable as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator];
     if (typeof method !== "function") throw new TypeError(`${describe(iterable)} is not iterable`);
     const it = method.call(iterable) as Iterator<unknown>;
@@ -112,11 +116,46 @@ export class SoftRuntime implements RuntimeABI {
     return d === undefined ? undefined : kind === 0 ? d.value : kind === 1 ? d.get : d.set;
   }
 
+  /** Pickling (runtime/pickle): closure factories by id (closures carry `$$k`, `$$this`, `$$e0..`). */
+  readonly closures = new Map<string, ClosureInfo>();
+  /** Top-level bindings of marked modules, read lazily at pickle/unpickle time. */
+  readonly modules = new Map<string, ModuleTable>();
+
+  clo(info: ClosureInfo): ClosureInfo {
+    // Last registration wins: a module evaluated again (hot reload) re-creates closures through
+    // its new factories.
+    this.closures.set(info.id, info);
+    return info;
+  }
+
+  mod(id: string, names: readonly string[], get: (name: string) => unknown): void {
+    // A module loaded twice under one id (two copies in a bundle): the last one wins.
+    this.modules.set(id, { id, names, get });
+  }
+
   fn(info: FunctionInfo): FunctionInfo {
     // Several closures of one function share an id; the first registration wins so that the
     // registry stays bounded. Pickling (a later layer) resolves ids through this map.
     if (!this.functions.has(info.id)) this.functions.set(info.id, info);
     return info;
+  }
+}
+
+const ARRAY_VALUES = Array.prototype[Symbol.iterator];
+
+/** `for (x of array)` iterator as plain data: the array and the next index (undefined when done). */
+export class ArrayIterator {
+  constructor(public a: unknown[] | undefined, public i = 0) {}
+  next(): IteratorResult<unknown> {
+    const a = this.a;
+    if (a === undefined) return { value: undefined, done: true };
+    const i = this.i;
+    if (i >= a.length) {
+      this.a = undefined;
+      return { value: undefined, done: true };
+    }
+    this.i = i + 1;
+    return { value: a[i], done: false };
   }
 }
 

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { Greenlet, GreenletError, GreenletExit, getcurrent, hardAvailable, hardUnavailableReason, settrace } from "tsgreenlet";
+import { pickle } from "tsgreenlet/pickle";
 import { outcome, SomeError, thrownBy } from "./helpers/outcome.js";
 import { forEachSwitcher, insideForEach, sortSwitching, switchingGetter } from "./helpers/unmarked.js";
 
@@ -37,6 +38,15 @@ describe("hard greenlets: availability", () => {
 });
 
 describe.skipIf(!hardAvailable)("hard greenlets through the Greenlet API", () => {
+  it("refuses to pickle a hard greenlet, suspended or not yet started, saying why", () => {
+    const main = getcurrent();
+    const h = new Greenlet(() => main.switch("parked"), null, HARD);
+    expect(String(thrownBy(() => pickle(h)))).toMatch(/PickleError: .*is a hard greenlet .*can never be pickled/);
+    expect(h.switch()).toBe("parked");
+    expect(String(thrownBy(() => pickle(h)))).toMatch(/is a hard greenlet/);
+    expect(h.switch("done")).toBe("done");
+  });
+
   it("a soft greenlet pinned under a native switch keeps its spill position while other stacks run", () => {
     // S is resumed from its heap stack (its spill position points into that stack), then switches
     // natively from inside an untransformed callback. On H's stack, `other` is resumed from its

@@ -21,6 +21,7 @@ import { findNonSuspending } from "./non-suspending.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
+import { createPickleSupport } from "./closures.js";
 
 const DIRECTIVE = "use greenlet";
 
@@ -50,6 +51,8 @@ export function transformSourceFile(
   const relFile = fileName;
   let uid = 0;
   let transformedAny = false;
+  // Pickling support (closures.ts): stable ids, closure factories, module table.
+  const pickling = createPickleSupport(ts, f, sf, fileName, scopes, prologue, epilogue);
 
   const transformedFns = new Set<TS.Node>();
   const fnStates = new Map<TS.Node, FnState>();
@@ -343,7 +346,9 @@ export function transformSourceFile(
     stack.push(st);
     fnNodeStack.push(node);
     try {
-      return lowerFunction(node, st);
+      const out = lowerFunction(node, st);
+      // Function expressions are created through a factory so that closures can be pickled.
+      return ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) ? out : pickling.closure(node, out as TS.Expression, st.locals, st.native);
     } finally {
       fnNodeStack.pop();
       stack.pop();
@@ -441,7 +446,8 @@ export function transformSourceFile(
           expr.asteriskToken, d.name.text, undefined, expr.parameters, undefined, expr.body!);
         ts.setOriginalNode(fe, d);
         ts.setTextRange(fe, d);
-        return assignStmt(refFor(b, undefined), fe);
+        const st2 = transformedFns.has(d) ? fnStates.get(d) : undefined;
+        return assignStmt(refFor(b, undefined), st2 ? pickling.closure(d, fe, st2.locals, st2.native) : fe);
       },
       classDeclaration: (d) => {
         const b = d.name ? scopes.refs.get(d.name) : undefined;
@@ -567,7 +573,8 @@ export function transformSourceFile(
     const text = node.getText(sf);
     const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
     const [line, col] = pos(node);
-    const id = `${relFile}#${name}@${line}:${col}`;
+    const id = pickling.idOf(node);
+    void line; void col;
     prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(infoName, undefined, undefined,
       f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "fn"), undefined, [f.createObjectLiteralExpression([
         f.createPropertyAssignment("id", f.createStringLiteral(id)),
@@ -578,6 +585,7 @@ export function transformSourceFile(
         f.createPropertyAssignment("locals", f.createArrayLiteralExpression(spillLocals.map((l) => f.createStringLiteral(l)))),
         f.createPropertyAssignment("points", f.createArrayLiteralExpression(lowered.points.map(([l, c]) =>
           f.createArrayLiteralExpression([f.createNumericLiteral(l), f.createNumericLiteral(c)])))),
+        ...pickling.deadTemps(lowered.body, lowered.rps, lowered.points.length, spillLocals),
         f.createPropertyAssignment("resume", f.createIdentifier(resumeName)),
       ], false)]))], ts.NodeFlags.Const)));
     if (self.prologue) prologue.push(self.prologue);
@@ -767,6 +775,8 @@ export function transformSourceFile(
   const runtimeImport = f.createImportDeclaration(undefined,
     f.createImportClause(false, undefined, f.createNamedImports([f.createImportSpecifier(false, f.createIdentifier("$RT"), f.createIdentifier(RT_IMPORT))])),
     f.createStringLiteral(options.runtimeModule ?? "tsgreenlet/runtime"));
+  const moduleTable = pickling.moduleTable();
+  if (moduleTable) prologue.push(moduleTable);
   const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
     [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));
   return f.updateSourceFile(sf, [...directives, runtimeImport, runtimeCache, ...prologue, ...rest, ...epilogue]);

@@ -1,0 +1,364 @@
+/**
+ * Object graph -> table of entries (the payload of a pickle).
+ *
+ * A value in the table is a *slot*: a string, boolean, null or finite number >= 0 (not -0) stands
+ * for itself; a negative integer `-(i + 1)` refers to entry i (negative numbers are entries, so
+ * references cost no allocation). Entries are arrays whose first element is a tag (format.ts).
+ * Every object, function, bigint, symbol and special number gets one entry, so shared references
+ * and cycles survive. The walk is iterative (a queue, not recursion): a linked list 100,000 long
+ * pickles without a stack overflow.
+ *
+ * Why not devalue: devalue 6.0.3 recurses once per nesting level (a 20,000-long linked list
+ * overflows the stack) and its custom revivers cannot take part in cycles (a class instance that
+ * refers to itself came back as two different objects in our probe), and class instances,
+ * closures and greenlets in cycles are the normal case here.
+ */
+import { RT } from "../runtime.js";
+import { Greenlet } from "../greenlet/greenlet.js";
+import type { ClosureInfo } from "../abi.js";
+import { classByCtor, classNameOf, fail, referenceTable } from "./registry.js";
+import { bytesToBase64 } from "./base64.js";
+
+/** A value in the table: a literal (string, boolean, null, number >= 0) or `-(i + 1)`: entry i. */
+export type Slot = string | number | boolean | null;
+
+const BOXES = new Map<object, string>([
+  [Number.prototype, "Number"], [String.prototype, "String"], [Boolean.prototype, "Boolean"], [BigInt.prototype, "BigInt"],
+]);
+const ERRORS = new Map<object, string>(
+  ["Error", "TypeError", "RangeError", "ReferenceError", "SyntaxError", "EvalError", "URIError", "AggregateError"]
+    .filter((n) => typeof (globalThis as Record<string, unknown>)[n] === "function")
+    .map((n) => [((globalThis as Record<string, unknown>)[n] as Function).prototype as object, `js:${n}`]),
+);
+const TYPED = new Map<object, string>(
+  ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float32Array",
+    "Float64Array", "BigInt64Array", "BigUint64Array", "Float16Array"]
+    .filter((n) => typeof (globalThis as Record<string, unknown>)[n] === "function")
+    .map((n) => [((globalThis as Record<string, unknown>)[n] as Function).prototype as object, n]),
+);
+const REFUSED: [string, Function | undefined][] = [
+  ["Promise", Promise], ["WeakMap", WeakMap], ["WeakSet", WeakSet],
+  ["WeakRef", (globalThis as Record<string, unknown>).WeakRef as Function | undefined],
+  ["FinalizationRegistry", (globalThis as Record<string, unknown>).FinalizationRegistry as Function | undefined],
+  ["SharedArrayBuffer", (globalThis as Record<string, unknown>).SharedArrayBuffer as Function | undefined],
+];
+
+/** for-in over a plain object lists exactly its own enumerable keys (nothing enumerable was added to Object.prototype). */
+const PLAIN_FOR_IN_IS_OWN = ((): boolean => { for (const _ in {}) return false; return true; })();
+
+/** A label on the path to a value that is not a property name or index. */
+interface Label { readonly l: string }
+const MAP_KEY: Label = { l: "<Map key>" };
+const MAP_VALUE: Label = { l: "<Map value>" };
+const SET_ELEMENT: Label = { l: "<Set element>" };
+const ENV: Label = { l: "<captured variables>" };
+const THIS: Label = { l: "<lexical this>" };
+
+export class Encoder {
+  readonly table: unknown[] = [];
+  /** Code the pickle depends on: id -> [id, hash, kind ("f" frame function, "c" closure)]. */
+  readonly code = new Map<string, [string, string, string]>();
+  private readonly index = new Map<unknown, number>();
+  private readonly objs: unknown[] = [];
+  /** Entry -> the entry it was first reached from (negative: root); keys are recovered on error. */
+  private readonly parent: number[] = [];
+  /** Key lists of plain objects and class instances, shared by index (`shapes` in the envelope). */
+  readonly shapes: string[][] = [];
+  private readonly shapeRoot: ShapeNode = { id: -1, next: new Map() };
+  private lastKeys: string[] = [];
+  private lastShape = -1;
+  private readonly roots: string[] = [];
+  private qi = 0;
+  private readonly refTable = referenceTable();
+
+  constructor(private readonly self: Greenlet, private readonly parentG: Greenlet | null, private readonly main: Greenlet) {}
+
+  /** A root value (frame local, `this`, run function); `label` names it in error paths. */
+  root(label: string, v: unknown): Slot {
+    this.roots.push(label);
+    return this.slot(v, -this.roots.length, undefined);
+  }
+
+  /** Walks everything reachable from the roots given so far. */
+  finish(): void {
+    while (this.qi < this.objs.length) {
+      const i = this.qi++;
+      if (this.table[i] === null) this.table[i] = this.entry(i, this.objs[i]);
+    }
+  }
+
+  private add(v: unknown, parent: number, entry?: unknown): number {
+    const i = this.objs.length;
+    this.objs.push(v);
+    this.parent.push(parent);
+    this.index.set(v, i);
+    this.table[i] = entry === undefined ? null : entry;
+    return -(i + 1);
+  }
+
+  slot(v: unknown, parent: number, key: unknown): Slot {
+    switch (typeof v) {
+      case "string":
+      case "boolean":
+        return v;
+      case "number":
+        if (v > 0 || (v === 0 && 1 / v > 0)) { if (v !== Infinity) return v; }
+        break;
+      case "object":
+        if (v === null) return null;
+        break;
+      case "function":
+        break;
+      case "symbol":
+        if (Symbol.keyFor(v) === undefined) fail(`a symbol that is not registered (${String(v)}) cannot be pickled; use Symbol.for(key)`, this.pathOf(parent, key));
+        break;
+    }
+    const known = this.index.get(v);
+    if (known !== undefined) return -(known + 1);
+    if (typeof v === "object" || typeof v === "function") return this.add(v, parent);
+    return this.add(v, parent, primitiveEntry(v));
+  }
+
+  private entry(i: number, v: unknown): unknown[] {
+    if (typeof v === "function") return this.functionEntry(i, v);
+    const o = v as object;
+    const proto = Object.getPrototypeOf(o);
+    if (proto === Object.prototype) {
+      const ref = this.refTable.get(o);
+      if (ref !== undefined) return ["f", ref];
+      return this.shaped("o", undefined, i, o, PLAIN_FOR_IN_IS_OWN);
+    }
+    if (Array.isArray(o)) {
+      const ref = this.refTable.get(o);
+      if (ref !== undefined) return ["f", ref];
+      if (proto !== Array.prototype) fail(`an instance of an Array subclass (${proto?.constructor?.name}) cannot be pickled`, this.pathOf(i));
+      return this.array(i, o);
+    }
+    if (proto === null) return this.props(["n"], i, o);
+    const ref = this.refTable.get(o);
+    if (ref !== undefined) return ["f", ref];
+    if (o instanceof Greenlet) {
+      if (o === this.self) return ["G", "self"];
+      if (o === this.parentG) return ["G", "parent"];
+      if (o === this.main) return ["G", "main"];
+      fail(`a reference to another greenlet (${String(o)}) cannot be pickled: only the pickled greenlet itself, its parent and the main greenlet are mapped (to the new greenlet, its new parent and the main greenlet)`, this.pathOf(i));
+    }
+    if (proto === Map.prototype) {
+      const e: unknown[] = ["M"];
+      for (const [k, val] of o as Map<unknown, unknown>) {
+        e.push(this.slot(k, i, MAP_KEY), this.slot(val, i, MAP_VALUE));
+      }
+      return e;
+    }
+    if (proto === Set.prototype) {
+      const e: unknown[] = ["S"];
+      for (const val of o as Set<unknown>) e.push(this.slot(val, i, SET_ELEMENT));
+      return e;
+    }
+    if (proto === Date.prototype) {
+      const t = (o as Date).getTime();
+      return ["D", Number.isNaN(t) ? null : t];
+    }
+    if (proto === RegExp.prototype) {
+      const r = o as RegExp;
+      return ["R", r.source, r.flags, r.lastIndex];
+    }
+    if (proto === ArrayBuffer.prototype) return ["B", bytesToBase64(new Uint8Array(o as ArrayBuffer))];
+    const typed = TYPED.get(proto);
+    if (typed !== undefined) {
+      const t = o as Uint8Array;
+      return ["T", typed, this.slot(t.buffer, i, { l: "<buffer>" }), t.byteOffset, t.length];
+    }
+    if (proto === DataView.prototype) {
+      const d = o as DataView;
+      return ["V", this.slot(d.buffer, i, { l: "<buffer>" }), d.byteOffset, d.byteLength];
+    }
+    const box = BOXES.get(proto);
+    if (box !== undefined) {
+      let inner: unknown;
+      try { inner = (proto as { valueOf(): unknown }).valueOf.call(o); } catch { fail(`an object inheriting from ${box}.prototype that is not a boxed ${box} cannot be pickled`, this.pathOf(i)); }
+      return ["b", box, this.slot(inner, i, { l: "<boxed value>" })];
+    }
+    if (o instanceof Error) return this.error(i, o, proto);
+    for (const [name, c] of REFUSED) {
+      if (c !== undefined && o instanceof c) fail(`a ${name} cannot be pickled${name === "Promise" ? " (a pending operation cannot be saved; wait for it before suspending, or keep only its result)" : ""}`, this.pathOf(i));
+    }
+    const ctor = proto !== null && Object.hasOwn(proto, "constructor") ? (proto as { constructor: unknown }).constructor : undefined;
+    if (typeof ctor === "function" && ctor.prototype === proto) {
+      const ce = classByCtor(ctor);
+      if (ce?.reduce !== undefined) {
+        let data: unknown;
+        try { data = ce.reduce(o); } catch (e) { fail(`the reducer of class ${ce.name} threw: ${String(e)}`, this.pathOf(i)); }
+        return ["x", ce.name, this.slot(data, i, { l: `<reduced ${ce.name}>` })];
+      }
+      const name = ce?.name ?? classNameOf(ctor, this.refTable);
+      if (name !== undefined) return this.shaped("c", name, i, o, false);
+      fail(`an instance of class ${ctor.name || "(anonymous)"} cannot be pickled: declare the class at top level of a marked module or call registerClass(${ctor.name || "Cls"})`, this.pathOf(i));
+    }
+    fail(`an object of type ${Object.prototype.toString.call(o).slice(8, -1)} (no registered class) cannot be pickled`, this.pathOf(i));
+  }
+
+  private functionEntry(i: number, fn: Function): unknown[] {
+    const ref = this.refTable.get(fn);
+    if (ref !== undefined) return ["f", ref];
+    // Closures of marked code carry `$$k` (their ClosureInfo), `$$this` and `$$e0..` (closures.ts).
+    const f = fn as unknown as { $$k?: ClosureInfo; $$this?: unknown } & Record<string, unknown>;
+    const info = Object.hasOwn(fn, "$$k") ? f.$$k : undefined;
+    if (info !== undefined && typeof info.id === "string" && RT.closures.get(info.id)?.hash === info.hash) {
+      this.code.set(`c:${info.id}`, [info.id, info.hash, "c"]);
+      const e: unknown[] = ["k", info.id, this.slot(f.$$this, i, THIS)];
+      for (let k = 0; k < info.envs; k++) e.push(this.slot(f[`$$e${k}`], i, ENV));
+      return e;
+    }
+    const what = /^class[\s{]/.test(Function.prototype.toString.call(fn)) ? "class" : "function";
+    fail(`the ${what} ${fn.name || "(anonymous)"} cannot be pickled: it was not created by marked ("use greenlet") code and is not a top-level binding of a marked module (bound functions and native closures are not inspectable; use an arrow in marked code, or registerFunction(fn, name))`, this.pathOf(i));
+  }
+
+  /** `["o", shape, values...]` / `["c", class, shape, values...]`. */
+  private shaped(tag: string, cls: string | undefined, i: number, o: object, forInIsOwn: boolean): unknown[] {
+    // Objects of one shape usually come in runs (arrays of records): compare with the last
+    // shape before walking the trie.
+    let keys = this.lastKeys;
+    let n = 0;
+    let same = true;
+    for (const key in o) {
+      if (!forInIsOwn && !Object.hasOwn(o, key)) continue;
+      if (n >= keys.length || keys[n] !== key) { same = false; break; }
+      n++;
+    }
+    let id = this.lastShape;
+    if (!same || n !== keys.length) {
+      keys = Object.keys(o);
+      let node = this.shapeRoot;
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k]!;
+        let nx = node.next.get(key);
+        if (nx === undefined) { nx = { id: -1, next: new Map() }; node.next.set(key, nx); }
+        node = nx;
+      }
+      if (node.id < 0) node.id = this.shapes.push(keys) - 1;
+      id = node.id;
+      this.lastKeys = keys;
+      this.lastShape = id;
+    }
+    const off = cls === undefined ? 2 : 3;
+    const e: unknown[] = new Array(keys.length + off);
+    e[0] = tag;
+    if (cls === undefined) e[1] = id;
+    else { e[1] = cls; e[2] = id; }
+    for (let k = 0; k < keys.length; k++) e[k + off] = this.slot((o as Record<string, unknown>)[keys[k]!], i, keys[k]);
+    return e;
+  }
+
+  private props(e: unknown[], i: number, o: object): unknown[] {
+    const keys = Object.keys(o);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      e.push(key, this.slot((o as Record<string, unknown>)[key], i, key));
+    }
+    return e;
+  }
+
+  private array(i: number, a: unknown[]): unknown[] {
+    const n = a.length;
+    let dense = true;
+    for (let k = 0; k < n; k++) if (!(k in a)) { dense = false; break; }
+    if (dense) {
+      const e: unknown[] = new Array(n + 1);
+      e[0] = "a";
+      for (let k = 0; k < n; k++) e[k + 1] = this.slot(a[k], i, k);
+      return e;
+    }
+    const e: unknown[] = ["A", n];
+    for (const key of Object.keys(a)) {
+      const k = Number(key);
+      if (!Number.isInteger(k) || String(k) !== key) continue;
+      e.push(k, this.slot(a[k], i, k));
+    }
+    return e;
+  }
+
+  private error(i: number, o: Error, proto: object): unknown[] {
+    let ctor = ERRORS.get(proto);
+    if (ctor === undefined) {
+      const c = Object.hasOwn(proto, "constructor") ? (proto as { constructor: unknown }).constructor : undefined;
+      ctor = typeof c === "function" ? classNameOf(c, this.refTable) : undefined;
+      if (ctor === undefined) fail(`an error of class ${o.name} cannot be pickled: declare the class at top level of a marked module or call registerClass`, this.pathOf(i));
+    }
+    const hasCause = Object.hasOwn(o, "cause");
+    const e: unknown[] = ["E", ctor, String(o.message), typeof o.stack === "string" ? o.stack : null,
+      hasCause ? 1 : 0, hasCause ? this.slot(o.cause, i, { l: "<cause>" }) : null];
+    const keys = Object.keys(o);
+    for (const key of keys) e.push(key, this.slot((o as unknown as Record<string, unknown>)[key], i, key));
+    return e;
+  }
+
+  /** The path to entry i (or to `key` inside it): root label, then property path. */
+  pathOf(i: number, key?: unknown): string {
+    const parts: string[] = [];
+    if (key !== undefined) parts.push(fmtKey(key));
+    let cur = i;
+    let guard = 0;
+    while (cur >= 0 && guard++ < 1_000_000) {
+      const p = this.parent[cur]!;
+      if (p >= 0) parts.push(fmtKey(keyIn(this.objs[p], this.objs[cur])));
+      cur = p;
+    }
+    const root = cur < 0 ? this.roots[-cur - 1] ?? "?" : "?";
+    const tail = parts.reverse().join("");
+    const v = i >= 0 ? this.objs[i] : undefined;
+    return `${root}${tail}${i >= 0 && key === undefined ? ` (${typeName(v)})` : ""}`;
+  }
+}
+
+interface ShapeNode { id: number; readonly next: Map<string, ShapeNode> }
+
+/** Where `child` sits inside `parent` (error paths only: a slow search is fine). */
+function keyIn(parent: unknown, child: unknown): unknown {
+  if (Array.isArray(parent)) { const k = parent.indexOf(child); if (k >= 0) return k; }
+  if (parent instanceof Map) {
+    let n = 0;
+    for (const [k, v] of parent) {
+      if (k === child) return { l: `<Map key #${n}>` };
+      if (v === child) return { l: `<Map value #${n}>` };
+      n++;
+    }
+  }
+  if (parent instanceof Set) { let n = 0; for (const v of parent) { if (v === child) return { l: `<Set element #${n}>` }; n++; } }
+  if (typeof parent === "function" && Object.hasOwn(parent, "$$k")) {
+    return (parent as { $$this?: unknown }).$$this === child ? { l: "<lexical this>" } : { l: "<captured variables>" };
+  }
+  if (ArrayBuffer.isView(parent)) return { l: "<buffer>" };
+  if (parent instanceof Error && parent.cause === child) return { l: "<cause>" };
+  if (parent !== null && typeof parent === "object") {
+    for (const k of Object.keys(parent)) if ((parent as Record<string, unknown>)[k] === child) return k;
+  }
+  return { l: "<value>" };
+}
+
+function fmtKey(k: unknown): string {
+  if (typeof k === "number") return `[${k}]`;
+  if (typeof k === "string") return /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+  return ` -> ${(k as Label).l}`;
+}
+
+export function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "function") return `function ${v.name || "(anonymous)"}`;
+  if (typeof v !== "object") return typeof v;
+  const p = Object.getPrototypeOf(v);
+  const c = p && Object.hasOwn(p, "constructor") ? (p as { constructor: { name?: string } }).constructor : undefined;
+  return c?.name || Object.prototype.toString.call(v).slice(8, -1);
+}
+
+function primitiveEntry(v: unknown): unknown[] {
+  switch (typeof v) {
+    case "undefined": return ["u"];
+    case "number":
+      if (Number.isFinite(v) && v !== 0) return ["N", v]; // negative
+      return ["N", Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : "-0"];
+    case "bigint": return ["I", v.toString()];
+    case "symbol": return ["Y", Symbol.keyFor(v)!];
+    default: throw new Error(`unreachable: ${typeof v}`);
+  }
+}
