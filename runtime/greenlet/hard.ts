@@ -271,7 +271,7 @@ function wake(here: NativeStack): void {
   if (mailFrom !== here) here.resumer = mailFrom;
   const rt = RT;
   rt.boundary = here.boundary;
-  rt.boundaryFns.length = 0;
+  if (rt.boundaryFns.length !== 0) rt.boundaryFns.length = 0; // a length store is a runtime call
   if (here.boundaryFns.length > 0) {
     rt.boundaryFns.push(...here.boundaryFns);
     here.boundaryFns = [];
