@@ -18,6 +18,11 @@
  * resident greenlet buried under another resident one is impossible without native help, and is
  * refused with a GreenletError *before* anything unwinds.
  *
+ * Hard greenlets (hard.ts) are resident on native stacks of their own; the few hooks here send a
+ * switch to a resident greenlet on another native stack (`elsewhere`) to hard.ts instead of
+ * refusing it. Nothing on the soft-only path calls into hard.ts except the start-time `auto`
+ * decision in lookupRun.
+ *
  * Why a driver loop and not re-entry of every frame: re-entering all frames on every resume cost
  * ~32 us per switch at depth 1000 in the design measurements; the driver costs ~10 ns per frame
  * actually resumed (DESIGN-NOTES §2).

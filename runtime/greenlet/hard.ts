@@ -287,7 +287,7 @@ function wake(here: NativeStack): void {
     rt.sp = here.sp;
     here.buf = null;
   }
-  rt.boundaryFns.length = 0;
+  if (rt.boundaryFns.length !== 0) rt.boundaryFns.length = 0; // a length store is a runtime call
   if (here.boundaryFns.length > 0) {
     rt.boundaryFns.push(...here.boundaryFns);
     here.boundaryFns = [];
