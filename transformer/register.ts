@@ -4,8 +4,9 @@
  *
  * Options come from the environment: TSGREENLET_OPTIONS='{"all":true,"include":["src/**"]}'.
  */
-import { register } from "node:module";
+import * as nodeModule from "node:module";
 import { validateOptions } from "./core/index.js";
+import { initialize, loadSync, resolveSync } from "./register-hooks.js";
 
 const raw = process.env.TSGREENLET_OPTIONS;
 let options = {};
@@ -17,4 +18,12 @@ if (raw) {
   }
 }
 process.setSourceMapsEnabled(true);
-register("./register-hooks.js", { parentURL: import.meta.url, data: { options } });
+// Synchronous in-thread hooks where Node has them (22.15+; `register` is deprecated on Node 26),
+// otherwise the loader-thread hooks of `register`.
+const registerHooks = (nodeModule as { registerHooks?: (hooks: { resolve: typeof resolveSync; load: typeof loadSync }) => unknown }).registerHooks;
+if (typeof registerHooks === "function") {
+  initialize({ options });
+  registerHooks({ resolve: resolveSync, load: loadSync });
+} else {
+  nodeModule.register("./register-hooks.js", { parentURL: import.meta.url, data: { options } });
+}
