@@ -1427,6 +1427,24 @@ describe("suspension in other kinds of functions", () => {
     expect(result).toEqual([10, 120, 20, "one:10", "two:15", 4]);
   });
 
+  it("suspends in a property value of an object literal that also defines methods and accessors", () => {
+    const main = getcurrent();
+    const g = new Greenlet(() => {
+      const o = {
+        before: "b",
+        value: main.switch("value?") as number,
+        twice(): number {
+          return this.value * (main.switch("factor?") as number);
+        },
+        get label(): string {
+          return `${this.before}${this.value}`;
+        },
+      };
+      return [o.label, o.twice(), o.twice.name];
+    });
+    expect(drive(g, (v) => (v === "value?" ? 21 : 2))).toEqual({ yielded: ["value?", "factor?"], result: ["b21", 42, "twice"] });
+  });
+
   it("keeps the names that classes and methods get from their context", () => {
     const main = getcurrent();
     const Anonymous = class {
