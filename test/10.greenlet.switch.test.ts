@@ -811,6 +811,21 @@ describe("suspension inside loops", () => {
   });
 });
 
+describe("temporal dead zone", () => {
+  // KNOWN LIMITATION (issue 2): let/const of transformed functions are hoisted to function-level
+  // locals so frames can be saved; reading one before its declaration gives undefined instead of
+  // throwing ReferenceError. Enforcing it would cost a check on every read in the normal path.
+  it.skip("throws ReferenceError when a closure reads a let before its declaration ran", () => {
+    function early(): unknown {
+      const read = () => value;
+      const seen = read();
+      const value = 1;
+      return seen;
+    }
+    expect(() => early()).toThrow(ReferenceError);
+  });
+});
+
 describe("suspension inside try, catch and finally", () => {
   it("resumes inside a try block and still catches a later error there", () => {
     const main = getcurrent();
@@ -1425,6 +1440,57 @@ describe("suspension in other kinds of functions", () => {
     const { yielded, result } = drive(g, (v) => (v === "count?" ? 4 : v === "one" || v === "two" ? 5 : 10));
     expect(yielded).toEqual(["step 0?", "step 100?", "step 10?", "one", "two", "count?"]);
     expect(result).toEqual([10, 120, 20, "one:10", "two:15", 4]);
+  });
+
+  it("suspends in a property value of an object literal that also defines methods and accessors", () => {
+    const main = getcurrent();
+    const g = new Greenlet(() => {
+      const o = {
+        before: "b",
+        value: main.switch("value?") as number,
+        twice(): number {
+          return this.value * (main.switch("factor?") as number);
+        },
+        get label(): string {
+          return `${this.before}${this.value}`;
+        },
+      };
+      return [o.label, o.twice(), o.twice.name];
+    });
+    expect(drive(g, (v) => (v === "value?" ? 21 : 2))).toEqual({ yielded: ["value?", "factor?"], result: ["b21", 42, "twice"] });
+  });
+
+  it("runs a constructor that switches as a boundary: GreenletError at the switch, nothing unwound", () => {
+    const main = getcurrent();
+    class Widget {
+      readonly size: unknown;
+      constructor() {
+        try {
+          this.size = main.switch("size?");
+        } catch (e) {
+          this.size = e instanceof GreenletError ? "pinned" : e;
+        }
+      }
+    }
+    const g = new Greenlet(() => new Widget().size);
+    expect(g.switch()).toBe("pinned");
+    expect(g.dead).toBe(true);
+  });
+
+  // KNOWN LIMITATION (issue 2): constructors are not transformed: one entered from untransformed
+  // code cannot be re-entered like a function (field initialisers would run twice), and a derived
+  // constructor cannot be captured before super(). The transform warns at each constructor with calls.
+  it.skip("suspends inside a class constructor and completes the new expression after resuming", () => {
+    const main = getcurrent();
+    class Widget {
+      readonly size: unknown;
+      constructor() {
+        this.size = main.switch("size?");
+      }
+    }
+    const g = new Greenlet(() => new Widget().size);
+    expect(g.switch()).toBe("size?");
+    expect(g.switch(3)).toBe(3);
   });
 
   it("keeps the names that classes and methods get from their context", () => {

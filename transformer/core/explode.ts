@@ -30,6 +30,8 @@ export interface ExplodeHost {
   cannotSuspend(callee: TS.Identifier): boolean;
   /** Whether reading `e` twice gives the same value (a const binding). */
   isConstant?(e: TS.Expression): boolean;
+  /** Finishes a rebuilt object literal (methods' identities: see transform-file wrapSelves). */
+  objectLiteral?(original: TS.ObjectLiteralExpression, rebuilt: TS.ObjectLiteralExpression): TS.Expression;
   /** A compile-time warning at `n` (a construct left uninstrumented). */
   warn?(n: TS.Node, message: string): void;
   /**
@@ -319,6 +321,8 @@ export function createExploder(h: ExplodeHost) {
       } else if (ts.isSpreadAssignment(p)) {
         items.push(p.expression);
         shape.push("spread");
+      } else if (h.objectLiteral && !ts.isComputedPropertyName(p.name)) {
+        // A method or accessor with a static key: defined in place, nothing evaluated.
       } else {
         return uninstrumented(out, e);
       }
@@ -337,11 +341,14 @@ export function createExploder(h: ExplodeHost) {
         props.push(f.createPropertyAssignment(name, vals[k++]!));
       } else if (ts.isShorthandPropertyAssignment(p)) {
         props.push(f.createPropertyAssignment(p.name.text, vals[k++]!));
-      } else {
+      } else if (ts.isSpreadAssignment(p)) {
         props.push(f.createSpreadAssignment(vals[k++]!));
+      } else {
+        props.push(h.rewrite(p as unknown as TS.Expression) as unknown as TS.ObjectLiteralElementLike);
       }
     }
-    return f.createObjectLiteralExpression(props, true);
+    const literal = f.createObjectLiteralExpression(props, true);
+    return h.objectLiteral ? h.objectLiteral(e, literal) : literal;
   };
 
   /** A reference to assign to / increment / delete, with its object and key evaluated now. */

@@ -76,6 +76,8 @@ export interface LowerHost {
   rewrite(e: TS.Expression): TS.Expression;
   /** Whether reading `e` twice gives the same value (a const binding). */
   isConstant(e: TS.Expression): boolean;
+  /** Finishes an object literal rebuilt by explode (per-evaluation method identities). */
+  objectLiteral(original: TS.ObjectLiteralExpression, rebuilt: TS.ObjectLiteralExpression): TS.Expression;
   /** Module-level constant holding a tagged template site's template object (see explode.ts). */
   templateObject(t: TS.TemplateLiteral): TS.Expression | undefined;
   /** Lowered declaration-to-assignment target for a binding name node. */
@@ -119,6 +121,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
     cannotSuspend: (callee) => h.cannotSuspend(callee),
     isConstant: (e) => h.isConstant(e),
     warn: (n, message) => h.error(n, message),
+    objectLiteral: (o, lit) => h.objectLiteral(o, lit),
     templateObject: (t) => h.templateObject(t),
     resumePoint(out, callee, call, target, pos) {
       if (uninstrumented > 0) {

@@ -408,6 +408,7 @@ export function transformSourceFile(
     const host: LowerHost = {
       ts, f,
       rewrite: (e) => rewrite(e) as TS.Expression,
+      objectLiteral: (o, lit) => wrapSelves(o, lit),
       templateObject: (t) => {
         // `const $$qN = ((s) => s)`a${0}b`;`: the strings array of one site, created once.
         const name = `$$q${++uid}`;
