@@ -116,6 +116,20 @@ export class SoftRuntime implements RuntimeABI {
     return d === undefined ? undefined : kind === 0 ? d.value : kind === 1 ? d.get : d.set;
   }
 
+  /**
+   * Bound functions made by marked code: `f.bind(o, ...args)` in a transformed function calls
+   * `bind` here when the method read is Function.prototype.bind, so the pickler can save
+   * (target, this, args); a bound function exposes none of them to JavaScript.
+   */
+  readonly BIND = Function.prototype.bind;
+  readonly bound = new WeakMap<Function, { readonly target: Function; readonly self: unknown; readonly args: readonly unknown[] }>();
+
+  bind(target: unknown, self: unknown, ...args: unknown[]): Function {
+    const r = Reflect.apply(this.BIND, target, [self, ...args]) as Function; // TypeError as bind's own
+    this.bound.set(r, { target: target as Function, self, args });
+    return r;
+  }
+
   /** Pickling (runtime/pickle): closure factories by id (closures carry `$$k`, `$$this`, `$$e0..`). */
   readonly closures = new Map<string, ClosureInfo>();
   /** Top-level bindings of marked modules, read lazily at pickle/unpickle time. */

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Greenlet, getcurrent } from "tsgreenlet";
 import { pickle, unpickle } from "tsgreenlet/pickle";
-import { Box, Walker, chain, counters, greet, guarded, log, liveTemp, loopClosures, makeUnstarted, nestedDecl, staleTemps, sumOf, useCollector, walkTask } from "../fixtures/pickle/hold.js";
+import { Box, Walker, boundFns, chain, counters, greet, guarded, log, liveTemp, loopClosures, makeUnstarted, nestedDecl, staleTemps, sumOf, useCollector, walkTask } from "../fixtures/pickle/hold.js";
 import { task } from "../fixtures/pickle/program.js";
 
 afterEach(() => {
@@ -13,6 +13,15 @@ afterEach(() => {
 const copyOf = (g: Greenlet): Greenlet => unpickle(pickle(g));
 
 describe("frames", () => {
+  it("bound functions made in marked code keep their target, this and arguments (shared this stays shared)", () => {
+    const g = new Greenlet(boundFns);
+    expect(g.switch(100)).toBe("bound");
+    const c = copyOf(g);
+    // 100 + (3+1) = 104; 104 + (3+4) = 111; twice(5) = 10; total 111
+    expect(c.switch()).toEqual([104, 111, 10, 111]);
+    expect(g.switch()).toEqual([104, 111, 10, 111]);
+  });
+
   it("a chain 200 frames deep resumes with every frame's locals", () => {
     const box = { hits: 0 };
     const g = new Greenlet(chain);

@@ -175,6 +175,7 @@ export class Decoder {
         break;
       }
       case "k": v = this.closure(i, e); break;
+      case "F": v = this.boundFunction(i, e); break;
       default:
         throw new Corrupt(`unknown entry tag ${short(e[0])} in entry ${i}`);
     }
@@ -221,6 +222,22 @@ export class Decoder {
       }
       if (self === PENDING) throw new Corrupt(`closure ${id}: a custom-reduced lexical this is not supported`);
       return info.mk.apply(self, args);
+    }) as Function;
+  }
+
+  /** A bound function ("F": target, this, args...), re-bound through the runtime so it stays picklable. */
+  private boundFunction(i: number, e: unknown[]): Function {
+    if (e.length < 3) throw new Corrupt(`invalid bound function in entry ${i}`);
+    return this.guarded(i, () => {
+      const target = this.slot(e[1]);
+      if (typeof target !== "function") throw new Corrupt(`entry ${i}: the target of a bound function is not a function`);
+      const vals: unknown[] = [];
+      for (let k = 2; k < e.length; k++) {
+        const v = this.slot(e[k]);
+        if (v === PENDING) throw new Corrupt(`entry ${i}: a custom-reduced bound this or argument is not supported`);
+        vals.push(v);
+      }
+      return RT.bind(target, vals[0], ...vals.slice(1));
     }) as Function;
   }
 

@@ -32,6 +32,7 @@ export function describePickle(env: Envelope): string {
       case "b": return `${String(e[1])} (boxed)`;
       case "E": return `${String(e[1]).replace(/^js:/, "")} (error)`;
       case "k": return "closure";
+      case "F": return "bound function";
       case "f": return "reference";
       case "G": return "greenlet";
       default: return "primitive";
@@ -50,6 +51,7 @@ export function describePickle(env: Envelope): string {
       case "f": return `<ref ${String(e[1])}>`;
       case "G": return `<greenlet: ${String(e[1])}>`;
       case "k": return `<closure ${String(e[1])} ${id}>`;
+      case "F": return `<bound ${show(e[1], 0)} ${id}>`;
       case "D": return `Date(${e[1] === null ? "invalid" : new Date(e[1] as number).toISOString()})`;
       case "R": return `/${String(e[1])}/${String(e[2])}`;
       case "E": return `${kindOf(e)} ${JSON.stringify(e[2])} ${id}`;

@@ -53,6 +53,8 @@ const MAP_VALUE: Label = { l: "<Map value>" };
 const SET_ELEMENT: Label = { l: "<Set element>" };
 const ENV: Label = { l: "<captured variables>" };
 const THIS: Label = { l: "<lexical this>" };
+const BOUND_TARGET: Label = { l: "<bound target>" };
+const BOUND_THIS: Label = { l: "<bound this>" };
 
 export class Encoder {
   readonly table: unknown[] = [];
@@ -210,8 +212,15 @@ export class Encoder {
       for (let k = 0; k < info.envs; k++) e.push(this.slot(f[`$$e${k}`], i, ENV));
       return e;
     }
+    // Bound functions made by marked code (runtime.ts `bind`): target, this and arguments.
+    const bound = RT.bound.get(fn);
+    if (bound !== undefined) {
+      const e: unknown[] = ["F", this.slot(bound.target, i, BOUND_TARGET), this.slot(bound.self, i, BOUND_THIS)];
+      bound.args.forEach((a, k) => e.push(this.slot(a, i, { l: `<bound argument ${k}>` })));
+      return e;
+    }
     const what = /^class[\s{]/.test(Function.prototype.toString.call(fn)) ? "class" : "function";
-    fail(`the ${what} ${fn.name || "(anonymous)"} cannot be pickled: it was not created by marked ("use greenlet") code and is not a top-level binding of a marked module (bound functions and native closures are not inspectable; use an arrow in marked code, or registerFunction(fn, name))`, this.pathOf(i));
+    fail(`the ${what} ${fn.name || "(anonymous)"} cannot be pickled: it was not created by marked ("use greenlet") code and is not a top-level binding of a marked module (functions bound or created outside marked code are not inspectable; create or bind it in marked code, or registerFunction(fn, name))`, this.pathOf(i));
   }
 
   /** `["o", shape, values...]` / `["c", class, shape, values...]`. */

@@ -16,6 +16,7 @@
  * then entered as a boundary, so a switch below it pins the greenlet instead of corrupting it.
  */
 import type * as TS from "typescript";
+import { RT_IMPORT } from "./names.js";
 
 export interface ExplodeHost {
   readonly ts: typeof TS;
@@ -123,9 +124,18 @@ export function createExploder(h: ExplodeHost) {
       fn = toTemp(out, callee);
     }
     const args = explodeList(out, e.arguments);
-    const call = thisArg
+    let call: TS.Expression = thisArg
       ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, ...args])
       : f.createCallExpression(fn, undefined, args);
+    if (thisArg && ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.name) && callee.name.text === "bind" &&
+        callee.expression.kind !== ts.SyntaxKind.SuperKeyword) {
+      // `x.bind(o, ...)`: when that is Function.prototype.bind, bind through the runtime so the
+      // bound function can be pickled (runtime.ts `bind`); any other `bind` method is called as is.
+      const rt = f.createIdentifier(RT_IMPORT);
+      call = f.createConditionalExpression(
+        f.createStrictEquality(fn, f.createPropertyAccessExpression(rt, "BIND")), undefined,
+        f.createCallExpression(f.createPropertyAccessExpression(rt, "bind"), undefined, [thisArg, ...args]), undefined, call);
+    }
     const t = h.temp();
     // A call that cannot suspend is still evaluated here, in order, but needs no resume point.
     if (ts.isIdentifier(callee) && h.cannotSuspend(callee)) out.push(assign(t, call));
