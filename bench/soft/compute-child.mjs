@@ -15,6 +15,8 @@ switch (workload) {
     t0 = now(); result = m.longLoop(30_000_000); break;
   case "calls-import": // as calls, the helper imported from another marked module
     t0 = now(); result = m.loopCallsImported(3000, 10_000); break;
+  case "calls-method": // as calls, through a class method (read from the prototype)
+    t0 = now(); result = m.loopCallsMethod(3000, 10_000); break;
   case "calls-dyn": // as calls, through ops.add: instrumented call sites
     t0 = now(); result = m.loopCallsDyn(3000, 10_000); break;
   case "osr-dyn": // as osr, through ops.add / ops.mulf

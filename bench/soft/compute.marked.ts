@@ -74,3 +74,24 @@ export function loopCallsImported(reps: number, n: number): number {
   for (let r = 0; r < reps; r++) t += loopImported(n);
   return t;
 }
+
+// The same loop calling a class method: `acc.add` is read from the prototype, a constant V8
+// knows, so the lowered `f.call(acc, ...)` is still inlined (unlike an own data property above).
+export class Acc {
+  add(a: number, b: number): number {
+    return a + b;
+  }
+}
+const acc = new Acc();
+
+export function loopMethod(n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s = acc.add(s, i);
+  return s;
+}
+
+export function loopCallsMethod(reps: number, n: number): number {
+  let t = 0;
+  for (let r = 0; r < reps; r++) t += loopMethod(n);
+  return t;
+}
