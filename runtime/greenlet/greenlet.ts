@@ -365,10 +365,7 @@ function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count
 
       origin = t;
       if (next === owner) {
-        TS.current = owner;
-        owner._resident = wasResident;
-        if (rt.buf !== savedBuf) rt.buf = savedBuf;
-        rt.sp = savedSp;
+        leave(owner, wasResident, savedBuf, savedSp);
         return arrive(t, owner, mode, value);
       }
       if (next._resident) {
@@ -380,10 +377,7 @@ function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count
         origin = MAIL.origin!;
         clearMail();
         if (t === owner) {
-          TS.current = owner;
-          owner._resident = wasResident;
-          if (rt.buf !== savedBuf) rt.buf = savedBuf;
-          rt.sp = savedSp;
+          leave(owner, wasResident, savedBuf, savedSp);
           return arrive(origin, owner, mode, value);
         }
         continue;
@@ -406,17 +400,11 @@ function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count
       origin = MAIL.origin!;
       clearMail();
       if (t !== owner) continue;
-      TS.current = owner;
-      owner._resident = wasResident;
-      if (rt.buf !== savedBuf) rt.buf = savedBuf;
-      rt.sp = savedSp;
+      leave(owner, wasResident, savedBuf, savedSp);
       return arrive(origin, owner, mode, value);
     }
     if (p === owner || p._resident) {
-      TS.current = owner;
-      owner._resident = wasResident;
-      if (rt.buf !== savedBuf) rt.buf = savedBuf;
-      rt.sp = savedSp;
+      leave(owner, wasResident, savedBuf, savedSp);
     }
     if (p === owner) return arrive(origin, owner, mode, value);
     if (p._resident) {
@@ -425,6 +413,15 @@ function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count
     }
     t = p;
   }
+}
+
+/** Control goes back to `owner`: restore what `drive` changed below it (its state, the spill position). */
+function leave(owner: Greenlet, wasResident: boolean, savedBuf: unknown[], savedSp: number): void {
+  const rt = RT;
+  TS.current = owner;
+  owner._resident = wasResident;
+  if (rt.buf !== savedBuf) rt.buf = savedBuf;
+  rt.sp = savedSp;
 }
 
 /**

@@ -22,6 +22,7 @@
  *   are pickled by reference and classes declared in marked modules are registered by name.
  */
 import type * as TS from "typescript";
+import { inferredName } from "./inferred-name.js";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
@@ -285,18 +286,6 @@ function segmentName(ts: typeof TS, n: TS.Node): string {
   return inferredName(ts, n) ?? "anonymous";
 }
 
-/** The name ES would give an anonymous function from its syntactic context (NamedEvaluation). */
-function inferredName(ts: typeof TS, node: TS.Node): string | undefined {
-  const p = node.parent;
-  if (!p) return undefined;
-  if (ts.isVariableDeclaration(p) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
-  if (ts.isPropertyAssignment(p) && p.initializer === node && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) return p.name.text;
-  if (ts.isBinaryExpression(p) && p.right === node && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)) return p.left.text;
-  if ((ts.isParameter(p) || ts.isBindingElement(p)) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
-  if (ts.isPropertyDeclaration(p) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
-  if (ts.isExportAssignment(p)) return "default";
-  return undefined;
-}
 
 function mentions(ts: typeof TS, node: TS.Node, name: string): boolean {
   let found = false;

@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scopes.js";
 import { containsCall } from "./explode.js";
 import { findNonSuspending } from "./non-suspending.js";
+import { inferredName } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
@@ -831,17 +832,5 @@ function functionName(node: TS.FunctionLikeDeclaration): string {
   return "(anonymous)";
 }
 
-/** The name ES would give an anonymous function from its syntactic context (NamedEvaluation). */
-function inferredName(ts: typeof TS, node: TS.Node): string | undefined {
-  const p = node.parent;
-  if (!p) return undefined;
-  if (ts.isVariableDeclaration(p) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
-  if (ts.isPropertyAssignment(p) && p.initializer === node && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) return p.name.text;
-  if (ts.isBinaryExpression(p) && p.right === node && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)) return p.left.text;
-  if ((ts.isParameter(p) || ts.isBindingElement(p)) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
-  if (ts.isPropertyDeclaration(p) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
-  if (ts.isExportAssignment(p)) return "default";
-  return undefined;
-}
 
 export { containsCall };
