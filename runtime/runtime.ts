@@ -130,6 +130,13 @@ export class SoftRuntime implements RuntimeABI {
     return r;
   }
 
+  /** Top-level function declarations of marked modules (for the "auto" stack choice). */
+  readonly marked = new WeakSet<Function>();
+
+  marks(fns: readonly Function[]): void {
+    for (const fn of fns) this.marked.add(fn);
+  }
+
   /** Pickling (runtime/pickle): closure factories by id (closures carry `$$k`, `$$this`, `$$e0..`). */
   readonly closures = new Map<string, ClosureInfo>();
   /** Top-level bindings of marked modules, read lazily at pickle/unpickle time. */

@@ -13,6 +13,10 @@ import { outcome, SomeError, thrownBy } from "./helpers/outcome.js";
 import { forEachSwitcher, insideForEach, sortSwitching, switchingGetter } from "./helpers/unmarked.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+function topLevelLeaf(): number {
+  return 42;
+}
 const required = process.env.TSGREENLET_REQUIRE_HARDSWITCH === "1";
 const HARD = { stack: "hard" } as const;
 
@@ -128,6 +132,11 @@ describe.skipIf(!hardAvailable)("hard greenlets through the Greenlet API", () =>
     expect(new Greenlet(forEachSwitcher(main, []), null, { stack: "soft" }).stack).toBe("soft");
     expect(new Greenlet(() => main.switch(), null, HARD).stack).toBe("hard");
     expect(main.stack).toBe("hard");
+    // Marked functions that make no call have no entry check: recognised by their closure tag
+    // (closures) or the module's registration (top-level declarations).
+    expect(new Greenlet(() => 42).stack).toBe("soft");
+    expect(new Greenlet(topLevelLeaf).stack).toBe("soft");
+    expect(new Greenlet(topLevelLeaf).switch()).toBe(42);
   });
 
   it("delivers a hard greenlet's return value and its exception to its parent", () => {

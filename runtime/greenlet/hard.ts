@@ -133,8 +133,8 @@ const ENTRY_CHECK = /\.t\s*!==?\s*([\w$]+)\s*\)[^]{0,240}?\breturn\b[^]{0,160}?\
  * Whether `fn` was transformed with resume points (a soft greenlet can switch out of it).
  * There is no registry from function objects to FunctionInfo, so this reads the entry check in
  * the function's source text (V8 returns a slice of the script, cached per function here).
- * Closures of marked code are recognised by their closure tag. Top-level function declarations
- * that make no call (no entry check, no tag) and bound functions count as unmarked.
+ * Closures of marked code are recognised by their closure tag, top-level function declarations
+ * by the registry the transform fills (`RT.marks`). Bound functions count as unmarked.
  */
 let lastFn: unknown = null;
 let lastMarked = false;
@@ -154,7 +154,7 @@ export function isMarked(fn: unknown): boolean {
     const open = src.indexOf("{");
     // Closures created by marked code carry their closure id (transformer/core/closures.ts), even
     // those without resume points (an arrow that makes no call has no entry check to read).
-    marked = (open >= 0 && ENTRY_CHECK.test(src.slice(open, open + 400))) ||
+    marked = RT.marked.has(fn) || (open >= 0 && ENTRY_CHECK.test(src.slice(open, open + 400))) ||
       Object.getOwnPropertyDescriptor(fn, "$$k")?.value !== undefined;
     markedCache.set(fn, marked);
   }

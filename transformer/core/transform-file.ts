@@ -779,6 +779,14 @@ export function transformSourceFile(
     f.createStringLiteral(options.runtimeModule ?? "tsgreenlet/runtime"));
   const moduleTable = pickling.moduleTable();
   if (moduleTable) prologue.push(moduleTable);
+  // Top-level function declarations carry no closure tag: register them so that
+  // `new Greenlet(fn)` with the default stack "auto" knows they are marked (runtime/greenlet/hard.ts).
+  const topFns = sf.statements.filter((s): s is TS.FunctionDeclaration & { name: TS.Identifier } =>
+    ts.isFunctionDeclaration(s) && s.name !== undefined && transformedFns.has(s));
+  if (topFns.length) {
+    prologue.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "marks"),
+      undefined, [f.createArrayLiteralExpression(topFns.map((d) => f.createIdentifier(d.name.text)))])));
+  }
   const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
     [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));
   return f.updateSourceFile(sf, [...directives, runtimeImport, runtimeCache, ...prologue, ...rest, ...epilogue]);
