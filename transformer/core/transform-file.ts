@@ -598,6 +598,20 @@ export function transformSourceFile(
   /** How a function refers to itself in the entry check (its identity as a callee). */
   const selfReference = (node: TS.FunctionLikeDeclaration, n: number): { expr: TS.Expression; wrap?: (e: TS.Expression) => TS.Expression; prologue?: TS.Statement } => {
     if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.name) return { expr: f.createIdentifier(node.name.text) };
+    if (ts.isFunctionDeclaration(node)) {
+      // `export default function () {}`: the declaration gets a name to refer to itself (an
+      // expression wrapper cannot replace a declaration); the function keeps the name "default".
+      const id = `$$default${n}`;
+      anonymousDefaults.set(node, id);
+      return {
+        expr: f.createIdentifier(id),
+        prologue: f.createExpressionStatement(f.createCallExpression(
+          f.createPropertyAccessExpression(f.createIdentifier("Object"), "defineProperty"), undefined,
+          [f.createIdentifier(id), f.createStringLiteral("name"), f.createObjectLiteralExpression([
+            f.createPropertyAssignment("value", f.createStringLiteral("default")),
+            f.createPropertyAssignment("configurable", f.createTrue())])])),
+      };
+    }
     if (isMethodLike(node)) {
       // Top-level classes are evaluated once: a module-level variable set by a static block.
       // Other classes and object literals get a per-evaluation variable (wrapSelves).
@@ -622,6 +636,7 @@ export function transformSourceFile(
     };
   };
   const methodSelves = new Map<TS.Node, string>();
+  const anonymousDefaults = new Map<TS.FunctionDeclaration, string>();
   /** Resume methods of class methods that use super or #private names, per class (original node). */
   const classResumeMembers = new Map<TS.Node, TS.ClassElement[]>();
   /** `$$mK = $$RT.own(holder, key, kind)` for each transformed member of a class/literal. */
@@ -682,7 +697,10 @@ export function transformSourceFile(
     const own = node.body && ts.isBlock(node.body) ? node.body.statements.slice(0, prologueLength(ts, node.body.statements)) : [];
     const block = f.createBlock([...own.filter((d) => !isGreenletDirective(ts, d)), ...body], true);
     let out: TS.Node;
-    if (ts.isFunctionDeclaration(node)) out = f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, undefined, params, undefined, block);
+    if (ts.isFunctionDeclaration(node)) {
+      const name = node.name ?? (anonymousDefaults.has(node) ? f.createIdentifier(anonymousDefaults.get(node)!) : undefined);
+      out = f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, name, undefined, params, undefined, block);
+    }
     else if (ts.isFunctionExpression(node)) out = f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, undefined, params, undefined, block);
     else if (ts.isArrowFunction(node)) out = f.updateArrowFunction(node, node.modifiers, undefined, params, undefined, node.equalsGreaterThanToken, block);
     else if (ts.isMethodDeclaration(node)) out = f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, undefined, params, undefined, block);
@@ -781,11 +799,11 @@ export function transformSourceFile(
   if (moduleTable) prologue.push(moduleTable);
   // Top-level function declarations carry no closure tag: register them so that
   // `new Greenlet(fn)` with the default stack "auto" knows they are marked (runtime/greenlet/hard.ts).
-  const topFns = sf.statements.filter((s): s is TS.FunctionDeclaration & { name: TS.Identifier } =>
-    ts.isFunctionDeclaration(s) && s.name !== undefined && transformedFns.has(s));
+  const topFns = sf.statements.filter((s): s is TS.FunctionDeclaration => ts.isFunctionDeclaration(s) && transformedFns.has(s))
+    .map((d) => d.name?.text ?? anonymousDefaults.get(d)).filter((n): n is string => n !== undefined);
   if (topFns.length) {
     prologue.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "marks"),
-      undefined, [f.createArrayLiteralExpression(topFns.map((d) => f.createIdentifier(d.name.text)))])));
+      undefined, [f.createArrayLiteralExpression(topFns.map((n) => f.createIdentifier(n)))])));
   }
   const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
     [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));

@@ -1,10 +1,13 @@
 "use greenlet";
-// Calls to module-local functions that provably never suspend are not instrumented
-// (transformer/core/non-suspending.ts). These tests check both halves of that promise: such
-// calls really are plain, and anything that *could* reach a switch still switches.
+// Code-generation choices of the transform that users can observe:
+// - calls to module-local functions that provably never suspend are not instrumented
+//   (transformer/core/non-suspending.ts): such calls really are plain, and anything that *could*
+//   reach a switch still switches;
+// - an anonymous `export default function` with switch points.
 import { describe, expect, it } from "vitest";
 import { Greenlet, getcurrent } from "tsgreenlet";
 import { transform } from "tsgreenlet/transform";
+import anonymousDefault from "../fixtures/modules/default-export.js";
 
 function add(a: number, b: number): number {
   return a + b;
@@ -102,5 +105,16 @@ describe("non-suspending analysis: generated code", () => {
       export function b() { return usesForOf([1]); }`);
     expect(out).toContain("$$rt.t = usesNew;");
     expect(out).toContain("$$rt.t = usesForOf;");
+  });
+});
+
+describe("anonymous default export", () => {
+  it("is transformed, switches, keeps the name \"default\" and is soft under \"auto\"", () => {
+    expect(anonymousDefault.name).toBe("default");
+    const g = new Greenlet(anonymousDefault);
+    expect(g.stack).toBe("soft");
+    expect(g.switch(1)).toBe(1);
+    expect(g.switch(2)).toBe(3);
+    expect(g.dead).toBe(true);
   });
 });
