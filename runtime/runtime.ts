@@ -13,6 +13,7 @@
  * it: otherwise the untransformed frame would be unwound silently (Quasar's failure mode).
  */
 import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
+import { UNINITIALIZED, checkedRef, deadRef, throwTdz } from "./tdz.js";
 
 export class SoftRuntime implements RuntimeABI {
   unwinding = false;
@@ -69,6 +70,20 @@ export class SoftRuntime implements RuntimeABI {
     if (it === null || (typeof it !== "object" && typeof it !== "function")) throw new TypeError("Result of the Symbol.iterator method is not an object");
     return it;
   }
+
+  /**
+   * Temporal dead zones (runtime/tdz.ts): the sentinel of a binding whose declaration has not run
+   * (methods use this instance's, in case two copies of the package are loaded), the throw, and
+   * assignable stand-ins for destructuring/for-in/of targets.
+   */
+  readonly Z: unknown = UNINITIALIZED;
+  tdz(name: string): never { return throwTdz(name, SoftRuntime.prototype.tdz); }
+  tdzPut(value: unknown, current: unknown, name: string): unknown {
+    if (current === this.Z) throwTdz(name, SoftRuntime.prototype.tdzPut);
+    return value;
+  }
+  tdzDead(name: string): { v: unknown } { return deadRef(name); }
+  tdzRef(env: Record<string, unknown>, name: string): { v: unknown } { return checkedRef(env, name, this.Z); }
 
   /** IteratorClose after a break or return out of a lowered for-of. */
   iterReturn(it: Iterator<unknown>): void {
