@@ -102,6 +102,13 @@ const cases: [name: string, body: string, arg?: unknown][] = [
     try { r = make(); } catch (e) { r = e.message; }
     class C { who() { return "C"; } }
     return [r, make().who()];`],
+  ["a class's static initialisers see the class being defined", `
+    class E {
+      static self = E;
+      static { E.tag = E.name; }
+      static make() { return new E(); }
+    }
+    return [E.self === E, E.tag, E.make() instanceof E];`],
   ["a class extending itself", `class D extends (() => D)() {} return 0;`],
   ["a destructuring assignment from a closure before the declaration", `
     const f = () => { [a] = [1]; };
@@ -142,6 +149,18 @@ describe("temporal dead zone: transformed code throws what plain code throws", (
       expect(transformed).toEqual(plain);
     });
   }
+
+  // KNOWN LIMITATION (issue 2): methods of a class declared in a marked function read the class
+  // name through the outer (hoisted) binding, not the class's inner one (their resume code lives
+  // at module level, where the inner name is not visible). A method called by the class's own
+  // static initialisation therefore sees the class in its dead zone (ReferenceError) where plain
+  // code sees the class.
+  it.skip("a static method called during the class's static initialisation sees the class", async () => {
+    const { plain, transformed } = await both(`
+      class F { static made = F.make(); static make() { return new F(); } }
+      return F.made instanceof F;`);
+    expect(transformed).toEqual(plain);
+  });
 
   it("the cases do exercise the dead zone (plain code throws V8's ReferenceError)", async () => {
     const { plain } = await both(`const a = x; let x = 1; return a;`);

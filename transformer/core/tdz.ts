@@ -18,12 +18,15 @@
  *    is evaluated), and references in a later `case` clause (a switch can jump past the
  *    declaration). The binding then lives in an environment object (forced `captured`) whose
  *    slot starts as the runtime's sentinel; the reference compares against it.
+ *  - inner: a class's own name inside its static blocks and field initialisers (never
+ *    transformed): they may run while the class is being defined, when only the class's inner
+ *    binding is initialised; the class expression the declaration becomes keeps the name.
  */
 import type * as TS from "typescript";
 import { isFunctionLike, type Binding, type ScopeInfo } from "./scopes.js";
 import { RT_IMPORT, TDZ_SENTINEL } from "./names.js";
 
-export type TdzUse = "safe" | "check" | "dead";
+export type TdzUse = "safe" | "check" | "dead" | "inner";
 /** How an identifier is written: not at all, `x = v`, `x op= v`/`x++` (read first), or as a destructuring/for-in/of target. */
 export type WriteKind = "none" | "assign" | "compound" | "pattern";
 
@@ -86,6 +89,7 @@ export function analyzeTdz(ts: typeof TS, f: TS.NodeFactory, scopes: ScopeInfo, 
     let crossed = false;
     for (let n: TS.Node = id; n !== scopeNode; n = n.parent) {
       if (!n.parent) return "check";
+      if (b.kind === "class" && n.parent === decl && (ts.isPropertyDeclaration(n) || ts.isClassStaticBlockDeclaration(n))) return "inner";
       if (isFunctionLike(ts, n) || ts.isClassStaticBlockDeclaration(n)) {
         crossed = true;
         anchor = ts.isFunctionDeclaration(n) ? (ts.isCaseClause(n.parent) || ts.isDefaultClause(n.parent) ? n.parent.parent : n.parent) : n;
@@ -183,6 +187,7 @@ export function analyzeTdz(ts: typeof TS, f: TS.NodeFactory, scopes: ScopeInfo, 
       if (u === undefined) return raw;
       const name = f.createStringLiteral(b.name);
       const w = writeKind(id);
+      if (u === "inner") return f.createIdentifier(b.name);
       if (u === "dead") return w === "none" ? rt("tdz", [name]) : f.createPropertyAccessExpression(rt("tdzDead", [name]), "v");
       if (!ts.isPropertyAccessExpression(raw)) return raw; // not reached: checked bindings are captured
       if (w === "none") return f.createParenthesizedExpression(f.createConditionalExpression(isUninit(raw), undefined, rt("tdz", [name]), undefined, copy(raw)));
