@@ -13,7 +13,7 @@
  * it: otherwise the untransformed frame would be unwound silently (Quasar's failure mode).
  */
 import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
-import { UNINITIALIZED, checkedRef, deadRef, throwTdz } from "./tdz.js";
+import { UNINITIALIZED, tdzStandIn, throwTdz } from "./tdz.js";
 
 export class SoftRuntime implements RuntimeABI {
   unwinding = false;
@@ -78,12 +78,7 @@ export class SoftRuntime implements RuntimeABI {
    */
   readonly Z: unknown = UNINITIALIZED;
   tdz(name: string): never { return throwTdz(name, SoftRuntime.prototype.tdz); }
-  tdzPut(value: unknown, current: unknown, name: string): unknown {
-    if (current === this.Z) throwTdz(name, SoftRuntime.prototype.tdzPut);
-    return value;
-  }
-  tdzDead(name: string): { v: unknown } { return deadRef(name); }
-  tdzRef(env: Record<string, unknown>, name: string): { v: unknown } { return checkedRef(env, name, this.Z); }
+  tdzRef(env: Record<string, unknown> | null, name: string): object { return tdzStandIn(env, name, this.Z); }
 
   /** IteratorClose after a break or return out of a lowered for-of. */
   iterReturn(it: Iterator<unknown>): void {

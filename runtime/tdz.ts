@@ -22,27 +22,17 @@ export function throwTdz(name: string, hideFrom: Function = throwTdz): never {
 }
 
 /**
- * An assignable stand-in (`.v`) for a binding that is certainly in its TDZ where it is written
- * (destructuring and for-in/of targets): reading or writing `.v` throws, at the moment the
- * engine would.
+ * An assignable stand-in for a binding in its dead zone where it is written (destructuring and
+ * for-in/of targets, `x = v` of a checked binding): the transform emits `(stand-in).name`, and
+ * reading or writing that property checks at the moment the engine would (a simple assignment
+ * after its right-hand side ran). `env` null: the binding is certainly in its dead zone.
  */
-export function deadRef(name: string): { v: unknown } {
-  return {
-    get v(): unknown { return throwTdz(name); },
-    set v(_: unknown) { throwTdz(name); },
+export function tdzStandIn(env: Record<string, unknown> | null, name: string, uninitialized: unknown): object {
+  const check = (): void => {
+    if (env === null || env[name] === uninitialized) throwTdz(name, check);
   };
-}
-
-/** An assignable stand-in (`.v`) for `env[name]` that checks the TDZ when read or written. */
-export function checkedRef(env: Record<string, unknown>, name: string, uninitialized: unknown): { v: unknown } {
-  return {
-    get v(): unknown {
-      const x = env[name];
-      return x === uninitialized ? throwTdz(name) : x;
-    },
-    set v(value: unknown) {
-      if (env[name] === uninitialized) throwTdz(name);
-      env[name] = value;
-    },
-  };
+  return Object.defineProperty({}, name, {
+    get(): unknown { check(); return env![name]; },
+    set(value: unknown) { check(); env![name] = value; },
+  });
 }

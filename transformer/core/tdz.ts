@@ -42,14 +42,10 @@ export interface TdzAnalysis {
   declaration(): TS.Statement;
   /**
    * A reference to `b` at `id` as emitted: `raw` is the unchecked target (a local or `env.name`).
-   * Write targets stay assignable (accessor stand-ins where a compare cannot be inserted).
+   * Write targets stay assignable: `(env.x === $$Z ? stand-in : env).x`, which checks when the
+   * engine would (compound assignments read first, simple ones write after the right-hand side).
    */
   reference(b: Binding, id: TS.Identifier, raw: TS.Expression): TS.Expression;
-  /**
-   * `x = v`, `x op= v`, `++x`, `x--` on a checked binding, with the check inline (no allocation);
-   * undefined when `node` is not such a write.
-   */
-  write(node: TS.Node, raw: (b: Binding) => TS.Expression, rewrite: (n: TS.Expression) => TS.Expression): TS.Expression | undefined;
 }
 
 const LEXICAL = new Set(["let", "const", "class"]);
@@ -188,35 +184,14 @@ export function analyzeTdz(ts: typeof TS, f: TS.NodeFactory, scopes: ScopeInfo, 
       const name = f.createStringLiteral(b.name);
       const w = writeKind(id);
       if (u === "inner") return f.createIdentifier(b.name);
-      if (u === "dead") return w === "none" ? rt("tdz", [name]) : f.createPropertyAccessExpression(rt("tdzDead", [name]), "v");
+      if (u === "dead") return w === "none" ? rt("tdz", [name]) : f.createPropertyAccessExpression(rt("tdzRef", [f.createNull(), name]), b.name);
       if (!ts.isPropertyAccessExpression(raw)) return raw; // not reached: checked bindings are captured
       if (w === "none") return f.createParenthesizedExpression(f.createConditionalExpression(isUninit(raw), undefined, rt("tdz", [name]), undefined, copy(raw)));
-      return f.createPropertyAccessExpression(rt("tdzRef", envAndName(raw)), "v");
-    },
-    write: (node, raw, rewrite) => {
-      let target: TS.Node | undefined;
-      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= K.FirstAssignment && node.operatorToken.kind <= K.LastAssignment) target = node.left;
-      else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === K.PlusPlusToken || node.operator === K.MinusMinusToken)) target = node.operand;
-      if (!target) return undefined;
-      while (ts.isParenthesizedExpression(target)) target = target.expression;
-      if (!ts.isIdentifier(target) || uses.get(target) !== "check") return undefined;
-      const b = scopes.refs.get(target)!;
-      const kind = writeKind(target);
-      if (kind !== "assign" && kind !== "compound") return undefined;
-      const r = raw(b);
-      if (!ts.isPropertyAccessExpression(r)) return undefined;
-      const name = f.createStringLiteral(b.name);
-      if (kind === "assign") {
-        // PutValue checks after the right-hand side ran.
-        const value = rewrite((node as TS.BinaryExpression).right);
-        return f.createAssignment(copy(r) as TS.Identifier, rt("tdzPut", [value, copy(r), name]));
-      }
-      // Compound assignments and updates read the binding first.
-      const check = f.createLogicalAnd(isUninit(r), rt("tdz", [name]));
-      const op = ts.isBinaryExpression(node)
-        ? f.createBinaryExpression(copy(r), node.operatorToken.kind as TS.BinaryOperator, rewrite(node.right))
-        : ts.isPrefixUnaryExpression(node) ? f.createPrefixUnaryExpression(node.operator, copy(r)) : f.createPostfixUnaryExpression(copy(r), (node as TS.PostfixUnaryExpression).operator);
-      return f.createParenthesizedExpression(f.createComma(check, op));
+      // A write target: the environment itself once initialised (a slot never goes back to the
+      // sentinel), else a stand-in that checks again when written (after the right-hand side).
+      const [env, key] = envAndName(raw);
+      return f.createPropertyAccessExpression(f.createParenthesizedExpression(f.createConditionalExpression(isUninit(raw), undefined,
+        rt("tdzRef", [env, key]), undefined, f.createIdentifier((env as TS.Identifier).text))), (raw as TS.PropertyAccessExpression).name.text);
     },
   };
 }

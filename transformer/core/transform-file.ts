@@ -277,8 +277,6 @@ export function transformSourceFile(
 
   // ---- rewriting visitor ----------------------------------------------------------------------
   const rewrite = (node: TS.Node): TS.Node => {
-    const checkedWrite = tdz.write(node, (b) => refFor(b, undefined), (e) => rewrite(e) as TS.Expression);
-    if (checkedWrite) return checkedWrite;
     if (ts.isIdentifier(node)) {
       const b = scopes.refs.get(node);
       if (!b) return node;
