@@ -3,15 +3,18 @@
  *
  * `let`/`const`/`class` bindings of transformed functions live in hoisted locals or environment
  * objects so frames can be saved; the engine's own TDZ check is lost. A binding that a closure
- * may read before its declaration ran starts as `UNINITIALIZED` (a frozen plain object, so it
- * survives a suspension and is pickled by reference as `tsgreenlet:uninitialized`); checked
- * references compare against it. Everything here except the sentinel is a cold path.
+ * may read before its declaration ran starts as `UNINITIALIZED` (it survives a suspension and a
+ * pickle); checked references compare against it. Everything here except the sentinel is a cold
+ * path.
  */
 
-/** The value of a hoisted binding whose declaration has not run yet. */
-export const UNINITIALIZED: object = Object.freeze(Object.create(Object.prototype, {
-  toString: { value: () => "[binding in its temporal dead zone]" },
-}) as object);
+/**
+ * The value of a hoisted binding whose declaration has not run yet. A registered symbol: the same
+ * in every copy of this package, pickled as a symbol like any other, and testable by transformed
+ * code with a cheap `typeof` before the compare. (A program storing this very symbol in a
+ * let/const of a marked function would see a false ReferenceError.)
+ */
+export const UNINITIALIZED: symbol = Symbol.for("tsgreenlet.uninitialized");
 
 /** Throws V8's own error for a binding read or written before its declaration ran. */
 export function throwTdz(name: string, hideFrom: Function = throwTdz): never {

@@ -74,6 +74,20 @@ const cases: [name: string, body: string, arg?: unknown][] = [
     let count = 5;
     inc();
     return [log, caught, count];`],
+  ["an assignment from a closure reading the binding in its right-hand side", `
+    const step = () => { acc = acc + 1; };
+    let caught;
+    try { step(); } catch (e) { caught = e.message; }
+    let acc = 1;
+    step();
+    return [caught, acc];`],
+  ["an assignment from a closure reading the binding only on one branch", `
+    const set = (k) => { r = k ? r : 2; };
+    let caught;
+    try { set(false); } catch (e) { caught = e.message; }
+    let r = 1;
+    set(false);
+    return [caught, r];`],
   ["per-iteration bindings of a loop body", `
     const out = [];
     for (let i = 0; i < 3; i++) {

@@ -13,7 +13,7 @@ describe("pickling bindings in their temporal dead zone", () => {
     const g = new Greenlet(lateBinding);
     expect(g.switch()).toBe("suspended");
     const bytes = pickle(g);
-    expect(new TextDecoder().decode(bytes)).toContain("tsgreenlet:uninitialized");
+    expect(new TextDecoder().decode(bytes)).toContain("tsgreenlet.uninitialized");
     const copy = unpickle(bytes);
     expect(copy.switch("copy")).toEqual(["ReferenceError: Cannot access 'late' before initialization", "late copy"]);
     expect(g.switch("original")).toEqual(["ReferenceError: Cannot access 'late' before initialization", "late original"]);

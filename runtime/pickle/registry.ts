@@ -139,8 +139,6 @@ function fixed(): Map<string, unknown> {
   out.set("tsgreenlet:gettrace", gettrace);
   out.set("tsgreenlet:GreenletExit", GreenletExit);
   out.set("tsgreenlet:GreenletError", GreenletError);
-  // Hoisted let/const/class bindings still in their temporal dead zone (runtime/tdz.ts).
-  out.set("tsgreenlet:uninitialized", RT.Z);
   // Lowered for-of loops hold their iterator's `next` (a switch point) in a frame temporary.
   addFunctionsOf(out, "tsgreenlet:ArrayIterator.prototype", ArrayIterator.prototype);
   fixedRefs = out;
