@@ -98,6 +98,9 @@ const cases: [name: string, body: string, arg?: unknown][] = [
     }
     return out;`],
   ["a for-of head cannot read its own binding", `for (const q of [q]) { return q; } return 0;`],
+  ["a closure made in a for-of head sees the head's own dead-zone binding", `
+    for (const q of [() => q]) { try { return q(); } catch (e) { return e.message; } }
+    return 0;`],
   ["for (let ...) header bindings captured per iteration (correct program)", `
     const fns = [];
     for (let i = 0; i < 3; i++) fns.push(() => i);

@@ -45,7 +45,7 @@ export interface TdzAnalysis {
    * Write targets stay assignable: `(env.x === $$Z ? stand-in : env).x`, which checks when the
    * engine would (compound assignments read first, simple ones write after the right-hand side).
    */
-  reference(b: Binding, id: TS.Identifier, raw: TS.Expression): TS.Expression;
+  reference(b: Binding, id: TS.Identifier, raw: TS.Expression | undefined): TS.Expression;
 }
 
 const LEXICAL = new Set(["let", "const", "class"]);
@@ -105,7 +105,9 @@ export function analyzeTdz(ts: typeof TS, f: TS.NodeFactory, scopes: ScopeInfo, 
       if (rc === dc) return at >= decl.end ? "safe" : before;
       return rc > dc ? "check" : before;
     }
-    if ((ts.isForOfStatement(scopeNode) || ts.isForInStatement(scopeNode)) && within(anchor, scopeNode.expression)) return before;
+    // The head's expression runs in an environment of its own whose bindings are never
+    // initialised: a closure made there always throws too.
+    if ((ts.isForOfStatement(scopeNode) || ts.isForInStatement(scopeNode)) && within(anchor, scopeNode.expression)) return "dead";
     return at >= decl.end ? "safe" : before;
   };
 
@@ -210,12 +212,12 @@ export function analyzeTdz(ts: typeof TS, f: TS.NodeFactory, scopes: ScopeInfo, 
       f.createVariableDeclaration(TDZ_SENTINEL, undefined, undefined, f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "Z"))], ts.NodeFlags.None)),
     reference: (b, id, raw) => {
       const u = uses.get(id);
-      if (u === undefined) return raw;
+      if (u === undefined) return raw!;
       const name = f.createStringLiteral(b.name);
       const w = writeKind(id);
       if (u === "inner") return f.createIdentifier(b.name);
       if (u === "dead") return w === "none" ? rt("tdz", [name]) : f.createPropertyAccessExpression(rt("tdzRef", [f.createNull(), name]), b.name);
-      if (!ts.isPropertyAccessExpression(raw)) return raw; // not reached: checked bindings are captured
+      if (!raw || !ts.isPropertyAccessExpression(raw)) return raw!; // not reached: checked bindings are captured
       if (w === "none") return f.createParenthesizedExpression(f.createConditionalExpression(isUninit(raw), undefined, rt("tdz", [name]), undefined, copy(raw)));
       // `x = f(x)`: the right-hand side's own check already ran (a slot never goes back to the
       // sentinel), so the write needs none.

@@ -250,8 +250,9 @@ export function transformSourceFile(
 
   /** Expression reading/writing binding `b` from the current position (`original`: the source reference, checked for its TDZ). */
   const refFor = (b: Binding, original: TS.Identifier | undefined): TS.Expression => {
-    const raw = rawRefFor(b, original);
-    return original ? tdz.reference(b, original, raw) : raw;
+    if (!original) return rawRefFor(b, undefined);
+    // A reference that always throws does not touch the binding (nor make a closure capture it).
+    return tdz.reference(b, original, tdz.use(b, original) === "dead" ? undefined : rawRefFor(b, original));
   };
   const rawRefFor = (b: Binding, original: TS.Identifier | undefined): TS.Expression => {
     const owner = ownerState(b);
