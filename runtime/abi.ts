@@ -77,6 +77,15 @@ export interface RuntimeABI {
   clo(info: ClosureInfo): ClosureInfo;
   /** Registers a marked module's top-level bindings (pickling by reference). */
   mod(id: string, names: readonly string[], get: (name: string) => unknown): void;
+  /**
+   * Temporal dead zones (transformer/core/tdz.ts, runtime/tdz.ts): the sentinel a checked
+   * binding's environment slot starts with (`Symbol.for("tsgreenlet.uninitialized")`), the
+   * ReferenceError, and an assignable stand-in `(stand-in).name` for a write target (env null:
+   * certainly in the dead zone).
+   */
+  readonly Z: unknown;
+  tdz(name: string): never;
+  tdzRef(env: Record<string, unknown> | null, name: string): object;
 }
 
 /** Closure factory of a transformed function expression (transformer/core/closures.ts). */

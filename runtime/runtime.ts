@@ -13,6 +13,7 @@
  * it: otherwise the untransformed frame would be unwound silently (Quasar's failure mode).
  */
 import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
+import { UNINITIALIZED, tdzStandIn, throwTdz } from "./tdz.js";
 
 export class SoftRuntime implements RuntimeABI {
   unwinding = false;
@@ -69,6 +70,15 @@ export class SoftRuntime implements RuntimeABI {
     if (it === null || (typeof it !== "object" && typeof it !== "function")) throw new TypeError("Result of the Symbol.iterator method is not an object");
     return it;
   }
+
+  /**
+   * Temporal dead zones (runtime/tdz.ts): the sentinel of a binding whose declaration has not run
+   * (methods use this instance's, in case two copies of the package are loaded), the throw, and
+   * assignable stand-ins for destructuring/for-in/of targets.
+   */
+  readonly Z: unknown = UNINITIALIZED;
+  tdz(name: string): never { return throwTdz(name, SoftRuntime.prototype.tdz); }
+  tdzRef(env: Record<string, unknown> | null, name: string): object { return tdzStandIn(env, name, this.Z); }
 
   /** IteratorClose after a break or return out of a lowered for-of. */
   iterReturn(it: Iterator<unknown>): void {

@@ -95,3 +95,22 @@ export function loopCallsMethod(reps: number, n: number): number {
   for (let r = 0; r < reps; r++) t += loopMethod(n);
   return t;
 }
+
+// A nested function declaration reading and updating a let of its parent: it exists before the
+// let is declared (function declarations are created when their scope is entered), so under the
+// transform its references keep a temporal-dead-zone check (transformer/core/tdz.ts); the plain
+// twin has V8's own hole checks on the captured let.
+export function loopHoisted(n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) step(i);
+  return s;
+  function step(i: number): void {
+    s = add(s, i);
+  }
+}
+
+export function loopCallsHoisted(reps: number, n: number): number {
+  let t = 0;
+  for (let r = 0; r < reps; r++) t += loopHoisted(n);
+  return t;
+}

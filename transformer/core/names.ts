@@ -20,3 +20,9 @@ export const RES_VALUE = "$$v";
 /** Record header size: [info, pc, this]. */
 export const REC_HEADER = 3;
 export const RESUME_THROW = 1;
+/**
+ * Module-level copy of the runtime's TDZ sentinel (runtime/tdz.ts), compared by checked
+ * references. Every store of the sentinel goes through `$$Z ?? ($$Z = $$RT.Z)`, so the variable
+ * is set whenever a sentinel can be found (even in a function called before its module ran).
+ */
+export const TDZ_SENTINEL = "$$Z";

@@ -23,6 +23,7 @@ import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHo
 import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
 import { createPickleSupport } from "./closures.js";
+import { analyzeTdz } from "./tdz.js";
 
 const DIRECTIVE = "use greenlet";
 
@@ -212,6 +213,8 @@ export function transformSourceFile(
   };
   mark(sf, fileMarked, false);
   if (transformedFns.size === 0) return sf;
+  // Before anything is rewritten: it may move bindings into environment objects (tdz.ts).
+  const tdz = analyzeTdz(ts, f, scopes, (b) => b.fn !== null && transformedFns.has(b.fn.node));
   const nonSuspending = findNonSuspending(ts, sf, scopes, transformedFns);
 
   // ---- binding references ---------------------------------------------------------------------
@@ -245,8 +248,13 @@ export function transformSourceFile(
   };
   const isFunctionScopeBinding = (b: Binding): boolean => b.scope.kind === "function";
 
-  /** Expression reading/writing binding `b` from the current position. */
+  /** Expression reading/writing binding `b` from the current position (`original`: the source reference, checked for its TDZ). */
   const refFor = (b: Binding, original: TS.Identifier | undefined): TS.Expression => {
+    if (!original) return rawRefFor(b, undefined);
+    // A reference that always throws does not touch the binding (nor make a closure capture it).
+    return tdz.reference(b, original, tdz.use(b, original) === "dead" ? undefined : rawRefFor(b, original));
+  };
+  const rawRefFor = (b: Binding, original: TS.Identifier | undefined): TS.Expression => {
     const owner = ownerState(b);
     if (!owner) return original ? original : f.createIdentifier(b.name);
     const currentFn = fnNodeStack[fnNodeStack.length - 1];
@@ -282,7 +290,7 @@ export function transformSourceFile(
     if (ts.isShorthandPropertyAssignment(node)) {
       const b = scopes.refs.get(node.name);
       if (b && ownerState(b)) {
-        const target = refFor(b, undefined);
+        const target = refFor(b, node.name);
         // `{ z = init } = o` (a pattern): keep the default as `{ z: target = init }`.
         return f.createPropertyAssignment(node.name.text, node.objectAssignmentInitializer
           ? f.createAssignment(target as TS.Identifier, rewrite(node.objectAssignmentInitializer) as TS.Expression) : target);
@@ -492,7 +500,8 @@ export function transformSourceFile(
       const props: TS.ObjectLiteralElementLike[] = [];
       for (const b of st.scope.decls.values()) {
         if (!b.captured) continue;
-        const init = b.kind === "param" && simpleParams.has(b.name) ? f.createIdentifier(b.name) : b.kind === "self" ? f.createIdentifier(b.name) : f.createVoidZero();
+        const init = b.kind === "param" && simpleParams.has(b.name) ? f.createIdentifier(b.name) : b.kind === "self" ? f.createIdentifier(b.name)
+          : tdz.needsSentinel(b) ? tdz.sentinel() : f.createVoidZero();
         props.push(f.createPropertyAssignment(b.kind === "arguments" ? "$$args" : b.name, init));
       }
       entry.unshift(assignStmt(f.createIdentifier(st.envName), f.createObjectLiteralExpression(props, false)));
@@ -716,7 +725,7 @@ export function transformSourceFile(
   // ---- scopes: environments ------------------------------------------------------------------
   const capturedOf = (s: Scope): Binding[] => [...s.decls.values()].filter((b) => b.captured);
   const envLiteral = (bs: Binding[]): TS.Expression =>
-    f.createObjectLiteralExpression(bs.map((b) => f.createPropertyAssignment(b.name, f.createVoidZero())), false);
+    f.createObjectLiteralExpression(bs.map((b) => f.createPropertyAssignment(b.name, tdz.needsSentinel(b) ? tdz.sentinel() : f.createVoidZero())), false);
   const scopeEntry = (n: TS.Node, _st: FnState): TS.Statement[] => {
     const s = scopes.scopes.get(n);
     if (!s || s.kind !== "block") return [];
@@ -807,7 +816,8 @@ export function transformSourceFile(
   }
   const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
     [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));
-  return f.updateSourceFile(sf, [...directives, runtimeImport, runtimeCache, ...prologue, ...rest, ...epilogue]);
+  const tdzSentinel = tdz.used ? [tdz.declaration()] : [];
+  return f.updateSourceFile(sf, [...directives, runtimeImport, runtimeCache, ...tdzSentinel, ...prologue, ...rest, ...epilogue]);
 }
 
 function hasDirective(ts: typeof TS, stmts: readonly TS.Statement[]): boolean {
