@@ -71,6 +71,11 @@ export interface RuntimeABI {
   a: ArrayLike<unknown> | null;
   nt: Function | undefined;
   enter(fn: Function, self: unknown): unknown;
+  /** A transformed constructor entered from untransformed code: a boundary while its body runs (see runtime.ts). */
+  inNew(ctor: Function): void;
+  outNew(): void;
+  /** Completion of a resumed constructor: `return v` gives v when it is an object, else the instance. */
+  made(v: unknown, self: unknown): unknown;
   /** Registers the description of a transformed function; returns it. */
   fn(info: FunctionInfo): FunctionInfo;
   /** Registers the closure factory of a transformed function expression (pickling); returns it. */

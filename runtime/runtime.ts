@@ -53,6 +53,26 @@ export class SoftRuntime implements RuntimeABI {
     }
   }
 
+  /**
+   * A transformed constructor entered from untransformed code (its callee token did not name
+   * it): it cannot re-enter itself through `enter` (the instance exists, field initialisers have
+   * run), so it counts a boundary itself for as long as its body runs (`outNew` in a finally).
+   */
+  inNew(ctor: Function): void {
+    this.boundary++;
+    this.boundaryFns.push(ctor);
+  }
+
+  outNew(): void {
+    this.boundary--;
+    this.boundaryFns.pop();
+  }
+
+  /** What `new` yields when a resumed constructor returns `v`: v if it is an object, else the instance. */
+  made(v: unknown, self: unknown): unknown {
+    return v !== null && (typeof v === "object" || typeof v === "function") ? v : self;
+  }
+
   /** Sentinels of a resumed `switch`: the clause holding the resume point matches `resumeCase`. */
   readonly resumeCase = Object.freeze({ resumeCase: true });
   readonly noCase = Object.freeze({ noCase: true });

@@ -11,6 +11,8 @@ export const RT_IMPORT = "$$RT";
 export const RT_CACHE = "$$RTc";
 export const RT_LOCAL = "$$rt";
 export const PC = "$$pc";
+/** In a constructor: entered from untransformed code (a boundary while its body runs). */
+export const CTOR_OUTSIDE = "$$x";
 export const BODY_LABEL = "$$body";
 export const RES_RECORDS = "$$c";
 export const RES_P = "$$p";

@@ -20,7 +20,7 @@ import { containsCall } from "./explode.js";
 import { findNonSuspending } from "./non-suspending.js";
 import { inferredName } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
-import { BODY_LABEL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
+import { BODY_LABEL, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
 import { createPickleSupport } from "./closures.js";
 
@@ -113,7 +113,7 @@ export function transformSourceFile(
     !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && staticKey(ts, n) !== undefined &&
     (!usesSuperOrPrivate(n) || ts.isClassLike(n.parent)) && !usesClassExpressionName(n) && !awaitsOrYieldsAround(n);
   /** `class X { m() { X } }` as an expression: X is visible only inside the class, not to a module-level resume function. */
-  const usesClassExpressionName = (n: MethodLike): boolean => {
+  const usesClassExpressionName = (n: MethodLike | TS.ConstructorDeclaration): boolean => {
     let found = false;
     const walk = (c: TS.Node): void => {
       if (found) return;
@@ -129,7 +129,7 @@ export function transformSourceFile(
     return found;
   };
   /** The class/literal is wrapped in an arrow (wrapSelves): `await`/`yield` around the member would break. */
-  const awaitsOrYieldsAround = (n: MethodLike): boolean => {
+  const awaitsOrYieldsAround = (n: MethodLike | TS.ConstructorDeclaration): boolean => {
     let found = false;
     const walk = (c: TS.Node): void => {
       if (found) return;
@@ -146,7 +146,8 @@ export function transformSourceFile(
     if (ts.isFunctionLike(n) && (n as TS.FunctionLikeDeclaration).body) {
       const body = (n as TS.FunctionLikeDeclaration).body!;
       const m = marked || (ts.isBlock(body) && hasDirective(ts, body.statements));
-      const ok = m && ((isPlainFunction(n) && !usesSuperOrPrivate(n)) || isTransformableMethod(n)) && !inNamespaceOrBlockAtTop(n);
+      const ok = m && ((isPlainFunction(n) && !usesSuperOrPrivate(n)) || isTransformableMethod(n) ||
+        (ts.isConstructorDeclaration(n) && ctorObstacle(n) === undefined)) && !inNamespaceOrBlockAtTop(n);
       if (ok) transformedFns.add(n);
       else if (m) warnUntransformed(n);
       // Functions nested in an untransformed function (or in a class body) stay untransformed.
@@ -155,7 +156,7 @@ export function transformSourceFile(
     }
     if (ts.isClassLike(n)) {
       for (const member of n.members) {
-        if (isMethodLike(member)) mark(member, marked, insideFn);
+        if (isMethodLike(member) || (marked && ts.isConstructorDeclaration(member) && ctorObstacle(member) === undefined)) mark(member, marked, insideFn);
         else {
           if (marked && (ts.isConstructorDeclaration(member) || ts.isClassStaticBlockDeclaration(member)) && member.body && callsBesidesSuper(member.body)) {
             warnUntransformed(member);
@@ -167,6 +168,40 @@ export function transformSourceFile(
       return;
     }
     ts.forEachChild(n, (c) => mark(c, marked, insideFn));
+  };
+  /**
+   * Why a class constructor stays untransformed (undefined: it is transformed). A constructor is
+   * lowered like a method: `this` is in its record, its resume function completes the `new`.
+   */
+  const ctorObstacle = (n: TS.ConstructorDeclaration): string | undefined => {
+    const cls = n.parent;
+    if (!n.body) return "constructor overloads have no body";
+    // No frame can be captured before super() returns (no `this` yet), and a resume function
+    // cannot call super(): derived constructors stay untransformed for now.
+    if (cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword)) return "constructors of derived classes (extends) are not transformed yet";
+    if (usesNewTarget(n)) return "this constructor reads new.target, which its resume function would not have";
+    // Instance field initialisers run between `new` and the constructor body: a call in them
+    // could reach this constructor again from untransformed code while the callee token still
+    // names it, so the entry check could not tell the two entries apart.
+    for (const m of cls.members) {
+      if (ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && m.initializer && containsCall(ts, m.initializer)) {
+        return "instance field initialisers of this class contain calls (they run between new and the constructor body), so its constructor is not transformed yet";
+      }
+    }
+    if (usesClassExpressionName(n)) return "this constructor refers to the name of its class expression and is not transformed yet";
+    if (awaitsOrYieldsAround(n)) return "the class of this constructor is next to await/yield and is not transformed";
+    return undefined;
+  };
+  const usesNewTarget = (n: TS.Node): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (ts.isMetaProperty(c) && c.keywordToken === ts.SyntaxKind.NewKeyword) { found = true; return; }
+      if (ts.isClassLike(c) || (ts.isFunctionLike(c) && !ts.isArrowFunction(c) && c !== n)) return;
+      ts.forEachChild(c, walk);
+    };
+    walk(n);
+    return found;
   };
   /** A call other than `super(...)` (every derived constructor has one: no warning for it alone). */
   const callsBesidesSuper = (body: TS.Node): boolean => {
@@ -183,11 +218,11 @@ export function transformSourceFile(
   };
   /** Says, at the construct, why a marked function stays untransformed (a switch inside it pins the greenlet). */
   const warnUntransformed = (n: TS.Node): void => {
-    const why = ts.isConstructorDeclaration(n) ? "class constructors are not transformed yet"
+    const why = ts.isConstructorDeclaration(n) ? ctorObstacle(n) ?? "this constructor is not transformed"
       : (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) && n.body && containsCall(ts, n.body)
         ? "getters and setters run on property access, which is not a switch point"
       : ts.isClassStaticBlockDeclaration(n) ? "class static blocks run when the class is defined, which is not a switch point"
-      : isMethodLike(n) && usesSuperOrPrivate(n) ? "this object-literal method uses super and is not transformed yet"
+      : isMethodLike(n) && ts.isObjectLiteralExpression(n.parent) && usesSuperOrPrivate(n) ? "this object-literal method uses super and is not transformed yet"
       : (ts.isArrowFunction(n) || ts.isFunctionExpression(n)) && usesSuperOrPrivate(n)
         ? "functions nested in methods that use super or a #private name are not transformed yet"
       : isMethodLike(n) && staticKey(ts, n) === undefined ? "methods with computed or #private keys are not transformed yet"
@@ -349,7 +384,7 @@ export function transformSourceFile(
     try {
       const out = lowerFunction(node, st);
       // Function expressions are created through a factory so that closures can be pickled.
-      return ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) ? out : pickling.closure(node, out as TS.Expression, st.locals, st.native);
+      return ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) ? out : pickling.closure(node, out as TS.Expression, st.locals, st.native);
     } finally {
       fnNodeStack.pop();
       stack.pop();
@@ -373,11 +408,19 @@ export function transformSourceFile(
     let seenDefault = false;
     const movedParams = new Set<TS.ParameterDeclaration>();
     const simpleParams = new Set<string>();
+    const isCtor = ts.isConstructorDeclaration(node);
     node.parameters.forEach((p, i) => {
-      if (ts.isIdentifier(p.name) && !p.initializer) {
+      // TypeScript parameter properties (`constructor(private x = 1)`) keep their modifiers and
+      // default in place: TypeScript's own transform then declares the field and emits
+      // `this.x = x` first in the body, exactly as without us (a call in the default is
+      // evaluated before the entry check, so it is not a switch point).
+      const property = isCtor && ts.isIdentifier(p.name) && ts.getModifiers(p)?.some((m) => isParameterPropertyModifier(ts, m.kind));
+      if (ts.isIdentifier(p.name) && (!p.initializer || property)) {
         const b = scopes.refs.get(p.name)!;
-        newParams.push(f.createParameterDeclaration(undefined, p.dotDotDotToken, p.name, undefined, undefined,
-          seenDefault && !p.dotDotDotToken ? f.createVoidZero() : undefined));
+        if (p.initializer) seenDefault = true;
+        newParams.push(f.createParameterDeclaration(property ? ts.getModifiers(p)!.filter((m) => isParameterPropertyModifier(ts, m.kind)) : undefined,
+          p.dotDotDotToken, p.name, undefined, undefined,
+          p.initializer ? rewrite(p.initializer) as TS.Expression : seenDefault && !p.dotDotDotToken ? f.createVoidZero() : undefined));
         addLocal(st, p.name.text, true);
         simpleParams.add(p.name.text);
         if (b.captured) paramInit.push(assignStmt(refFor(b, undefined), f.createIdentifier(p.name.text)));
@@ -540,21 +583,26 @@ export function transformSourceFile(
     const clear = assignStmt(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "t"), f.createNull());
     const thisExpr = f.createThis();
     const spillLocals = st.locals;
-    const normalBody = [
+    const labelled = f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true));
+    const spill = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
+    const normalBody = isCtor ? ctorNormalBody(rtDecl, self.expr, letDecl(declared, true), [...entry, labelled, ...spill]) : [
       rtDecl, check, clear,
       ...letDecl(declared, true),
       ...entry,
-      f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true)),
-      ...emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals),
+      labelled,
+      ...spill,
     ];
+    const resumed = emitResume(ts, f, lowered.body, lowered.rps);
     const resumeBody = [
       rtDecl,
       emitRestore(f, ts, spillLocals),
-      f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitResume(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true)),
+      f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock(isCtor
+        ? [...ctorCompletions(resumed), f.createReturnStatement(f.createThis())]
+        : [...resumed, f.createReturnStatement()], true)),
       ...emitSpill(f, ts, f.createIdentifier(infoName), f.createThis(), spillLocals),
     ];
     const resumeParams = () => [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createParameterDeclaration(undefined, undefined, p));
-    if (isMethodLike(node) && ts.isClassLike(node.parent) && usesSuperOrPrivate(node)) {
+    if ((isMethodLike(node) || isCtor) && ts.isClassLike(node.parent) && usesSuperOrPrivate(node)) {
       // super and #private names only resolve inside the class body: the resume code becomes a
       // symbol-keyed method of the same class (same home object), reached through the record's this.
       const key = `$$k${n}`;
@@ -595,10 +643,54 @@ export function transformSourceFile(
     return self.wrap ? self.wrap(rebuilt as TS.Expression) : rebuilt;
   };
 
+  /**
+   * The normal path of a constructor. It cannot re-enter itself through `RT.enter` when the
+   * callee token does not name it (the instance exists and its field initialisers have run), so
+   * an entry from untransformed code (`Reflect.construct`, an untransformed `new`, a derived
+   * class's `super()`) counts a boundary while the body runs:
+   *   const $$rt = ...; const $$x = $$rt.t !== C; $$rt.t = null; if ($$x) $$rt.inNew(C);
+   *   let locals, $$pc = 0;
+   *   try { $$body: { ... return; } spill; return 0; } finally { if ($$x) $$rt.outNew(); }
+   * A capture never happens while that boundary is counted, so the finally never meets a spill.
+   * `return 0` after the spill is a primitive: `new` ignores it (base classes only).
+   */
+  const ctorNormalBody = (rtDecl: TS.Statement, self: TS.Expression, lets: TS.Statement[], body: TS.Statement[]): TS.Statement[] => {
+    const rt = f.createIdentifier(RT_LOCAL);
+    const outside = f.createIdentifier(CTOR_OUTSIDE);
+    return [
+      rtDecl,
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(outside, undefined, undefined,
+        f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), self))], ts.NodeFlags.Const)),
+      assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull()),
+      f.createIfStatement(outside, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(rt, "inNew"), undefined, [self]))),
+      ...lets,
+      f.createTryStatement(f.createBlock(body, true), undefined, f.createBlock([
+        f.createIfStatement(outside, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(rt, "outNew"), undefined, []))),
+      ], true)),
+    ];
+  };
+  /**
+   * In a constructor's resume function, `return v` completes the `new` expression: with v when
+   * it is an object, otherwise with the instance (`this` of the record).
+   */
+  const ctorCompletions = (stmts: TS.Statement[]): TS.Statement[] => {
+    const visit = (n: TS.Node): TS.Node => {
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
+      if (ts.isReturnStatement(n)) {
+        return ts.setTextRange(f.createReturnStatement(n.expression
+          ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "made"), undefined,
+            [ts.visitNode(n.expression, visit) as TS.Expression, f.createThis()])
+          : f.createThis()), n);
+      }
+      return ts.visitEachChild(n, visit, context);
+    };
+    return stmts.map((st) => visit(st) as TS.Statement);
+  };
+
   /** How a function refers to itself in the entry check (its identity as a callee). */
   const selfReference = (node: TS.FunctionLikeDeclaration, n: number): { expr: TS.Expression; wrap?: (e: TS.Expression) => TS.Expression; prologue?: TS.Statement } => {
     if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.name) return { expr: f.createIdentifier(node.name.text) };
-    if (isMethodLike(node)) {
+    if (isMethodLike(node) || ts.isConstructorDeclaration(node)) {
       // Top-level classes are evaluated once: a module-level variable set by a static block.
       // Other classes and object literals get a per-evaluation variable (wrapSelves).
       const v = `$$m${n}`;
@@ -626,7 +718,9 @@ export function transformSourceFile(
   const classResumeMembers = new Map<TS.Node, TS.ClassElement[]>();
   /** `$$mK = $$RT.own(holder, key, kind)` for each transformed member of a class/literal. */
   const selfAssignments = (members: readonly TS.Node[], holderOf: (m: MethodLike) => TS.Expression): TS.Statement[] =>
-    members.filter((m): m is MethodLike => isMethodLike(m) && methodSelves.has(m)).map((m) =>
+    members.filter((m): m is MethodLike | TS.ConstructorDeclaration => (isMethodLike(m) || ts.isConstructorDeclaration(m)) && methodSelves.has(m)).map((m) =>
+      // A constructor's identity is its class (`this` in a static block).
+      ts.isConstructorDeclaration(m) ? assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createThis()) :
       assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createCallExpression(
         f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "own"), undefined,
         [holderOf(m), f.createStringLiteral(staticKey(ts, m)!), f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : 0)])));
@@ -688,7 +782,8 @@ export function transformSourceFile(
     else if (ts.isMethodDeclaration(node)) out = f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, undefined, params, undefined, block);
     else if (ts.isGetAccessorDeclaration(node)) out = f.updateGetAccessorDeclaration(node, node.modifiers, node.name, params, undefined, block);
     else if (ts.isSetAccessorDeclaration(node)) out = f.updateSetAccessorDeclaration(node, node.modifiers, node.name, params, block);
-    else throw new Error(`unexpected function kind ${ts.SyntaxKind[node.kind]}`);
+    else if (ts.isConstructorDeclaration(node)) out = f.updateConstructorDeclaration(node, node.modifiers, params, block);
+    else throw new Error(`unexpected function kind ${ts.SyntaxKind[(node as TS.Node).kind]}`);
     return out;
   };
 
@@ -807,6 +902,11 @@ function prologueLength(ts: typeof TS, stmts: readonly TS.Statement[]): number {
   return i;
 }
 
+const PARAMETER_PROPERTY_MODIFIERS = ["PublicKeyword", "PrivateKeyword", "ProtectedKeyword", "ReadonlyKeyword", "OverrideKeyword"] as const;
+function isParameterPropertyModifier(ts: typeof TS, kind: TS.SyntaxKind): boolean {
+  return PARAMETER_PROPERTY_MODIFIERS.some((k) => ts.SyntaxKind[k] === kind);
+}
+
 function hasModifier(ts: typeof TS, n: TS.Node, kind: TS.SyntaxKind): boolean {
   return !!(ts.canHaveModifiers(n) && ts.getModifiers(n)?.some((m) => m.kind === kind));
 }
@@ -827,7 +927,9 @@ function staticKey(ts: typeof TS, n: MethodLike): string | undefined {
 }
 
 function functionName(node: TS.FunctionLikeDeclaration): string {
-  const n = (node as { name?: TS.Node }).name;
+  // A constructor has no name of its own: the class's (undefined for an anonymous class).
+  const parent = node.parent as { members?: unknown; name?: TS.Node } | undefined;
+  const n = (node as { name?: TS.Node }).name ?? (parent?.members !== undefined ? parent.name : undefined);
   if (n && "text" in n) return (n as TS.Identifier).text;
   return "(anonymous)";
 }

@@ -1,0 +1,221 @@
+"use greenlet";
+// Class constructors are transformed (base classes): a switch inside a constructor called with
+// `new` from marked code unwinds and resumes there, and the `new` expression then evaluates to
+// the instance (or to the object the constructor returns). A constructor entered from
+// untransformed code counts as a boundary: a switch inside it pins the greenlet, nothing unwinds.
+import { afterEach, describe, expect, it } from "vitest";
+import { Greenlet, GreenletError, getcurrent } from "tsgreenlet";
+import { callEachUntransformed } from "./helpers/untransformed.js";
+
+afterEach(() => {
+  expect(getcurrent().parent).toBeNull();
+});
+
+let created = 0;
+
+class Widget {
+  readonly serial = ++created; // a field initialiser: must run exactly once per instance
+  readonly before: string;
+  readonly size: unknown;
+  readonly after: string;
+  constructor(readonly label: string) {
+    this.before = `${label}:before`;
+    this.size = getcurrent().parent!.switch(`${label} size?`);
+    this.after = `${label}:after`;
+  }
+  describe(): string {
+    return `${this.label} ${String(this.size)}`;
+  }
+}
+
+describe("constructors: switching inside new", () => {
+  it("suspends inside a constructor and completes the new expression with the instance", () => {
+    const start = created;
+    let seenBefore: unknown;
+    const g = new Greenlet(() => {
+      const w = new Widget("w");
+      seenBefore = w.before;
+      return w;
+    });
+    expect(g.switch()).toBe("w size?");
+    expect(created).toBe(start + 1);
+    const w = g.switch(3) as Widget;
+    expect(g.dead).toBe(true);
+    expect(w).toBeInstanceOf(Widget);
+    expect(w.constructor).toBe(Widget);
+    expect(seenBefore).toBe("w:before");
+    expect([w.label, w.before, w.size, w.after, w.serial]).toEqual(["w", "w:before", 3, "w:after", start + 1]);
+    expect(w.describe()).toBe("w 3");
+    expect(created).toBe(start + 1); // the field initialiser did not run again on resume
+  });
+
+  it("keeps the order of parameter properties, field initialisers and body assignments", () => {
+    class Ordered {
+      a = "a";
+      b: unknown;
+      constructor(public x: number, private readonly y = 10) {
+        this.b = getcurrent().parent!.switch(this.y);
+      }
+      get sum(): number {
+        return this.x + this.y;
+      }
+    }
+    const g = new Greenlet(() => new Ordered(1));
+    expect(g.switch()).toBe(10);
+    const o = g.switch("b") as Ordered;
+    expect(Object.keys(o)).toEqual(["x", "y", "a", "b"]);
+    expect([o.x, o.a, o.b, o.sum]).toEqual([1, "a", "b", 11]);
+  });
+
+  it("completes new with the object a resumed constructor returns, and ignores primitives", () => {
+    class Factory {
+      tag = "factory";
+      constructor(kind: string) {
+        const reply = getcurrent().parent!.switch(kind);
+        if (kind === "object") return { reply };
+        if (kind === "primitive") return 42 as unknown as Factory;
+        if (kind === "early") return;
+        (this as { reply?: unknown }).reply = reply;
+      }
+    }
+    const g = new Greenlet(() => [new Factory("object"), new Factory("primitive"), new Factory("early"), new Factory("plain")]);
+    expect(g.switch()).toBe("object");
+    expect(g.switch(1)).toBe("primitive");
+    expect(g.switch(2)).toBe("early");
+    expect(g.switch(3)).toBe("plain");
+    const [obj, prim, early, plain] = g.switch(4) as unknown[];
+    expect(obj).toEqual({ reply: 1 });
+    expect(obj).not.toBeInstanceOf(Factory);
+    expect(prim).toBeInstanceOf(Factory);
+    expect(prim).toEqual({ tag: "factory" });
+    expect(early).toEqual({ tag: "factory" });
+    expect(plain).toBeInstanceOf(Factory);
+    expect(plain).toEqual({ tag: "factory", reply: 4 });
+  });
+
+  it("suspends in nested new expressions and in a loop of a constructor", () => {
+    class Inner {
+      readonly got: unknown[] = [];
+      constructor(n: number) {
+        for (let i = 0; i < n; i++) this.got.push(getcurrent().parent!.switch(`inner ${i}`));
+      }
+    }
+    class Outer {
+      readonly inner: Inner;
+      readonly tail: unknown;
+      constructor() {
+        this.inner = new Inner(2);
+        this.tail = getcurrent().parent!.switch("outer");
+      }
+    }
+    const g = new Greenlet(() => new Outer());
+    expect(g.switch()).toBe("inner 0");
+    expect(g.switch("a")).toBe("inner 1");
+    expect(g.switch("b")).toBe("outer");
+    const o = g.switch("c") as Outer;
+    expect(o).toBeInstanceOf(Outer);
+    expect(o.inner).toBeInstanceOf(Inner);
+    expect(o.inner.got).toEqual(["a", "b"]);
+    expect(o.tail).toBe("c");
+  });
+
+  it("throws into a suspended constructor: the exception leaves the new expression", () => {
+    class Fragile {
+      constructor(readonly log: string[]) {
+        try {
+          getcurrent().parent!.switch("fragile");
+        } finally {
+          log.push("finally");
+        }
+      }
+    }
+    const log: string[] = [];
+    const g = new Greenlet(() => {
+      try {
+        return new Fragile(log);
+      } catch (e) {
+        return `caught ${(e as Error).message}`;
+      }
+    });
+    expect(g.switch()).toBe("fragile");
+    expect(log).toEqual([]);
+    expect(g.throw(new Error("boom"))).toBe("caught boom");
+    expect(log).toEqual(["finally"]);
+  });
+
+  it("resumes a constructor that uses #private names after the switch", () => {
+    class Vault {
+      #secret: unknown;
+      #peek(): string {
+        return `secret=${String(this.#secret)}`;
+      }
+      readonly shown: string;
+      constructor() {
+        this.#secret = getcurrent().parent!.switch("secret?");
+        this.shown = this.#peek();
+      }
+    }
+    const g = new Greenlet(() => new Vault().shown);
+    expect(g.switch()).toBe("secret?");
+    expect(g.switch(7)).toBe("secret=7");
+  });
+});
+
+describe("constructors: entered from untransformed code", () => {
+  it("counts a boundary: a switch inside gives GreenletError, nothing unwound, fields set once", () => {
+    const start = created;
+    const g = new Greenlet(() => {
+      let error: unknown;
+      try {
+        Reflect.construct(Widget, ["reflected"]);
+      } catch (e) {
+        error = e;
+      }
+      // The boundary ended with the constructor: a transformed new switches normally again.
+      const w = new Widget("after");
+      return [error, w];
+    });
+    expect(g.switch()).toBe("after size?");
+    const [error, w] = g.switch(5) as [unknown, Widget];
+    expect(error).toBeInstanceOf(GreenletError);
+    expect((error as Error).message).toMatch(/Widget was called from untransformed code/);
+    expect(w.size).toBe(5);
+    expect(created).toBe(start + 2);
+  });
+
+  it("runs a placable greenlet on top of a constructor entered through a boundary", () => {
+    class Host {
+      readonly values: unknown[] = [];
+      constructor() {
+        const child = new Greenlet((x: unknown) => {
+          const y = getcurrent().parent!.switch(`child got ${String(x)}`);
+          return `child done ${String(y)}`;
+        });
+        this.values.push(child.switch(1), child.switch(2));
+      }
+    }
+    const made: Host[] = [];
+    callEachUntransformed([0], () => made.push(new Host()));
+    expect(made[0]!.values).toEqual(["child got 1", "child done 2"]);
+    const g = new Greenlet(() => Reflect.construct(Host, []) as Host);
+    expect((g.switch() as Host).values).toEqual(["child got 1", "child done 2"]);
+  });
+
+  it("keeps derived-class constructors untransformed: a switch below super() pins the greenlet", () => {
+    class Special extends Widget {
+      constructor() {
+        super("special");
+      }
+    }
+    const g = new Greenlet(() => {
+      try {
+        return new Special();
+      } catch (e) {
+        return e;
+      }
+    });
+    const e = g.switch();
+    expect(e).toBeInstanceOf(GreenletError);
+    expect(g.dead).toBe(true);
+  });
+});
