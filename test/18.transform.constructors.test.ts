@@ -161,6 +161,49 @@ describe("constructors: switching inside new", () => {
   });
 });
 
+describe("constructors: classes whose field initialisers call", () => {
+  it("suspends in the constructor after initialisers that call, which run once", () => {
+    let calls = 0;
+    const label = (): string => `label${++calls}`;
+    class Bag {
+      readonly items = new Map<string, unknown>();
+      readonly name = label();
+      constructor(readonly key: string) {
+        this.items.set(key, getcurrent().parent!.switch(`${key}?`));
+      }
+    }
+    const g = new Greenlet(() => new Bag("k"));
+    expect(g.switch()).toBe("k?");
+    const bag = g.switch(8) as Bag;
+    expect(bag).toBeInstanceOf(Bag);
+    expect([...bag.items]).toEqual([["k", 8]]);
+    expect([bag.name, calls]).toEqual(["label1", 1]);
+    expect(Object.keys(bag)).toEqual(["key", "items", "name"]);
+  });
+
+  it("treats the same class constructed again from an initialiser through untransformed code as a boundary", () => {
+    let depth = 0;
+    class Recur {
+      // Reflect.construct runs untransformed, right after the transformed `new Recur()` stored its token.
+      readonly inner = depth++ === 0 ? (Reflect.construct(Recur, []) as Recur) : undefined;
+      readonly got: unknown;
+      constructor() {
+        try {
+          this.got = getcurrent().parent!.switch("recur?");
+        } catch (e) {
+          this.got = e;
+        }
+      }
+    }
+    const g = new Greenlet(() => new Recur());
+    expect(g.switch()).toBe("recur?");
+    const outer = g.switch(9) as Recur;
+    expect(outer.got).toBe(9);
+    expect(outer.inner!.got).toBeInstanceOf(GreenletError);
+    expect(outer.inner!.inner).toBeUndefined();
+  });
+});
+
 describe("constructors: entered from untransformed code", () => {
   it("counts a boundary: a switch inside gives GreenletError, nothing unwound, fields set once", () => {
     const start = created;

@@ -20,7 +20,7 @@ import { containsCall } from "./explode.js";
 import { findNonSuspending } from "./non-suspending.js";
 import { inferredName } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
-import { BODY_LABEL, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
+import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
 import { createPickleSupport } from "./closures.js";
 
@@ -180,18 +180,19 @@ export function transformSourceFile(
     // cannot call super(): derived constructors stay untransformed for now.
     if (cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword)) return "constructors of derived classes (extends) are not transformed yet";
     if (usesNewTarget(n)) return "this constructor reads new.target, which its resume function would not have";
-    // Instance field initialisers run between `new` and the constructor body: a call in them
-    // could reach this constructor again from untransformed code while the callee token still
-    // names it, so the entry check could not tell the two entries apart.
-    for (const m of cls.members) {
-      if (ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && m.initializer && containsCall(ts, m.initializer)) {
-        return "instance field initialisers of this class contain calls (they run between new and the constructor body), so its constructor is not transformed yet";
-      }
-    }
     if (usesClassExpressionName(n)) return "this constructor refers to the name of its class expression and is not transformed yet";
     if (awaitsOrYieldsAround(n)) return "the class of this constructor is next to await/yield and is not transformed";
     return undefined;
   };
+  /**
+   * Instance field initialisers with calls run between `new` and the constructor body: one could
+   * reach this constructor again from untransformed code while the callee token still names it.
+   * Such a class reads and clears the token in a first private field (see ctorNormalBody).
+   */
+  const fieldsCall = (cls: TS.ClassLikeDeclaration): boolean => cls.members.some((m) =>
+    ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && m.initializer !== undefined && containsCall(ts, m.initializer));
+  /** First members added to a class (by original class node): the entry flag field of its constructor. */
+  const classLeadMembers = new Map<TS.Node, TS.ClassElement[]>();
   const usesNewTarget = (n: TS.Node): boolean => {
     let found = false;
     const walk = (c: TS.Node): void => {
@@ -585,7 +586,7 @@ export function transformSourceFile(
     const spillLocals = st.locals;
     const labelled = f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true));
     const spill = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
-    const normalBody = isCtor ? ctorNormalBody(rtDecl, self.expr, letDecl(declared, true), [...entry, labelled, ...spill]) : [
+    const normalBody = isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, rtDecl, self.expr, letDecl(declared, true), [...entry, labelled, ...spill]) : [
       rtDecl, check, clear,
       ...letDecl(declared, true),
       ...entry,
@@ -605,7 +606,7 @@ export function transformSourceFile(
     if ((isMethodLike(node) || isCtor) && ts.isClassLike(node.parent) && usesSuperOrPrivate(node)) {
       // super and #private names only resolve inside the class body: the resume code becomes a
       // symbol-keyed method of the same class (same home object), reached through the record's this.
-      const key = `$$k${n}`;
+      const key = `$$sk${n}`; // not $$kN: closure factories (closures.ts) number those on their own
       prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(key, undefined, undefined,
         f.createCallExpression(f.createIdentifier("Symbol"), undefined, [f.createStringLiteral(`resume ${functionName(node)}`)]))], ts.NodeFlags.Const)));
       const member = f.createMethodDeclaration(hasModifier(ts, node, ts.SyntaxKind.StaticKeyword) ? [f.createModifier(ts.SyntaxKind.StaticKeyword)] : undefined,
@@ -654,14 +655,29 @@ export function transformSourceFile(
    * A capture never happens while that boundary is counted, so the finally never meets a spill.
    * `return 0` after the spill is a primitive: `new` ignores it (base classes only).
    */
-  const ctorNormalBody = (rtDecl: TS.Statement, self: TS.Expression, lets: TS.Statement[], body: TS.Statement[]): TS.Statement[] => {
+  const ctorNormalBody = (node: TS.ConstructorDeclaration, rtDecl: TS.Statement, self: TS.Expression, lets: TS.Statement[], body: TS.Statement[]): TS.Statement[] => {
     const rt = f.createIdentifier(RT_LOCAL);
     const outside = f.createIdentifier(CTOR_OUTSIDE);
+    let test: TS.Expression = f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), self);
+    const clear = [assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull())];
+    if (fieldsCall(node.parent)) {
+      // `#$$new = $$RTc.t === C && ($$RTc.t = null, true)` as the class's first instance field:
+      // the token is read before any field initialiser runs, per instance (nesting-safe).
+      const flag = f.createPrivateIdentifier(CTOR_FLAG);
+      // `$$RTc ?? $$RT`: a class expression may be evaluated before its module body (import cycles).
+      const rtc = f.createParenthesizedExpression(f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionToken, f.createIdentifier(RT_IMPORT)));
+      const lead = classLeadMembers.get(node.parent) ?? [];
+      lead.push(f.createPropertyDeclaration(undefined, flag, undefined, undefined, f.createLogicalAnd(
+        f.createStrictEquality(f.createPropertyAccessExpression(rtc, "t"), self),
+        f.createParenthesizedExpression(f.createComma(f.createAssignment(f.createPropertyAccessExpression(f.createParenthesizedExpression(f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionToken, f.createIdentifier(RT_IMPORT))), "t"), f.createNull()), f.createTrue())))));
+      classLeadMembers.set(node.parent, lead);
+      test = f.createStrictInequality(f.createPropertyAccessExpression(f.createThis(), f.createPrivateIdentifier(CTOR_FLAG)), f.createTrue());
+      clear.length = 0;
+    }
     return [
       rtDecl,
-      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(outside, undefined, undefined,
-        f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), self))], ts.NodeFlags.Const)),
-      assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull()),
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(outside, undefined, undefined, test)], ts.NodeFlags.Const)),
+      ...clear,
       f.createIfStatement(outside, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(rt, "inNew"), undefined, [self]))),
       ...lets,
       f.createTryStatement(f.createBlock(body, true), undefined, f.createBlock([
@@ -748,7 +764,7 @@ export function transformSourceFile(
       const block = f.createClassStaticBlockDeclaration(f.createBlock(selfAssignments(members, classHolder), true));
       body = f.updateClassExpression(ce, ce.modifiers, ce.name, ce.typeParameters, ce.heritageClauses,
         // Keyed by the parse-tree class: `original` may be the expression made from a class declaration.
-        [block, ...ce.members, ...(classResumeMembers.get(members[0]?.parent ?? original) ?? [])]);
+        [block, ...(classLeadMembers.get(members[0]?.parent ?? original) ?? []), ...ce.members, ...(classResumeMembers.get(members[0]?.parent ?? original) ?? [])]);
       // `const K = class {}` names the class "K": keep that through the wrapper with a property
       // key (`({ K: class {} }).K` names it too, and bundlers never rename property keys).
       const inferred = ce.name ? undefined : inferredName(ts, original);
@@ -854,7 +870,7 @@ export function transformSourceFile(
       if (!sets.length) return updated;
       const block = f.createClassStaticBlockDeclaration(f.createBlock(sets, true));
       return f.updateClassDeclaration(updated, updated.modifiers, updated.name, updated.typeParameters, updated.heritageClauses,
-        [block, ...updated.members, ...(classResumeMembers.get(node) ?? [])]);
+        [block, ...(classLeadMembers.get(node) ?? []), ...updated.members, ...(classResumeMembers.get(node) ?? [])]);
     }
     if (ts.isClassExpression(node) || ts.isObjectLiteralExpression(node)) {
       return wrapSelves(node, ts.visitEachChild(node, visitTop, context) as TS.Expression);
