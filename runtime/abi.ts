@@ -76,6 +76,7 @@ export interface RuntimeABI {
   outNew(): void;
   /** Completion of a resumed constructor: `return v` gives v when it is an object, else the instance. */
   made(v: unknown, self: unknown): unknown;
+  madeDerived(v: unknown, self: unknown): unknown;
   /** Registers the description of a transformed function; returns it. */
   fn(info: FunctionInfo): FunctionInfo;
   /** Registers the closure factory of a transformed function expression (pickling); returns it. */

@@ -73,6 +73,13 @@ export class SoftRuntime implements RuntimeABI {
     return v !== null && (typeof v === "object" || typeof v === "function") ? v : self;
   }
 
+  /** The same for a derived class: a primitive other than undefined is a TypeError, as for `new`. */
+  madeDerived(v: unknown, self: unknown): unknown {
+    if (v === undefined) return self;
+    if (v !== null && (typeof v === "object" || typeof v === "function")) return v;
+    throw new TypeError("Derived constructors may only return object or undefined");
+  }
+
   /** Sentinels of a resumed `switch`: the clause holding the resume point matches `resumeCase`. */
   readonly resumeCase = Object.freeze({ resumeCase: true });
   readonly noCase = Object.freeze({ noCase: true });

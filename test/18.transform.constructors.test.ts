@@ -244,7 +244,7 @@ describe("constructors: entered from untransformed code", () => {
     expect((g.switch() as Host).values).toEqual(["child got 1", "child done 2"]);
   });
 
-  it("keeps derived-class constructors untransformed: a switch below super() pins the greenlet", () => {
+  it("enters a base constructor called by super() as a boundary: a switch there pins the greenlet", () => {
     class Special extends Widget {
       constructor() {
         super("special");
@@ -260,5 +260,77 @@ describe("constructors: entered from untransformed code", () => {
     const e = g.switch();
     expect(e).toBeInstanceOf(GreenletError);
     expect(g.dead).toBe(true);
+  });
+});
+
+describe("constructors: derived classes", () => {
+  class Shape {
+    readonly kind: string;
+    constructor(kind: string) {
+      this.kind = kind;
+    }
+  }
+
+  it("suspends after super(...) and completes new with the derived instance", () => {
+    class Circle extends Shape {
+      readonly extra = ["e"];
+      readonly radius: unknown;
+      constructor(public readonly label: string, scale: number) {
+        super(`circle${scale}`);
+        const r = () => `${this.label}:${scale}`;
+        this.radius = getcurrent().parent!.switch(r());
+      }
+    }
+    const g = new Greenlet(() => new Circle("c", 2));
+    expect(g.switch()).toBe("c:2");
+    const c = g.switch(5) as Circle;
+    expect(c).toBeInstanceOf(Circle);
+    expect(c).toBeInstanceOf(Shape);
+    expect(Object.keys(c)).toEqual(["kind", "label", "extra", "radius"]);
+    expect([c.kind, c.label, c.extra, c.radius]).toEqual(["circle2", "c", ["e"], 5]);
+  });
+
+  it("keeps the rules of derived constructors' return values after resuming", () => {
+    class Returns extends Shape {
+      constructor(what: string) {
+        super(what);
+        const v = getcurrent().parent!.switch(what);
+        if (what === "object") return { v };
+        if (what === "primitive") return 1 as unknown as Returns;
+      }
+    }
+    const g = new Greenlet(() => {
+      const out: unknown[] = [new Returns("object"), new Returns("none")];
+      try {
+        out.push(new Returns("primitive"));
+      } catch (e) {
+        out.push(e instanceof TypeError ? "TypeError" : e);
+      }
+      return out;
+    });
+    expect(g.switch()).toBe("object");
+    expect(g.switch(1)).toBe("none");
+    expect(g.switch(2)).toBe("primitive");
+    const [obj, none, bad] = g.switch(3) as unknown[];
+    expect(obj).toEqual({ v: 1 });
+    expect(none).toBeInstanceOf(Returns);
+    expect(bad).toBe("TypeError");
+  });
+
+  it("keeps a derived constructor that does not start with super(...) untransformed: a switch in it pins", () => {
+    class Late extends Shape {
+      readonly got: unknown;
+      constructor() {
+        const k = "late";
+        super(k);
+        try {
+          this.got = getcurrent().parent!.switch("late?");
+        } catch (e) {
+          this.got = e instanceof GreenletError ? "pinned" : e;
+        }
+      }
+    }
+    const g = new Greenlet(() => new Late().got);
+    expect(g.switch()).toBe("pinned");
   });
 });

@@ -177,8 +177,12 @@ export function transformSourceFile(
     const cls = n.parent;
     if (!n.body) return "constructor overloads have no body";
     // No frame can be captured before super() returns (no `this` yet), and a resume function
-    // cannot call super(): derived constructors stay untransformed for now.
-    if (cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword)) return "constructors of derived classes (extends) are not transformed yet";
+    // cannot call super(): a derived constructor is transformed from its super() call on, which
+    // must be its first statement (the arguments run untransformed).
+    if (isDerived(cls)) {
+      const why = derivedShape(n);
+      if (why !== undefined) return why;
+    }
     if (usesNewTarget(n)) return "this constructor reads new.target, which its resume function would not have";
     if (usesClassExpressionName(n)) return "this constructor refers to the name of its class expression and is not transformed yet";
     if (awaitsOrYieldsAround(n)) return "the class of this constructor is next to await/yield and is not transformed";
@@ -193,6 +197,33 @@ export function transformSourceFile(
     ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && m.initializer !== undefined && containsCall(ts, m.initializer));
   /** First members added to a class (by original class node): the entry flag field of its constructor. */
   const classLeadMembers = new Map<TS.Node, TS.ClassElement[]>();
+  const isDerived = (cls: TS.ClassLikeDeclaration): boolean =>
+    cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
+  /** The `super(...)` statement a derived constructor starts with (after directives). */
+  const leadingSuper = (n: TS.ConstructorDeclaration): TS.ExpressionStatement | undefined => {
+    const first = n.body?.statements[prologueLength(ts, n.body.statements)];
+    return first && ts.isExpressionStatement(first) && ts.isCallExpression(first.expression) &&
+      first.expression.expression.kind === ts.SyntaxKind.SuperKeyword ? first : undefined;
+  };
+  /** Why a derived constructor cannot be transformed (undefined: it can). */
+  const derivedShape = (n: TS.ConstructorDeclaration): string | undefined => {
+    const lead = leadingSuper(n);
+    const why = "derived-class constructors are transformed only when they start with super(...), call it once, " +
+      "take plain or parameter-property parameters and create no function in the super arguments";
+    if (!lead) return why;
+    let superCalls = 0;
+    let fnInArgs = false;
+    const walk = (c: TS.Node, inArgs: boolean): void => {
+      if (ts.isCallExpression(c) && c.expression.kind === ts.SyntaxKind.SuperKeyword) superCalls++;
+      if (inArgs && (ts.isFunctionLike(c) || ts.isClassLike(c))) fnInArgs = true;
+      if (ts.isClassLike(c) || (ts.isFunctionLike(c) && !ts.isArrowFunction(c))) return;
+      ts.forEachChild(c, (k) => walk(k, inArgs || c === lead.expression));
+    };
+    walk(n.body!, false);
+    const plainParams = n.parameters.every((p) => ts.isIdentifier(p.name) &&
+      (!p.initializer || ts.getModifiers(p)?.some((m) => isParameterPropertyModifier(ts, m.kind))));
+    return superCalls === 1 && !fnInArgs && plainParams ? undefined : why;
+  };
   const usesNewTarget = (n: TS.Node): boolean => {
     let found = false;
     const walk = (c: TS.Node): void => {
@@ -518,9 +549,21 @@ export function transformSourceFile(
       error: (n, message) => diag(n, "warning", message),
     };
 
+    // A derived constructor: its leading super(...) runs untransformed (no `this` before it
+    // returns, so nothing before it can be captured); the rest is lowered.
+    const superStmt = isCtor && isDerived(node.parent as TS.ClassLikeDeclaration) ? leadingSuper(node as TS.ConstructorDeclaration) : undefined;
+    const bodyStart = ts.isBlock(body) ? prologueLength(ts, body.statements) + (superStmt ? 1 : 0) : 0;
     const stmts: TS.Statement[] = ts.isBlock(body)
-      ? [...paramInit, ...body.statements.slice(prologueLength(ts, body.statements))]
+      ? [...(superStmt ? [] : paramInit), ...body.statements.slice(bodyStart)]
       : [...paramInit, ts.setTextRange(f.createReturnStatement(body), body)];
+    let superCall: TS.Statement | undefined;
+    if (superStmt) {
+      if (containsCall(ts, (superStmt.expression as TS.CallExpression).arguments as unknown as TS.Node) ||
+          (superStmt.expression as TS.CallExpression).arguments.some((a) => containsCall(ts, a))) {
+        diag(superStmt, "warning", "calls in the arguments of super(...) run before the instance exists: they are not switch points, so a switch below them pins the greenlet to the real stack (GreenletError when switching to a greenlet below it)");
+      }
+      superCall = ts.setTextRange(f.createExpressionStatement(rewrite(superStmt.expression) as TS.Expression), superStmt);
+    }
     const lowered = lowerBody(host, stmts);
     const hasPoints = lowered.points.length > 0;
 
@@ -553,7 +596,9 @@ export function transformSourceFile(
 
     let newBody: TS.Statement[];
     if (!hasPoints) {
-      newBody = [...letDecl(declared, false), ...entry, ...lowered.body];
+      newBody = superCall
+        ? [...letDecl(declared, false), ...entry, ...paramInit, superCall, ...lowered.body]
+        : [...letDecl(declared, false), ...entry, ...lowered.body];
       return rebuild(node, newParams, newBody);
     }
 
@@ -586,7 +631,9 @@ export function transformSourceFile(
     const spillLocals = st.locals;
     const labelled = f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true));
     const spill = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
-    const normalBody = isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, rtDecl, self.expr, letDecl(declared, true), [...entry, labelled, ...spill]) : [
+    if (superCall) spill[spill.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
+    const normalBody = superCall ? ctorNormalBody(node as TS.ConstructorDeclaration, rtDecl, self.expr, [...letDecl(declared, true), ...entry, ...paramInit, superCall], [labelled, ...spill])
+      : isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, rtDecl, self.expr, letDecl(declared, true), [...entry, labelled, ...spill]) : [
       rtDecl, check, clear,
       ...letDecl(declared, true),
       ...entry,
@@ -598,7 +645,7 @@ export function transformSourceFile(
       rtDecl,
       emitRestore(f, ts, spillLocals),
       f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock(isCtor
-        ? [...ctorCompletions(resumed), f.createReturnStatement(f.createThis())]
+        ? [...ctorCompletions(resumed, superCall !== undefined), f.createReturnStatement(f.createThis())]
         : [...resumed, f.createReturnStatement()], true)),
       ...emitSpill(f, ts, f.createIdentifier(infoName), f.createThis(), spillLocals),
     ];
@@ -649,8 +696,8 @@ export function transformSourceFile(
    * callee token does not name it (the instance exists and its field initialisers have run), so
    * an entry from untransformed code (`Reflect.construct`, an untransformed `new`, a derived
    * class's `super()`) counts a boundary while the body runs:
-   *   const $$rt = ...; const $$x = $$rt.t !== C; $$rt.t = null; if ($$x) $$rt.inNew(C);
-   *   let locals, $$pc = 0;
+   *   const $$rt = ...; const $$x = $$rt.t !== C; $$rt.t = null;
+   *   let locals, $$pc = 0; [derived: env, super(...);] if ($$x) $$rt.inNew(C);
    *   try { $$body: { ... return; } spill; return 0; } finally { if ($$x) $$rt.outNew(); }
    * A capture never happens while that boundary is counted, so the finally never meets a spill.
    * `return 0` after the spill is a primitive: `new` ignores it (base classes only).
@@ -660,7 +707,7 @@ export function transformSourceFile(
     const outside = f.createIdentifier(CTOR_OUTSIDE);
     let test: TS.Expression = f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), self);
     const clear = [assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull())];
-    if (fieldsCall(node.parent)) {
+    if (fieldsCall(node.parent) && !isDerived(node.parent)) {
       // `#$$new = $$RTc.t === C && ($$RTc.t = null, true)` as the class's first instance field:
       // the token is read before any field initialiser runs, per instance (nesting-safe).
       const flag = f.createPrivateIdentifier(CTOR_FLAG);
@@ -674,12 +721,14 @@ export function transformSourceFile(
       test = f.createStrictInequality(f.createPropertyAccessExpression(f.createThis(), f.createPrivateIdentifier(CTOR_FLAG)), f.createTrue());
       clear.length = 0;
     }
+    // Derived: `lets` ends with super(...); the token is read before it (nothing of the class ran yet).
     return [
       rtDecl,
       f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(outside, undefined, undefined, test)], ts.NodeFlags.Const)),
       ...clear,
-      f.createIfStatement(outside, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(rt, "inNew"), undefined, [self]))),
       ...lets,
+      // Counted after super(...) returned: a throwing super() leaves no count behind.
+      f.createIfStatement(outside, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(rt, "inNew"), undefined, [self]))),
       f.createTryStatement(f.createBlock(body, true), undefined, f.createBlock([
         f.createIfStatement(outside, f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(rt, "outNew"), undefined, []))),
       ], true)),
@@ -689,12 +738,12 @@ export function transformSourceFile(
    * In a constructor's resume function, `return v` completes the `new` expression: with v when
    * it is an object, otherwise with the instance (`this` of the record).
    */
-  const ctorCompletions = (stmts: TS.Statement[]): TS.Statement[] => {
+  const ctorCompletions = (stmts: TS.Statement[], derived: boolean): TS.Statement[] => {
     const visit = (n: TS.Node): TS.Node => {
       if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
       if (ts.isReturnStatement(n)) {
         return ts.setTextRange(f.createReturnStatement(n.expression
-          ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "made"), undefined,
+          ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), derived ? "madeDerived" : "made"), undefined,
             [ts.visitNode(n.expression, visit) as TS.Expression, f.createThis()])
           : f.createThis()), n);
       }
