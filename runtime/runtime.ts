@@ -55,17 +55,20 @@ export class SoftRuntime implements RuntimeABI {
 
   /**
    * A transformed constructor entered from untransformed code (its callee token did not name
-   * it): it cannot re-enter itself through `enter` (the instance exists, field initialisers have
-   * run), so it counts a boundary itself for as long as its body runs (`outNew` in a finally).
+   * it). It cannot re-enter itself through `enter` (the instance exists, field initialisers have
+   * run), so it runs its body through its resume function from the start (pc 0, its locals as
+   * they are) while a boundary is counted. Returns what the constructor returns.
    */
-  inNew(ctor: Function): void {
+  construct(info: FunctionInfo, self: unknown, locals: unknown[], ctor: Function): unknown {
+    const record: unknown[] = [info, 0, self, ...locals];
     this.boundary++;
     this.boundaryFns.push(ctor);
-  }
-
-  outNew(): void {
-    this.boundary--;
-    this.boundaryFns.pop();
+    try {
+      return info.resume.call(self, record, 0, 0, undefined);
+    } finally {
+      this.boundary--;
+      this.boundaryFns.pop();
+    }
   }
 
   /** What `new` yields when a resumed constructor returns `v`: v if it is an object, else the instance. */

@@ -226,6 +226,27 @@ describe("constructors: entered from untransformed code", () => {
     expect(created).toBe(start + 2);
   });
 
+  it("runs the whole body when entered from untransformed code: defaults, closures, parameter properties, returned objects", () => {
+    class Counter {
+      readonly label: string;
+      readonly read: () => number;
+      constructor(public start: number, step = 2) {
+        let n = start;
+        this.label = String(start);
+        this.read = () => (n += step);
+        if (start < 0) return { negative: this.label } as unknown as Counter;
+      }
+    }
+    const c = Reflect.construct(Counter, [1]) as Counter;
+    expect(c).toBeInstanceOf(Counter);
+    expect([c.start, c.label, c.read(), c.read()]).toEqual([1, "1", 3, 5]);
+    expect(Object.keys(c)).toEqual(["start", "label", "read"]);
+    expect(Reflect.construct(Counter, [-1])).toEqual({ negative: "-1" });
+    const made: Counter[] = [];
+    callEachUntransformed([10], (s) => made.push(Reflect.construct(Counter, [s, 5]) as Counter));
+    expect(made[0]!.read()).toBe(15);
+  });
+
   it("runs a placable greenlet on top of a constructor entered through a boundary", () => {
     class Host {
       readonly values: unknown[] = [];
