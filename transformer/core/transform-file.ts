@@ -8,8 +8,8 @@
  * on its output. Every adapter (ts-patch, esbuild, Vite, the Node loader) goes through here.
  *
  * What is transformed: function declarations, function expressions and arrow functions, and
- * methods of top-level classes (not getters/setters/constructors, not generators or async
- * functions, not methods that use `super` or #private names). Everything else inside a marked
+ * methods and constructors of classes (not getters/setters, not generators or async functions;
+ * derived constructors from their leading super(...) on: see ctorObstacle). Everything else inside a marked
  * region keeps running untransformed: a call into it is a boundary, so a switch below it pins the
  * greenlet (see runtime/greenlet) instead of unwinding through native frames.
  */
