@@ -5,7 +5,9 @@
 // untransformed code counts as a boundary: a switch inside it pins the greenlet, nothing unwinds.
 import { afterEach, describe, expect, it } from "vitest";
 import { Greenlet, GreenletError, getcurrent } from "tsgreenlet";
+import { pickle, unpickle } from "tsgreenlet/pickle";
 import { callEachUntransformed } from "./helpers/untransformed.js";
+import { Gauge, makeGauge } from "../fixtures/pickle/hold.js";
 
 afterEach(() => {
   expect(getcurrent().parent).toBeNull();
@@ -158,6 +160,20 @@ describe("constructors: switching inside new", () => {
     const g = new Greenlet(() => new Vault().shown);
     expect(g.switch()).toBe("secret?");
     expect(g.switch(7)).toBe("secret=7");
+  });
+});
+
+describe("constructors: pickling", () => {
+  it("pickles a greenlet suspended inside a constructor; the copy completes new with its own instance", () => {
+    const g = new Greenlet(makeGauge);
+    expect(g.switch("g")).toBe("g level?");
+    const copy = unpickle(pickle(g));
+    const made = copy.switch(4) as Gauge;
+    expect(made).toBeInstanceOf(Gauge);
+    expect([made.name, made.before, made.level]).toEqual(["g", "g ready", 4]);
+    const original = g.switch(5) as Gauge;
+    expect(original.level).toBe(5);
+    expect(original).not.toBe(made);
   });
 });
 
