@@ -71,6 +71,11 @@ export interface RuntimeABI {
   a: ArrayLike<unknown> | null;
   nt: Function | undefined;
   enter(fn: Function, self: unknown): unknown;
+  /** A transformed constructor entered from untransformed code runs its body from pc 0 through its resume function, a boundary meanwhile (runtime.ts). */
+  construct(info: FunctionInfo, self: unknown, locals: unknown[], ctor: Function): unknown;
+  /** Completion of a resumed constructor: `return v` gives v when it is an object, else the instance. */
+  made(v: unknown, self: unknown): unknown;
+  madeDerived(v: unknown, self: unknown): unknown;
   /** Registers the description of a transformed function; returns it. */
   fn(info: FunctionInfo): FunctionInfo;
   /** Registers the closure factory of a transformed function expression (pickling); returns it. */

@@ -54,6 +54,36 @@ export class SoftRuntime implements RuntimeABI {
     }
   }
 
+  /**
+   * A transformed constructor entered from untransformed code (its callee token did not name
+   * it). It cannot re-enter itself through `enter` (the instance exists, field initialisers have
+   * run), so it runs its body through its resume function from the start (pc 0, its locals as
+   * they are) while a boundary is counted. Returns what the constructor returns.
+   */
+  construct(info: FunctionInfo, self: unknown, locals: unknown[], ctor: Function): unknown {
+    const record: unknown[] = [info, 0, self, ...locals];
+    this.boundary++;
+    this.boundaryFns.push(ctor);
+    try {
+      return info.resume.call(self, record, 0, 0, undefined);
+    } finally {
+      this.boundary--;
+      this.boundaryFns.pop();
+    }
+  }
+
+  /** What `new` yields when a resumed constructor returns `v`: v if it is an object, else the instance. */
+  made(v: unknown, self: unknown): unknown {
+    return v !== null && (typeof v === "object" || typeof v === "function") ? v : self;
+  }
+
+  /** The same for a derived class: a primitive other than undefined is a TypeError, as for `new`. */
+  madeDerived(v: unknown, self: unknown): unknown {
+    if (v === undefined) return self;
+    if (v !== null && (typeof v === "object" || typeof v === "function")) return v;
+    throw new TypeError("Derived constructors may only return object or undefined");
+  }
+
   /** Sentinels of a resumed `switch`: the clause holding the resume point matches `resumeCase`. */
   readonly resumeCase = Object.freeze({ resumeCase: true });
   readonly noCase = Object.freeze({ noCase: true });

@@ -17,6 +17,8 @@ switch (workload) {
     t0 = now(); result = m.loopCallsImported(3000, 10_000); break;
   case "calls-method": // as calls, through a class method (read from the prototype)
     t0 = now(); result = m.loopCallsMethod(3000, 10_000); break;
+  case "calls-new": // as calls, constructing a class whose constructor calls acc.add
+    t0 = now(); result = m.loopCallsNew(3000, 10_000); break;
   case "calls-dyn": // as calls, through ops.add: instrumented call sites
     t0 = now(); result = m.loopCallsDyn(3000, 10_000); break;
   case "calls-hoisted": // as calls, through a nested function declaration updating its parent's let (TDZ checks)

@@ -114,3 +114,26 @@ export function loopCallsHoisted(reps: number, n: number): number {
   for (let r = 0; r < reps; r++) t += loopHoisted(n);
   return t;
 }
+
+// Constructing objects whose constructor calls (so it has a resume point): the `new` site stores
+// the callee token, the constructor checks it and runs its body in a try/finally.
+export class Vec {
+  readonly x: number;
+  readonly y: number;
+  constructor(x: number, y: number) {
+    this.x = x;
+    this.y = acc.add(y, x) & 0xffff;
+  }
+}
+
+export function loopNew(n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s = new Vec(i, s).y;
+  return s;
+}
+
+export function loopCallsNew(reps: number, n: number): number {
+  let t = 0;
+  for (let r = 0; r < reps; r++) t += loopNew(n);
+  return t;
+}

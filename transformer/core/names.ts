@@ -11,6 +11,10 @@ export const RT_IMPORT = "$$RT";
 export const RT_CACHE = "$$RTc";
 export const RT_LOCAL = "$$rt";
 export const PC = "$$pc";
+/** In a constructor: entered from untransformed code (a boundary while its body runs). */
+export const CTOR_OUTSIDE = "$$x";
+/** Private field (without #) of a class whose field initialisers call: its constructor was entered from a transformed `new`. */
+export const CTOR_FLAG = "#$$new";
 export const BODY_LABEL = "$$body";
 export const RES_RECORDS = "$$c";
 export const RES_P = "$$p";

@@ -1,0 +1,373 @@
+"use greenlet";
+// Class constructors are transformed (base classes): a switch inside a constructor called with
+// `new` from marked code unwinds and resumes there, and the `new` expression then evaluates to
+// the instance (or to the object the constructor returns). A constructor entered from
+// untransformed code counts as a boundary: a switch inside it pins the greenlet, nothing unwinds.
+import { afterEach, describe, expect, it } from "vitest";
+import { Greenlet, GreenletError, getcurrent } from "tsgreenlet";
+import { pickle, unpickle } from "tsgreenlet/pickle";
+import { callEachUntransformed } from "./helpers/untransformed.js";
+import { Gauge, makeGauge } from "../fixtures/pickle/hold.js";
+
+afterEach(() => {
+  expect(getcurrent().parent).toBeNull();
+});
+
+let created = 0;
+
+class Widget {
+  readonly serial = ++created; // a field initialiser: must run exactly once per instance
+  readonly before: string;
+  readonly size: unknown;
+  readonly after: string;
+  constructor(readonly label: string) {
+    this.before = `${label}:before`;
+    this.size = getcurrent().parent!.switch(`${label} size?`);
+    this.after = `${label}:after`;
+  }
+  describe(): string {
+    return `${this.label} ${String(this.size)}`;
+  }
+}
+
+describe("constructors: switching inside new", () => {
+  it("suspends inside a constructor and completes the new expression with the instance", () => {
+    const start = created;
+    let seenBefore: unknown;
+    const g = new Greenlet(() => {
+      const w = new Widget("w");
+      seenBefore = w.before;
+      return w;
+    });
+    expect(g.switch()).toBe("w size?");
+    expect(created).toBe(start + 1);
+    const w = g.switch(3) as Widget;
+    expect(g.dead).toBe(true);
+    expect(w).toBeInstanceOf(Widget);
+    expect(w.constructor).toBe(Widget);
+    expect(seenBefore).toBe("w:before");
+    expect([w.label, w.before, w.size, w.after, w.serial]).toEqual(["w", "w:before", 3, "w:after", start + 1]);
+    expect(w.describe()).toBe("w 3");
+    expect(created).toBe(start + 1); // the field initialiser did not run again on resume
+  });
+
+  it("keeps the order of parameter properties, field initialisers and body assignments", () => {
+    class Ordered {
+      a = "a";
+      b: unknown;
+      constructor(public x: number, private readonly y = 10) {
+        this.b = getcurrent().parent!.switch(this.y);
+      }
+      get sum(): number {
+        return this.x + this.y;
+      }
+    }
+    const g = new Greenlet(() => new Ordered(1));
+    expect(g.switch()).toBe(10);
+    const o = g.switch("b") as Ordered;
+    expect(Object.keys(o)).toEqual(["x", "y", "a", "b"]);
+    expect([o.x, o.a, o.b, o.sum]).toEqual([1, "a", "b", 11]);
+  });
+
+  it("completes new with the object a resumed constructor returns, and ignores primitives", () => {
+    class Factory {
+      tag = "factory";
+      constructor(kind: string) {
+        const reply = getcurrent().parent!.switch(kind);
+        if (kind === "object") return { reply };
+        if (kind === "primitive") return 42 as unknown as Factory;
+        if (kind === "early") return;
+        (this as { reply?: unknown }).reply = reply;
+      }
+    }
+    const g = new Greenlet(() => [new Factory("object"), new Factory("primitive"), new Factory("early"), new Factory("plain")]);
+    expect(g.switch()).toBe("object");
+    expect(g.switch(1)).toBe("primitive");
+    expect(g.switch(2)).toBe("early");
+    expect(g.switch(3)).toBe("plain");
+    const [obj, prim, early, plain] = g.switch(4) as unknown[];
+    expect(obj).toEqual({ reply: 1 });
+    expect(obj).not.toBeInstanceOf(Factory);
+    expect(prim).toBeInstanceOf(Factory);
+    expect(prim).toEqual({ tag: "factory" });
+    expect(early).toEqual({ tag: "factory" });
+    expect(plain).toBeInstanceOf(Factory);
+    expect(plain).toEqual({ tag: "factory", reply: 4 });
+  });
+
+  it("suspends in nested new expressions and in a loop of a constructor", () => {
+    class Inner {
+      readonly got: unknown[] = [];
+      constructor(n: number) {
+        for (let i = 0; i < n; i++) this.got.push(getcurrent().parent!.switch(`inner ${i}`));
+      }
+    }
+    class Outer {
+      readonly inner: Inner;
+      readonly tail: unknown;
+      constructor() {
+        this.inner = new Inner(2);
+        this.tail = getcurrent().parent!.switch("outer");
+      }
+    }
+    const g = new Greenlet(() => new Outer());
+    expect(g.switch()).toBe("inner 0");
+    expect(g.switch("a")).toBe("inner 1");
+    expect(g.switch("b")).toBe("outer");
+    const o = g.switch("c") as Outer;
+    expect(o).toBeInstanceOf(Outer);
+    expect(o.inner).toBeInstanceOf(Inner);
+    expect(o.inner.got).toEqual(["a", "b"]);
+    expect(o.tail).toBe("c");
+  });
+
+  it("throws into a suspended constructor: the exception leaves the new expression", () => {
+    class Fragile {
+      constructor(readonly log: string[]) {
+        try {
+          getcurrent().parent!.switch("fragile");
+        } finally {
+          log.push("finally");
+        }
+      }
+    }
+    const log: string[] = [];
+    const g = new Greenlet(() => {
+      try {
+        return new Fragile(log);
+      } catch (e) {
+        return `caught ${(e as Error).message}`;
+      }
+    });
+    expect(g.switch()).toBe("fragile");
+    expect(log).toEqual([]);
+    expect(g.throw(new Error("boom"))).toBe("caught boom");
+    expect(log).toEqual(["finally"]);
+  });
+
+  it("resumes a constructor that uses #private names after the switch", () => {
+    class Vault {
+      #secret: unknown;
+      #peek(): string {
+        return `secret=${String(this.#secret)}`;
+      }
+      readonly shown: string;
+      constructor() {
+        this.#secret = getcurrent().parent!.switch("secret?");
+        this.shown = this.#peek();
+      }
+    }
+    const g = new Greenlet(() => new Vault().shown);
+    expect(g.switch()).toBe("secret?");
+    expect(g.switch(7)).toBe("secret=7");
+  });
+});
+
+describe("constructors: pickling", () => {
+  it("pickles a greenlet suspended inside a constructor; the copy completes new with its own instance", () => {
+    const g = new Greenlet(makeGauge);
+    expect(g.switch("g")).toBe("g level?");
+    const copy = unpickle(pickle(g));
+    const made = copy.switch(4) as Gauge;
+    expect(made).toBeInstanceOf(Gauge);
+    expect([made.name, made.before, made.level]).toEqual(["g", "g ready", 4]);
+    const original = g.switch(5) as Gauge;
+    expect(original.level).toBe(5);
+    expect(original).not.toBe(made);
+  });
+});
+
+describe("constructors: classes whose field initialisers call", () => {
+  it("suspends in the constructor after initialisers that call, which run once", () => {
+    let calls = 0;
+    const label = (): string => `label${++calls}`;
+    class Bag {
+      readonly items = new Map<string, unknown>();
+      readonly name = label();
+      constructor(readonly key: string) {
+        this.items.set(key, getcurrent().parent!.switch(`${key}?`));
+      }
+    }
+    const g = new Greenlet(() => new Bag("k"));
+    expect(g.switch()).toBe("k?");
+    const bag = g.switch(8) as Bag;
+    expect(bag).toBeInstanceOf(Bag);
+    expect([...bag.items]).toEqual([["k", 8]]);
+    expect([bag.name, calls]).toEqual(["label1", 1]);
+    expect(Object.keys(bag)).toEqual(["key", "items", "name"]);
+  });
+
+  it("treats the same class constructed again from an initialiser through untransformed code as a boundary", () => {
+    let depth = 0;
+    class Recur {
+      // Reflect.construct runs untransformed, right after the transformed `new Recur()` stored its token.
+      readonly inner = depth++ === 0 ? (Reflect.construct(Recur, []) as Recur) : undefined;
+      readonly got: unknown;
+      constructor() {
+        try {
+          this.got = getcurrent().parent!.switch("recur?");
+        } catch (e) {
+          this.got = e;
+        }
+      }
+    }
+    const g = new Greenlet(() => new Recur());
+    expect(g.switch()).toBe("recur?");
+    const outer = g.switch(9) as Recur;
+    expect(outer.got).toBe(9);
+    expect(outer.inner!.got).toBeInstanceOf(GreenletError);
+    expect(outer.inner!.inner).toBeUndefined();
+  });
+});
+
+describe("constructors: entered from untransformed code", () => {
+  it("counts a boundary: a switch inside gives GreenletError, nothing unwound, fields set once", () => {
+    const start = created;
+    const g = new Greenlet(() => {
+      let error: unknown;
+      try {
+        Reflect.construct(Widget, ["reflected"]);
+      } catch (e) {
+        error = e;
+      }
+      // The boundary ended with the constructor: a transformed new switches normally again.
+      const w = new Widget("after");
+      return [error, w];
+    });
+    expect(g.switch()).toBe("after size?");
+    const [error, w] = g.switch(5) as [unknown, Widget];
+    expect(error).toBeInstanceOf(GreenletError);
+    expect((error as Error).message).toMatch(/Widget was called from untransformed code/);
+    expect(w.size).toBe(5);
+    expect(created).toBe(start + 2);
+  });
+
+  it("runs the whole body when entered from untransformed code: defaults, closures, parameter properties, returned objects", () => {
+    class Counter {
+      readonly label: string;
+      readonly read: () => number;
+      constructor(public start: number, step = 2) {
+        let n = start;
+        this.label = String(start);
+        this.read = () => (n += step);
+        if (start < 0) return { negative: this.label } as unknown as Counter;
+      }
+    }
+    const c = Reflect.construct(Counter, [1]) as Counter;
+    expect(c).toBeInstanceOf(Counter);
+    expect([c.start, c.label, c.read(), c.read()]).toEqual([1, "1", 3, 5]);
+    expect(Object.keys(c)).toEqual(["start", "label", "read"]);
+    expect(Reflect.construct(Counter, [-1])).toEqual({ negative: "-1" });
+    const made: Counter[] = [];
+    callEachUntransformed([10], (s) => made.push(Reflect.construct(Counter, [s, 5]) as Counter));
+    expect(made[0]!.read()).toBe(15);
+  });
+
+  it("runs a placable greenlet on top of a constructor entered through a boundary", () => {
+    class Host {
+      readonly values: unknown[] = [];
+      constructor() {
+        const child = new Greenlet((x: unknown) => {
+          const y = getcurrent().parent!.switch(`child got ${String(x)}`);
+          return `child done ${String(y)}`;
+        });
+        this.values.push(child.switch(1), child.switch(2));
+      }
+    }
+    const made: Host[] = [];
+    callEachUntransformed([0], () => made.push(new Host()));
+    expect(made[0]!.values).toEqual(["child got 1", "child done 2"]);
+    const g = new Greenlet(() => Reflect.construct(Host, []) as Host);
+    expect((g.switch() as Host).values).toEqual(["child got 1", "child done 2"]);
+  });
+
+  it("enters a base constructor called by super() as a boundary: a switch there pins the greenlet", () => {
+    class Special extends Widget {
+      constructor() {
+        super("special");
+      }
+    }
+    const g = new Greenlet(() => {
+      try {
+        return new Special();
+      } catch (e) {
+        return e;
+      }
+    });
+    const e = g.switch();
+    expect(e).toBeInstanceOf(GreenletError);
+    expect(g.dead).toBe(true);
+  });
+});
+
+describe("constructors: derived classes", () => {
+  class Shape {
+    readonly kind: string;
+    constructor(kind: string) {
+      this.kind = kind;
+    }
+  }
+
+  it("suspends after super(...) and completes new with the derived instance", () => {
+    class Circle extends Shape {
+      readonly extra = ["e"];
+      readonly radius: unknown;
+      constructor(public readonly label: string, scale: number) {
+        super(`circle${scale}`);
+        const r = () => `${this.label}:${scale}`;
+        this.radius = getcurrent().parent!.switch(r());
+      }
+    }
+    const g = new Greenlet(() => new Circle("c", 2));
+    expect(g.switch()).toBe("c:2");
+    const c = g.switch(5) as Circle;
+    expect(c).toBeInstanceOf(Circle);
+    expect(c).toBeInstanceOf(Shape);
+    expect(Object.keys(c)).toEqual(["kind", "label", "extra", "radius"]);
+    expect([c.kind, c.label, c.extra, c.radius]).toEqual(["circle2", "c", ["e"], 5]);
+  });
+
+  it("keeps the rules of derived constructors' return values after resuming", () => {
+    class Returns extends Shape {
+      constructor(what: string) {
+        super(what);
+        const v = getcurrent().parent!.switch(what);
+        if (what === "object") return { v };
+        if (what === "primitive") return 1 as unknown as Returns;
+      }
+    }
+    const g = new Greenlet(() => {
+      const out: unknown[] = [new Returns("object"), new Returns("none")];
+      try {
+        out.push(new Returns("primitive"));
+      } catch (e) {
+        out.push(e instanceof TypeError ? "TypeError" : e);
+      }
+      return out;
+    });
+    expect(g.switch()).toBe("object");
+    expect(g.switch(1)).toBe("none");
+    expect(g.switch(2)).toBe("primitive");
+    const [obj, none, bad] = g.switch(3) as unknown[];
+    expect(obj).toEqual({ v: 1 });
+    expect(none).toBeInstanceOf(Returns);
+    expect(bad).toBe("TypeError");
+  });
+
+  it("keeps a derived constructor that does not start with super(...) untransformed: a switch in it pins", () => {
+    class Late extends Shape {
+      readonly got: unknown;
+      constructor() {
+        const k = "late";
+        super(k);
+        try {
+          this.got = getcurrent().parent!.switch("late?");
+        } catch (e) {
+          this.got = e instanceof GreenletError ? "pinned" : e;
+        }
+      }
+    }
+    const g = new Greenlet(() => new Late().got);
+    expect(g.switch()).toBe("pinned");
+  });
+});
