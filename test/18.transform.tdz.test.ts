@@ -50,6 +50,18 @@ const cases: [name: string, body: string, arg?: unknown][] = [
   ["typeof through a closure called early", `const t = () => typeof x; const r = t(); let x = 1; return r;`],
   ["a hoisted function declaration updating a let before it ran", `inc(); let n = 0; function inc() { n++; } return n;`],
   ["a hoisted function declaration after the let ran (correct program)", `let n = 0; inc(); inc(); function inc() { n += 1; } return n;`],
+  ["a hoisted function reached early through a closure created before the let", `
+    const early = () => inc();
+    let r;
+    try { early(); } catch (e) { r = e.message; }
+    let n = 0;
+    function inc() { n += 1; return n; }
+    return [r, early()];`],
+  ["a hoisted recursive function only referenced after the const, also from a later closure", `
+    const base = 10;
+    function down(k) { return k === 0 ? base : down(k - 1) + 1; }
+    const viaClosure = () => down(3);
+    return [down(2), viaClosure()];`],
   ["an assignment from a closure evaluates its right-hand side before throwing", `
     const log = [];
     const set = () => { v = (log.push("rhs"), 1); };
@@ -188,5 +200,10 @@ describe("temporal dead zone: transformed code throws what plain code throws", (
     const { code } = await both(`let total = 0; for (const v of [1, 2]) total += v; const get = () => total; return get();`);
     expect(code).not.toContain("$$Z");
     expect(code).not.toContain("$$RT.tdz");
+  });
+
+  it("a hoisted function referenced only after the declaration gets no check (keeps frames small)", async () => {
+    const { code } = await both(`const base = 2; function down(k) { return k === 0 ? base : down(k - 1); } return down(3);`);
+    expect(code).not.toContain("$$Z");
   });
 });

@@ -75,6 +75,33 @@ export function analyzeTdz(ts: typeof TS, f: TS.NodeFactory, scopes: ScopeInfo, 
   }
   const within = (n: TS.Node, outer: TS.Node): boolean => n.pos >= outer.pos && n.end <= outer.end;
 
+  /**
+   * Whether every reference to the function declared by `fn` (other than from inside itself) is
+   * in `scopeNode` after `decl` ends, directly or inside functions created after it: then `fn`
+   * cannot run before `decl` initialised its binding.
+   */
+  const onlyCalledAfter = (fn: TS.FunctionDeclaration, decl: TS.Node, scopeNode: TS.Node): boolean => {
+    const fb = fn.name ? scopes.refs.get(fn.name) : undefined;
+    if (!fb) return false;
+    let memo = calledAfter.get(fn)?.get(decl);
+    if (memo !== undefined) return memo;
+    memo = true;
+    for (const [rid, rb] of scopes.refs) {
+      if (rb !== fb || rid === fn.name || within(rid, fn)) continue;
+      if (!within(rid, scopeNode) || rid.getStart() < decl.end) { memo = false; break; }
+      // Crossing a function is fine when it is created (evaluated) after the declaration too;
+      // a hoisted declaration is created earlier, so it is not.
+      for (let n: TS.Node = rid.parent; n !== scopeNode; n = n.parent) {
+        if (!n || ts.isFunctionDeclaration(n) || ((isFunctionLike(ts, n) || ts.isClassLike(n)) && n.getStart() < decl.end)) { memo = false; break; }
+      }
+      if (!memo) break;
+    }
+    if (!calledAfter.has(fn)) calledAfter.set(fn, new Map());
+    calledAfter.get(fn)!.set(decl, memo);
+    return memo;
+  };
+  const calledAfter = new Map<TS.Node, Map<TS.Node, boolean>>();
+
   const classify = (b: Binding, id: TS.Identifier): TdzUse => {
     const decl = decls.get(b);
     const scopeNode = b.scope.node;
@@ -86,6 +113,12 @@ export function analyzeTdz(ts: typeof TS, f: TS.NodeFactory, scopes: ScopeInfo, 
     for (let n: TS.Node = id; n !== scopeNode; n = n.parent) {
       if (!n.parent) return "check";
       if (b.kind === "class" && n.parent === decl && (ts.isPropertyDeclaration(n) || ts.isClassStaticBlockDeclaration(n))) return "inner";
+      if (ts.isFunctionDeclaration(n) && (n.parent === scopeNode || (isFunctionLike(ts, scopeNode) && n.parent === (scopeNode as TS.FunctionLikeDeclaration).body)) &&
+          !ts.isCaseBlock(scopeNode) && onlyCalledAfter(n, decl, scopeNode)) {
+        // A hoisted function that nothing can reach before the declaration has run (every
+        // reference to it is later in the same scope): as safe as a closure created there.
+        return "safe";
+      }
       if (isFunctionLike(ts, n) || ts.isClassStaticBlockDeclaration(n)) {
         crossed = true;
         anchor = ts.isFunctionDeclaration(n) ? (ts.isCaseClause(n.parent) || ts.isDefaultClause(n.parent) ? n.parent.parent : n.parent) : n;
