@@ -22,7 +22,7 @@
  *   are pickled by reference and classes declared in marked modules are registered by name.
  */
 import type * as TS from "typescript";
-import { inferredName } from "./inferred-name.js";
+import { inferredName, mentions } from "./inferred-name.js";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
@@ -284,18 +284,6 @@ function segmentName(ts: typeof TS, n: TS.Node): string {
   }
   if (ts.isConstructorDeclaration(n)) return "constructor";
   return inferredName(ts, n) ?? "anonymous";
-}
-
-
-function mentions(ts: typeof TS, node: TS.Node, name: string): boolean {
-  let found = false;
-  const walk = (c: TS.Node): void => {
-    if (found) return;
-    if (ts.isIdentifier(c) && c.text === name) { found = true; return; }
-    ts.forEachChild(c, walk);
-  };
-  walk(node);
-  return found;
 }
 
 /** What an arrow's body takes from its lexical context: `this` (supported), arguments/new.target/super (not). */

@@ -12,3 +12,15 @@ export function inferredName(ts: typeof TS, node: TS.Node): string | undefined {
   if (ts.isExportAssignment(p)) return "default";
   return undefined;
 }
+
+/** Whether an identifier named `name` occurs anywhere in `node` (then that name cannot be borrowed for it). */
+export function mentions(ts: typeof TS, node: TS.Node, name: string): boolean {
+  let found = false;
+  const walk = (c: TS.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(c) && c.text === name) { found = true; return; }
+    ts.forEachChild(c, walk);
+  };
+  walk(node);
+  return found;
+}

@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scopes.js";
 import { containsCall } from "./explode.js";
 import { findNonSuspending } from "./non-suspending.js";
-import { inferredName } from "./inferred-name.js";
+import { inferredName, mentions } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
@@ -812,7 +812,7 @@ export function transformSourceFile(
     // Anonymous function or arrow: a per-evaluation binding from an IIFE parameter, named so that
     // the function keeps the name the original context would infer.
     const inferred = inferredName(ts, node);
-    const usable = inferred && /^[A-Za-z_$][\w$]*$/.test(inferred) && !mentions(node, inferred) ? inferred : undefined;
+    const usable = inferred && /^[A-Za-z_$][\w$]*$/.test(inferred) && !mentions(ts, node, inferred) ? inferred : undefined;
     const param = usable ?? `$$self${n}`;
     return {
       expr: f.createIdentifier(param),
@@ -870,16 +870,6 @@ export function transformSourceFile(
     }
     return f.createCallExpression(f.createParenthesizedExpression(
       f.createArrowFunction(undefined, undefined, params, undefined, undefined, body)), undefined, []);
-  };
-  const mentions = (node: TS.Node, name: string): boolean => {
-    let found = false;
-    const walk = (c: TS.Node): void => {
-      if (found) return;
-      if (ts.isIdentifier(c) && c.text === name) { found = true; return; }
-      ts.forEachChild(c, walk);
-    };
-    walk(node);
-    return found;
   };
 
   const rebuild = (node: TS.FunctionLikeDeclaration, params: TS.ParameterDeclaration[], body: TS.Statement[]): TS.Node => {
