@@ -354,64 +354,50 @@ function drive(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count
         result = e;
       }
     }
+    let next: Greenlet;
     if (!threw && rt.unwinding === true) {
-      rt.unwinding = false; // the frames were filed by capture (above, or in resumeStack)
-      const next = TS.pendingTarget!;
+      // t switched away: the frames were filed by capture (in start or resumeStack).
+      rt.unwinding = false;
+      next = TS.pendingTarget!;
       mode = TS.pendingMode;
       value = TS.pendingValue;
       count = TS.pendingCount;
       TS.pendingTarget = null;
       TS.pendingValue = undefined;
-
-      origin = t;
-      if (next === owner) {
+    } else {
+      // t has finished: its result or exception goes up the parent chain (greenlet §4).
+      next = finish(t, threw, result, owner);
+      mode = TS.pendingMode;
+      value = TS.pendingValue;
+      TS.pendingValue = undefined;
+      count = 1;
+      if (next !== owner && next._resident && !elsewhere(owner, next)) {
         leave(owner, wasResident, savedBuf, savedSp);
-        return arrive(t, owner, mode, value);
+        return arrive(t, owner, RESUME_THROW, new GreenletError(
+          `greenlet finished but its parent ${next} is resident below ${owner}, which cannot be suspended (untransformed frames on its stack); the result could not be delivered`));
       }
-      if (next._resident) {
-        // On another native stack (hard.ts): owner parks here until control comes back.
-        t = handoff(owner, next, mode, value, count, t);
-        mode = MAIL.mode;
-        value = MAIL.value;
-        count = MAIL.count;
-        origin = MAIL.origin!;
-        clearMail();
-        if (t === owner) {
-          leave(owner, wasResident, savedBuf, savedSp);
-          return arrive(origin, owner, mode, value);
-        }
-        continue;
-      }
-      t = next;
-      continue;
     }
-    // t has finished: its result or exception goes up the parent chain (greenlet §4).
-    const p = finish(t, threw, result, owner);
-    mode = TS.pendingMode;
-    value = TS.pendingValue;
-    TS.pendingValue = undefined;
-    count = 1;
     origin = t;
-    if (p._resident && p !== owner && elsewhere(owner, p)) {
-      t = handoff(owner, p, mode, value, 1, origin);
+    if (next === owner) {
+      leave(owner, wasResident, savedBuf, savedSp);
+      return arrive(origin, owner, mode, value);
+    }
+    if (next._resident) {
+      // On another native stack (hard.ts; a switch was checked reachable by transfer before it
+      // unwound): owner parks here until control comes back.
+      t = handoff(owner, next, mode, value, count, origin);
       mode = MAIL.mode;
       value = MAIL.value;
       count = MAIL.count;
       origin = MAIL.origin!;
       clearMail();
-      if (t !== owner) continue;
-      leave(owner, wasResident, savedBuf, savedSp);
-      return arrive(origin, owner, mode, value);
+      if (t === owner) {
+        leave(owner, wasResident, savedBuf, savedSp);
+        return arrive(origin, owner, mode, value);
+      }
+      continue;
     }
-    if (p === owner || p._resident) {
-      leave(owner, wasResident, savedBuf, savedSp);
-    }
-    if (p === owner) return arrive(origin, owner, mode, value);
-    if (p._resident) {
-      return arrive(origin, owner, RESUME_THROW, new GreenletError(
-        `greenlet finished but its parent ${p} is resident below ${owner}, which cannot be suspended (untransformed frames on its stack); the result could not be delivered`));
-    }
-    t = p;
+    t = next;
   }
 }
 
