@@ -3,8 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { markedLine } from "./helpers/source-lines.js";
 import {
-  RUN_EACH, columnOf, fixture, node, splitRunEach, stackPositions, tempProject, untransformedOutputs,
-  type RunResult,
+  RUN_EACH, columnOf, fixture, node, splitRunEach, stackPositions, tempProject, untransformedOutputs, type RunResult, expectThrowsMapped,
 } from "../fixtures/integration/support/harness.js";
 
 const FIXTURES = ["semantics.ts", "constructs.ts", "pipeline.reference.ts", "throws.ts", "warnings.ts", "param-initializers.ts"] as const;
@@ -54,15 +53,8 @@ describe("register loader", () => {
   });
 
   it("maps stack traces to the original .ts lines, before a switch and after a resume", () => {
-    const frames = stackPositions(out("throws.ts"), "fixtures/integration/throws.ts");
-    const early = markedLine(fixture("throws.ts"), "early");
-    const late = markedLine(fixture("throws.ts"), "late");
-    expect(frames.map((f) => [f.message, f.line])).toEqual([["early X", early.line], ["late y resumed", late.line]]);
     // The column lands inside the throw statement (the next test pins it to `new`).
-    for (const [f, m] of [[frames[0]!, early], [frames[1]!, late]] as const) {
-      expect(f.column).toBeGreaterThanOrEqual(columnOf(m.text, "throw"));
-      expect(f.column).toBeLessThan(columnOf(m.text, ";"));
-    }
+    expectThrowsMapped(out("throws.ts"), true);
   });
 
   it("maps a thrown Error to the column of `new`, as the untransformed program does", () => {
