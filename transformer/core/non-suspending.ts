@@ -18,6 +18,7 @@
  */
 import type * as TS from "typescript";
 import type { Binding, ScopeInfo } from "./scopes.js";
+import { writeKind } from "./writes.js";
 
 export function findNonSuspending(ts: typeof TS, sf: TS.SourceFile, scopes: ScopeInfo, transformed: ReadonlySet<TS.Node>): Set<Binding> {
   // Candidates: function declarations and `const f = function/arrow`, declared directly in a
@@ -92,34 +93,13 @@ function onlyCalls(ts: typeof TS, fn: TS.FunctionLikeDeclaration, scopes: ScopeI
 /** Bindings written anywhere in the file other than by their declaration. */
 function reassigned(ts: typeof TS, sf: TS.SourceFile, scopes: ScopeInfo): Set<Binding> {
   const out = new Set<Binding>();
+  for (const [id, b] of scopes.refs) {
+    if (ts.isIdentifier(id) && writeKind(ts, id) !== "none") out.add(b);
+  }
   let opaque = false; // direct eval or `with` can write any binding
-  const target = (e: TS.Node): void => {
-    while (ts.isParenthesizedExpression(e)) e = e.expression;
-    if (ts.isIdentifier(e)) {
-      const b = scopes.refs.get(e);
-      if (b) out.add(b);
-    } else if (ts.isArrayLiteralExpression(e)) {
-      for (const el of e.elements) target(ts.isSpreadElement(el) ? el.expression : el);
-    } else if (ts.isObjectLiteralExpression(e)) {
-      for (const p of e.properties) {
-        if (ts.isShorthandPropertyAssignment(p)) target(p.name);
-        else if (ts.isPropertyAssignment(p)) target(p.initializer);
-        else if (ts.isSpreadAssignment(p)) target(p.expression);
-      }
-    } else if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-      target(e.left); // default value in a destructuring target
-    }
-  };
   const walk = (n: TS.Node): void => {
     if (ts.isWithStatement(n) || (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "eval")) opaque = true;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
-      target(n.left);
-    } else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
-               (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) {
-      target(n.operand);
-    } else if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && !ts.isVariableDeclarationList(n.initializer)) {
-      target(n.initializer);
-    } else if (ts.isVariableDeclaration(n) && n.initializer && ts.isIdentifier(n.name)) {
+    if (ts.isVariableDeclaration(n) && n.initializer && ts.isIdentifier(n.name)) {
       // `var f = …` redeclaring a function name writes the function's binding.
       const b = scopes.refs.get(n.name);
       if (b && b.kind === "function") out.add(b);

@@ -25,10 +25,9 @@
 import type * as TS from "typescript";
 import { isFunctionLike, type Binding, type ScopeInfo } from "./scopes.js";
 import { RT_IMPORT, TDZ_SENTINEL } from "./names.js";
+import { writeKind } from "./writes.js";
 
 export type TdzUse = "safe" | "check" | "dead" | "inner";
-/** How an identifier is written: not at all, `x = v`, `x op= v`/`x++` (read first), or as a destructuring/for-in/of target. */
-export type WriteKind = "none" | "assign" | "compound" | "pattern";
 
 export interface TdzAnalysis {
   use(b: Binding, id: TS.Identifier): TdzUse;
@@ -157,37 +156,6 @@ export function analyzeTdz(ts: typeof TS, f: TS.NodeFactory, scopes: ScopeInfo, 
     }
   }
 
-  const writeKind = (id: TS.Identifier): WriteKind => {
-    let c: TS.Node = id;
-    while (ts.isParenthesizedExpression(c.parent)) c = c.parent;
-    const p = c.parent;
-    if (ts.isBinaryExpression(p) && p.left === c && p.operatorToken.kind >= K.FirstAssignment && p.operatorToken.kind <= K.LastAssignment) {
-      if (inPattern(p)) return "pattern";
-      return p.operatorToken.kind === K.EqualsToken ? "assign" : "compound";
-    }
-    if ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && (p.operator === K.PlusPlusToken || p.operator === K.MinusMinusToken)) return "compound";
-    if (ts.isShorthandPropertyAssignment(p) && p.name === c) return inPattern(p) ? "pattern" : "none";
-    return inPattern(c) ? "pattern" : "none";
-  };
-  /** Whether `n` is (part of) the target of a destructuring assignment or a for-in/of head. */
-  const inPattern = (n: TS.Node): boolean => {
-    for (let c = n; ;) {
-      const p = c.parent;
-      if (!p) return false;
-      if (ts.isBinaryExpression(p) && p.operatorToken.kind === K.EqualsToken && p.left === c) {
-        // The root of a pattern, or `target = default` inside one (or a plain assignment).
-        if (ts.isArrayLiteralExpression(c) || ts.isObjectLiteralExpression(c)) return true;
-      } else if ((ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === c) {
-        return true;
-      } else if (!(ts.isParenthesizedExpression(p) || ts.isSpreadElement(p) || ts.isSpreadAssignment(p) ||
-          (ts.isShorthandPropertyAssignment(p) && p.name === c) || (ts.isPropertyAssignment(p) && p.initializer === c) ||
-          ts.isArrayLiteralExpression(p) || ts.isObjectLiteralExpression(p))) {
-        return false;
-      }
-      c = p;
-    }
-  };
-
   /** Whether the right-hand side of the simple assignment to `id` reads `b` through a check on every path. */
   const readsFirst = (id: TS.Identifier, b: Binding): boolean => {
     let c: TS.Node = id;
@@ -197,7 +165,7 @@ export function analyzeTdz(ts: typeof TS, f: TS.NodeFactory, scopes: ScopeInfo, 
     const walk = (n: TS.Node): void => {
       if (found) return;
       if (ts.isIdentifier(n)) {
-        if (scopes.refs.get(n) === b && uses.get(n) === "check" && writeKind(n) === "none") found = true;
+        if (scopes.refs.get(n) === b && uses.get(n) === "check" && writeKind(ts, n) === "none") found = true;
         return;
       }
       if (isFunctionLike(ts, n) || ts.isClassLike(n) || (n.flags & ts.NodeFlags.OptionalChain) !== 0) return;
@@ -247,7 +215,7 @@ export function analyzeTdz(ts: typeof TS, f: TS.NodeFactory, scopes: ScopeInfo, 
       const u = uses.get(id);
       if (u === undefined) return raw!;
       const name = f.createStringLiteral(b.name);
-      const w = writeKind(id);
+      const w = writeKind(ts, id);
       if (u === "inner") return f.createIdentifier(b.name);
       if (u === "dead") return w === "none" ? rt("tdz", [name]) : f.createPropertyAccessExpression(rt("tdzRef", [f.createNull(), name]), b.name);
       if (!raw || !ts.isPropertyAccessExpression(raw)) return raw!; // not reached: checked bindings are captured
