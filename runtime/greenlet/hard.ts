@@ -139,23 +139,27 @@ const ENTRY_CHECK = /\.t\s*!==?\s*([\w$]+)\s*\)[^]{0,240}?\breturn\b[^]{0,160}?\
 let lastFn: unknown = null;
 let lastMarked = false;
 
+/** Whether the source text of `fn` starts with the transform's entry check. */
+function hasEntryCheck(fn: Function): boolean {
+  let src: string;
+  try {
+    src = Function.prototype.toString.call(fn);
+  } catch {
+    return false;
+  }
+  const open = src.indexOf("{");
+  return open >= 0 && ENTRY_CHECK.test(src.slice(open, open + 400));
+}
+
 export function isMarked(fn: unknown): boolean {
   // Programs usually start many greenlets with one run function: one compare, no WeakMap lookup.
   if (fn === lastFn) return lastMarked;
   if (typeof fn !== "function") return false;
   let marked = markedCache.get(fn);
   if (marked === undefined) {
-    let src: string;
-    try {
-      src = Function.prototype.toString.call(fn);
-    } catch {
-      src = "";
-    }
-    const open = src.indexOf("{");
-    // Closures created by marked code carry their closure id (transformer/core/closures.ts), even
-    // those without resume points (an arrow that makes no call has no entry check to read).
-    marked = RT.marked.has(fn) || (open >= 0 && ENTRY_CHECK.test(src.slice(open, open + 400))) ||
-      Object.getOwnPropertyDescriptor(fn, "$$k")?.value !== undefined;
+    // Registered top-level declarations and closures of marked code (their closure tag, even
+    // without resume points) are known without reading source; the entry check is the fallback.
+    marked = RT.marked.has(fn) || Object.getOwnPropertyDescriptor(fn, "$$k")?.value !== undefined || hasEntryCheck(fn);
     markedCache.set(fn, marked);
   }
   lastFn = fn;
