@@ -129,13 +129,6 @@ const markedCache = new WeakMap<Function, boolean>();
  */
 const ENTRY_CHECK = /\.t\s*!==?\s*([\w$]+)\s*\)[^]{0,240}?\breturn\b[^]{0,160}?\.enter\(\s*\1\s*,/;
 
-/**
- * Whether `fn` was transformed with resume points (a soft greenlet can switch out of it).
- * There is no registry from function objects to FunctionInfo, so this reads the entry check in
- * the function's source text (V8 returns a slice of the script, cached per function here).
- * Closures of marked code are recognised by their closure tag, top-level function declarations
- * by the registry the transform fills (`RT.marks`). Bound functions count as unmarked.
- */
 let lastFn: unknown = null;
 let lastMarked = false;
 
@@ -151,6 +144,12 @@ function hasEntryCheck(fn: Function): boolean {
   return open >= 0 && ENTRY_CHECK.test(src.slice(open, open + 400));
 }
 
+/**
+ * Whether `fn` is marked code, so a soft greenlet can run it: a top-level declaration of a marked
+ * module (registered by the transform, `RT.marks`), a closure created by marked code (its closure
+ * tag), or a function whose source text starts with the transform's entry check (V8 returns a
+ * slice of the script). Cached per function. Bound functions count as unmarked.
+ */
 export function isMarked(fn: unknown): boolean {
   // Programs usually start many greenlets with one run function: one compare, no WeakMap lookup.
   if (fn === lastFn) return lastMarked;
@@ -170,7 +169,7 @@ export function isMarked(fn: unknown): boolean {
 /** Called by lookupRun when a greenlet in mode hard or auto is about to start. */
 export function decideStack(g: Greenlet, run: unknown): void {
   if (g._stackMode === MODE_AUTO) {
-    if (run === lastFn ? lastMarked : isMarked(run)) {
+    if (isMarked(run)) {
       g._stackMode = MODE_SOFT;
       return;
     }
