@@ -177,6 +177,31 @@ export class SoftRuntime implements RuntimeABI {
     for (const fn of fns) this.marked.add(fn);
   }
 
+  /**
+   * Tags top-level function declarations that ignore their receiver (transformer/core/receiver.ts):
+   * member calls in transformed code call them directly. Non-enumerable, so `Object.keys(fn)` and
+   * console.log of the function do not show it (closures get a plain store: it is on their
+   * creation path).
+   */
+  direct(fns: readonly Function[]): void {
+    for (const fn of fns) Object.defineProperty(fn, "$$d", { value: true, configurable: true });
+  }
+
+  /**
+   * Whether the callee of a member call may be called without its receiver (tagged `$$d`).
+   * Small enough for V8 to inline at every call site; a class method's answer folds to a
+   * constant. The read is a property get like the `call` read the lowering already does, so a
+   * Proxy-wrapped callee sees it; a trap that throws on unknown keys (chai's assertion proxies)
+   * just means "no".
+   */
+  isDirect(fn: unknown): boolean {
+    try {
+      return (fn as { $$d?: unknown }).$$d === true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Pickling (runtime/pickle): closure factories by id (closures carry `$$k`, `$$this`, `$$e0..`). */
   readonly closures = new Map<string, ClosureInfo>();
   /** Top-level bindings of marked modules, read lazily at pickle/unpickle time. */

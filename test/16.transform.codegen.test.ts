@@ -3,6 +3,7 @@
 // - calls to module-local functions that provably never suspend are not instrumented
 //   (transformer/core/non-suspending.ts): such calls really are plain, and anything that *could*
 //   reach a switch still switches;
+// - member calls of functions that ignore their receiver are direct calls (transformer/core/receiver.ts);
 // - an anonymous `export default function` with switch points.
 import { describe, expect, it } from "vitest";
 import { Greenlet, getcurrent } from "tsgreenlet";
@@ -93,7 +94,7 @@ describe("non-suspending analysis: generated code", () => {
       export function c(o: { m(): number }) { return o.m(); }
       export function d(f: () => number) { return f(); }`);
     for (const callee of ["ext", "later", "f"]) expect(out).toContain(`$$rt.t = ${callee};`);
-    expect(out).toMatch(/\$\$rt\.t = \$\$t\d+;\s*\$\$t\d+ = \$\$t\d+\.call\(\$\$t\d+\)/); // o.m()
+    expect(out).toMatch(/\$\$rt\.t = \$\$t\d+;\s*\$\$t\d+ = \$\$rt\.isDirect\(\$\$t\d+\) \? \$\$t\d+\(\) : \$\$t\d+\.call\(\$\$t\d+\)/); // o.m()
     expect(out).not.toContain("$$rt.t = leaf;");
   });
 
@@ -106,6 +107,83 @@ describe("non-suspending analysis: generated code", () => {
       export function b() { return usesForOf([1]); }`);
     expect(out).toContain("$$rt.t = usesNew;");
     expect(out).toContain("$$rt.t = usesForOf;");
+  });
+});
+
+// Member calls: `o.m(x)` calls a receiver-free callee (tagged `$$d`) directly, anything else with
+// `o` as receiver. Both must behave exactly like the plain call.
+function twice(x: number): number {
+  return x * 2;
+}
+function selfValue(this: { v: number }): number {
+  return this.v;
+}
+function arrowSelf(this: { v: number }): number {
+  return (() => this.v)();
+}
+function evalSelf(this: { v: number }): number {
+  return eval("this.v") as number;
+}
+function pausingStep(x: number): number {
+  return pause(x) + 1;
+}
+const table = {
+  v: 7,
+  twice,
+  selfValue,
+  arrowSelf,
+  evalSelf,
+  pausingStep,
+  arrow: (x: number) => x + 100,
+  pausingArrow: (x: number) => pause(x) * 3,
+  method(this: { v: number }) { return this.v + 1; },
+  fnExpr: function (this: { v: number }) { return this.v + 2; },
+};
+
+describe("member calls of receiver-free functions", () => {
+  it("tags exactly the functions that ignore their receiver", () => {
+    expect((twice as unknown as { $$d?: boolean }).$$d).toBe(true);
+    expect((table.arrow as unknown as { $$d?: boolean }).$$d).toBe(true);
+    for (const f of [selfValue, arrowSelf, evalSelf, table.method, table.fnExpr]) {
+      expect((f as unknown as { $$d?: boolean }).$$d).toBeUndefined();
+    }
+    // Top-level declarations: a non-enumerable tag (not shown by Object.keys or console.log).
+    expect(Object.keys(twice)).toEqual([]);
+  });
+
+  it("keeps every receiver and result the same as plain calls", () => {
+    const g = new Greenlet(() => [table.twice(4), table.selfValue(), table.arrowSelf(), table.evalSelf(),
+      table.arrow(1), table.method(), table.fnExpr(), [1, 2].map(table.twice), ["a"].concat("b")]);
+    expect(g.switch()).toEqual([8, 7, 7, 7, 101, 8, 9, [2, 4], ["a", "b"]]);
+  });
+
+  it("switches inside a directly called member and resumes it", () => {
+    const g = new Greenlet(() => table.pausingStep(1) + table.pausingArrow(2) + table["pausingStep"](3));
+    expect(g.switch()).toBe(1);
+    expect(g.switch(10)).toBe(2);
+    expect(g.switch(20)).toBe(3);
+    expect(g.switch(30)).toBe(11 + 60 + 31);
+    expect(g.dead).toBe(true);
+  });
+
+  it("optional member calls take the same path", () => {
+    const maybe: typeof table | undefined = table;
+    const g = new Greenlet(() => [maybe?.pausingStep(5), maybe?.selfValue(), maybe?.arrow?.(pause(0))]);
+    expect(g.switch()).toBe(5);
+    expect(g.switch(1)).toBe(0);
+    expect(g.switch(2)).toEqual([2, 7, 102]);
+  });
+
+  it("generated code: a tag test at member call sites, RT.direct for receiver-free declarations", () => {
+    const out = transform(`"use greenlet";
+      export function add(a: number, b: number) { return a + b; }
+      export function usesThis(this: { k: number }) { return this.k; }
+      export function usesArrowThis(this: { k: number }) { return () => this.k; }
+      export const ops = { add, arrow: (x: number) => x };
+      export function run(o: typeof ops) { return o.add(1, 2); }`, "/virtual/direct.ts", {}).code;
+    expect(out).toMatch(/\$\$RT\.direct\(\[add, run\]\)/);
+    expect(out).toMatch(/\$\$rt\.isDirect\(\$\$t\d+\) \? \$\$t\d+\(1, 2\) : \$\$t\d+\.call\(\$\$t\d+, 1, 2\)/);
+    expect(out).toMatch(/const arrow = \(x\) => \{[^}]*\};\s*arrow\.\$\$k = \$\$k\d+;\s*arrow\.\$\$d = true;/);
   });
 });
 

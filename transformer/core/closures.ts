@@ -26,7 +26,8 @@ import { inferredName, mentions } from "./inferred-name.js";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import { RT_IMPORT } from "./names.js";
+import { DIRECT_TAG, RT_IMPORT } from "./names.js";
+import { ignoresReceiver } from "./receiver.js";
 import type { ScopeInfo } from "./scopes.js";
 
 export interface PickleSupport {
@@ -144,6 +145,7 @@ export function createPickleSupport(
       free.map((p) => f.createParameterDeclaration(undefined, undefined, p)), undefined, f.createBlock([
         f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(local, undefined, undefined, value)], ts.NodeFlags.Const)),
         tag("$$k", f.createIdentifier(desc)),
+        ...(ignoresReceiver(ts, node) ? [tag(DIRECT_TAG, f.createTrue())] : []),
         ...(use.self ? [tag("$$this", f.createThis())] : []),
         ...free.map((p, j) => tag(`$$e${j}`, f.createIdentifier(p))),
         f.createReturnStatement(f.createIdentifier(local)),

@@ -16,7 +16,7 @@
  * then entered as a boundary, so a switch below it pins the greenlet instead of corrupting it.
  */
 import type * as TS from "typescript";
-import { RT_IMPORT } from "./names.js";
+import { RT_IMPORT, RT_LOCAL } from "./names.js";
 
 export interface ExplodeHost {
   readonly ts: typeof TS;
@@ -95,6 +95,17 @@ export function createExploder(h: ExplodeHost) {
     });
   };
 
+  /**
+   * The call of a method read into `fn` from `self`: `$$rt.isDirect(fn) ? fn(args) : fn.call(self, args)`.
+   * A receiver-free callee (receiver.ts) is called directly so that V8 gets call feedback for it
+   * and can inline it; anything else keeps the exact receiver through `call`.
+   */
+  const memberCall = (fn: TS.Expression, self: TS.Expression, args: readonly TS.Expression[]): TS.Expression =>
+    f.createConditionalExpression(
+      f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "isDirect"), undefined, [fn]), undefined,
+      f.createCallExpression(fn, undefined, args), undefined,
+      f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [self, ...args]));
+
   const explodeCall = (out: TS.Statement[], e: TS.CallExpression, pos: TS.Node): TS.Expression => {
     if (e.questionDotToken || isOptionalChain(e.expression)) return explodeOptional(out, e);
     if (e.expression.kind === ts.SyntaxKind.SuperKeyword || e.expression.kind === ts.SyntaxKind.ImportKeyword) {
@@ -103,10 +114,13 @@ export function createExploder(h: ExplodeHost) {
     const callee = skipParens(e.expression);
     let fn: TS.Expression;
     let thisArg: TS.Expression | undefined;
+    // super.m(...) / this.#m(...): methods of a class, which take their receiver.
+    let classMember = false;
     if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
       // o.m(...), o[k](...), this.#m(...), super.m(...): read the method, call it with the receiver
       // (`this` for super calls). Only methods inside a class body use super or #names here.
       const isSuper = callee.expression.kind === ts.SyntaxKind.SuperKeyword;
+      classMember = isSuper || (ts.isPropertyAccessExpression(callee) && ts.isPrivateIdentifier(callee.name));
       const holder = isSuper ? f.createSuper() : toTemp(out, callee.expression);
       thisArg = isSuper ? f.createThis() : holder;
       const ft = h.temp();
@@ -124,9 +138,11 @@ export function createExploder(h: ExplodeHost) {
       fn = toTemp(out, callee);
     }
     const args = explodeList(out, e.arguments);
-    let call: TS.Expression = thisArg
-      ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, ...args])
-      : f.createCallExpression(fn, undefined, args);
+    let call: TS.Expression = !thisArg
+      ? f.createCallExpression(fn, undefined, args)
+      : classMember
+        ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, ...args])
+        : memberCall(fn, thisArg, args);
     if (thisArg && ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.name) && callee.name.text === "bind" &&
         callee.expression.kind !== ts.SyntaxKind.SuperKeyword) {
       // `x.bind(o, ...)`: when that is Function.prototype.bind, bind through the runtime so the
@@ -192,9 +208,7 @@ export function createExploder(h: ExplodeHost) {
         cur.push(assign(fn, callee.v));
         if (n.questionDotToken) guard(fn);
         const args = explodeList(cur, n.arguments);
-        const call = callee.self
-          ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [callee.self, ...args])
-          : f.createCallExpression(fn, undefined, args);
+        const call = callee.self ? memberCall(fn, callee.self, args) : f.createCallExpression(fn, undefined, args);
         const t = h.temp();
         h.resumePoint(cur, fn, call, t, n);
         return { v: t };

@@ -21,6 +21,7 @@ import { findNonSuspending } from "./non-suspending.js";
 import { inferredName, mentions } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
+import { ignoresReceiver } from "./receiver.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
 import { createPickleSupport } from "./closures.js";
 import { analyzeTdz } from "./tdz.js";
@@ -462,6 +463,7 @@ export function transformSourceFile(
     const simpleParams = new Set<string>();
     const isCtor = ts.isConstructorDeclaration(node);
     node.parameters.forEach((p, i) => {
+      if (ts.parameterIsThisKeyword(p)) return; // a type annotation (`this: T`): erased, not a local
       // TypeScript parameter properties (`constructor(private x = 1)`) keep their modifiers and
       // default in place: TypeScript's own transform then declares the field and emits
       // `this.x = x` first in the body, exactly as without us (a call in the default is
@@ -985,6 +987,12 @@ export function transformSourceFile(
   if (topFns.length) {
     prologue.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "marks"),
       undefined, [f.createArrayLiteralExpression(topFns.map((n) => f.createIdentifier(n)))])));
+  }
+  const directFns = sf.statements.filter((s): s is TS.FunctionDeclaration => ts.isFunctionDeclaration(s) && transformedFns.has(s) && ignoresReceiver(ts, s))
+    .map((d) => d.name?.text ?? anonymousDefaults.get(d)).filter((n): n is string => n !== undefined);
+  if (directFns.length) {
+    prologue.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "direct"),
+      undefined, [f.createArrayLiteralExpression(directFns.map((n) => f.createIdentifier(n)))])));
   }
   const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
     [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));

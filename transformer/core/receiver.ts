@@ -1,0 +1,34 @@
+import type * as TS from "typescript";
+
+/**
+ * Receiver-free functions: calling one as `f(...args)` is indistinguishable from
+ * `f.call(o, ...args)`, because it never observes its receiver.
+ *
+ * Why it matters: a member call `o.m(x)` in transformed code is lowered to
+ * `$$f = o.m; RT.t = $$f; $$f.call(o, x)` (one property read, the callee token is the function
+ * actually called). V8 collects no call-target feedback through `Function.prototype.call`, so a
+ * small callee stored as an own data property (`ops.add`, handler tables, arrow callbacks) is
+ * never inlined there: 4-9x plain code in a tight loop. Functions created by marked code that
+ * ignore their receiver carry the tag `$$d === true` (closure factories, and `RT.direct` for
+ * top-level declarations); the call site tests it and calls such a callee directly, with the
+ * call feedback V8 needs (explode.ts).
+ *
+ * An arrow never observes its receiver. A function expression or declaration observes it
+ * through `this` (also from nested arrows and class heritage/computed keys, which see the
+ * enclosing `this`) or a direct `eval` (which could read `this`). The scan is conservative: a
+ * `this` anywhere except inside a nested non-arrow function counts.
+ */
+export function ignoresReceiver(ts: typeof TS, node: TS.FunctionLikeDeclaration): boolean {
+  if (ts.isArrowFunction(node)) return true;
+  if (!ts.isFunctionDeclaration(node) && !ts.isFunctionExpression(node)) return false;
+  let uses = false;
+  const walk = (c: TS.Node): void => {
+    if (uses) return;
+    if (c.kind === ts.SyntaxKind.ThisKeyword) { uses = true; return; }
+    if (ts.isCallExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === "eval") { uses = true; return; }
+    if (ts.isFunctionDeclaration(c) || ts.isFunctionExpression(c)) return;
+    ts.forEachChild(c, walk);
+  };
+  ts.forEachChild(node, walk);
+  return !uses;
+}
