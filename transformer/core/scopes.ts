@@ -133,7 +133,7 @@ export function analyzeScopes(ts: typeof TS, file: TS.SourceFile): ScopeInfo {
       argumentsOf.set(node, b);
     }
     for (const p of node.parameters) {
-      if (ts.parameterIsThisKeyword(p)) continue; // TypeScript's `this: T` annotation, not a binding
+      if (ts.isIdentifier(p.name) && p.name.text === "this") continue; // TypeScript's `this: T` annotation, not a binding
       if (p.initializer) visit(p.initializer, fs);
       declarePattern(fs, p.name, "param", fs);
     }

@@ -463,7 +463,7 @@ export function transformSourceFile(
     const simpleParams = new Set<string>();
     const isCtor = ts.isConstructorDeclaration(node);
     node.parameters.forEach((p, i) => {
-      if (ts.parameterIsThisKeyword(p)) return; // a type annotation (`this: T`): erased, not a local
+      if (ts.isIdentifier(p.name) && p.name.text === "this") return; // a type annotation (`this: T`): erased, not a local
       // TypeScript parameter properties (`constructor(private x = 1)`) keep their modifiers and
       // default in place: TypeScript's own transform then declares the field and emits
       // `this.x = x` first in the body, exactly as without us (a call in the default is
