@@ -184,11 +184,13 @@ export class SoftRuntime implements RuntimeABI {
    * creation path).
    */
   direct(fns: readonly Function[]): void {
-    for (const fn of fns) Object.defineProperty(fn, "$$d", { value: true, configurable: true });
+    for (const fn of fns) Object.defineProperty(fn, "$$d", { value: fn, configurable: true });
   }
 
   /**
-   * Whether the callee of a member call may be called without its receiver (tagged `$$d`).
+   * Whether the callee of a member call may be called without its receiver (tagged `$$d`). The
+   * tag is the function itself, so a tag copied onto another function (`Object.assign(g, f)`)
+   * does not count for it.
    * Small enough for V8 to inline at every call site; a class method's answer folds to a
    * constant. The read is a property get like the `call` read the lowering already does, so a
    * Proxy-wrapped callee sees it; a trap that throws on unknown keys (chai's assertion proxies)
@@ -196,7 +198,7 @@ export class SoftRuntime implements RuntimeABI {
    */
   isDirect(fn: unknown): boolean {
     try {
-      return (fn as { $$d?: unknown }).$$d === true;
+      return (fn as { $$d?: unknown }).$$d === fn;
     } catch {
       return false;
     }

@@ -142,10 +142,10 @@ const table = {
 
 describe("member calls of receiver-free functions", () => {
   it("tags exactly the functions that ignore their receiver", () => {
-    expect((twice as unknown as { $$d?: boolean }).$$d).toBe(true);
-    expect((table.arrow as unknown as { $$d?: boolean }).$$d).toBe(true);
+    expect((twice as unknown as { $$d?: unknown }).$$d).toBe(twice);
+    expect((table.arrow as unknown as { $$d?: unknown }).$$d).toBe(table.arrow);
     for (const f of [selfValue, arrowSelf, evalSelf, table.method, table.fnExpr]) {
-      expect((f as unknown as { $$d?: boolean }).$$d).toBeUndefined();
+      expect((f as unknown as { $$d?: unknown }).$$d).toBeUndefined();
     }
     // Top-level declarations: a non-enumerable tag (not shown by Object.keys or console.log).
     expect(Object.keys(twice)).toEqual([]);
@@ -155,6 +155,13 @@ describe("member calls of receiver-free functions", () => {
     const g = new Greenlet(() => [table.twice(4), table.selfValue(), table.arrowSelf(), table.evalSelf(),
       table.arrow(1), table.method(), table.fnExpr(), [1, 2].map(table.twice), ["a"].concat("b")]);
     expect(g.switch()).toEqual([8, 7, 7, 7, 101, 8, 9, [2, 4], ["a", "b"]]);
+  });
+
+  it("a tag copied onto another function does not make it receiver-free", () => {
+    const copy = Object.assign(function (this: { v: number }) { return this.v; }, table.arrow);
+    const holder = { v: 3, copy };
+    expect((copy as unknown as { $$d?: unknown }).$$d).toBe(table.arrow);
+    expect(new Greenlet(() => holder.copy()).switch()).toBe(3);
   });
 
   it("switches inside a directly called member and resumes it", () => {
@@ -183,7 +190,7 @@ describe("member calls of receiver-free functions", () => {
       export function run(o: typeof ops) { return o.add(1, 2); }`, "/virtual/direct.ts", {}).code;
     expect(out).toMatch(/\$\$RT\.direct\(\[add, run\]\)/);
     expect(out).toMatch(/\$\$rt\.isDirect\(\$\$t\d+\) \? \$\$t\d+\(1, 2\) : \$\$t\d+\.call\(\$\$t\d+, 1, 2\)/);
-    expect(out).toMatch(/const arrow = \(x\) => \{[^}]*\};\s*arrow\.\$\$k = \$\$k\d+;\s*arrow\.\$\$d = true;/);
+    expect(out).toMatch(/const arrow = \(x\) => \{[^}]*\};\s*arrow\.\$\$k = \$\$k\d+;\s*arrow\.\$\$d = arrow;/);
   });
 });
 

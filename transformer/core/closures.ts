@@ -145,7 +145,7 @@ export function createPickleSupport(
       free.map((p) => f.createParameterDeclaration(undefined, undefined, p)), undefined, f.createBlock([
         f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(local, undefined, undefined, value)], ts.NodeFlags.Const)),
         tag("$$k", f.createIdentifier(desc)),
-        ...(ignoresReceiver(ts, node) ? [tag(DIRECT_TAG, f.createTrue())] : []),
+        ...(ignoresReceiver(ts, node) ? [tag(DIRECT_TAG, f.createIdentifier(local))] : []),
         ...(use.self ? [tag("$$this", f.createThis())] : []),
         ...free.map((p, j) => tag(`$$e${j}`, f.createIdentifier(p))),
         f.createReturnStatement(f.createIdentifier(local)),

@@ -11,7 +11,7 @@ export const RT_IMPORT = "$$RT";
 export const RT_CACHE = "$$RTc";
 export const RT_LOCAL = "$$rt";
 export const PC = "$$pc";
-/** `f.$$d === true`: f ignores its receiver, so member calls may call it directly (receiver.ts). */
+/** `f.$$d === f`: f ignores its receiver, so member calls may call it directly (receiver.ts). */
 export const DIRECT_TAG = "$$d";
 /** In a constructor: entered from untransformed code (a boundary while its body runs). */
 export const CTOR_OUTSIDE = "$$x";

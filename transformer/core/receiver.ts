@@ -9,7 +9,7 @@ import type * as TS from "typescript";
  * actually called). V8 collects no call-target feedback through `Function.prototype.call`, so a
  * small callee stored as an own data property (`ops.add`, handler tables, arrow callbacks) is
  * never inlined there: 4-9x plain code in a tight loop. Functions created by marked code that
- * ignore their receiver carry the tag `$$d === true` (closure factories, and `RT.direct` for
+ * ignore their receiver carry the tag `f.$$d === f` (closure factories, and `RT.direct` for
  * top-level declarations); the call site tests it and calls such a callee directly, with the
  * call feedback V8 needs (explode.ts).
  *
