@@ -187,6 +187,14 @@ export class SoftRuntime implements RuntimeABI {
     for (const fn of fns) Object.defineProperty(fn, "$$d", { value: fn, configurable: true });
   }
 
+  /** `direct` for the static methods `keys` of a class (read as own data properties: no getter runs). */
+  directOwn(holder: object, keys: readonly string[]): void {
+    for (const k of keys) {
+      const d = Object.getOwnPropertyDescriptor(holder, k);
+      if (d !== undefined && typeof d.value === "function") this.direct([d.value as Function]);
+    }
+  }
+
   /**
    * Whether the callee of a member call may be called without its receiver (tagged `$$d`). The
    * tag is the function itself, so a tag copied onto another function (`Object.assign(g, f)`)

@@ -157,6 +157,26 @@ describe("member calls of receiver-free functions", () => {
     expect(g.switch()).toEqual([8, 7, 7, 7, 101, 8, 9, [2, 4], ["a", "b"]]);
   });
 
+  it("static methods: receiver-free ones are tagged, ones using this/super keep their receiver", () => {
+    class Base {
+      static label(): string { return "base"; }
+      static add(a: number, b: number): number { return a + b; }
+      static make(): Base { return new this(); }
+      static pausing(x: number): number { return pause(x) + 1; }
+    }
+    class Derived extends Base {
+      static override label(): string { return "derived:" + super.label(); }
+    }
+    const tagOf = (f: unknown) => (f as { $$d?: unknown }).$$d;
+    expect(tagOf(Base.add)).toBe(Base.add);
+    expect(tagOf(Base.label)).toBe(Base.label);
+    expect(tagOf(Base.make)).toBeUndefined();
+    expect(tagOf(Derived.label)).toBeUndefined();
+    const g = new Greenlet(() => [Derived.add(2, 3), Derived.make() instanceof Derived, Derived.label(), Base.pausing(1)]);
+    expect(g.switch()).toBe(1);
+    expect(g.switch(41)).toEqual([5, true, "derived:base", 42]);
+  });
+
   it("a tag copied onto another function does not make it receiver-free", () => {
     const copy = Object.assign(function (this: { v: number }) { return this.v; }, table.arrow);
     const holder = { v: 3, copy };

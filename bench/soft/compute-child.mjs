@@ -1,5 +1,5 @@
 // One measurement of one variant in a fresh process (JIT state matters):
-//   node --import tsgreenlet/register bench/soft/compute-child.mjs <marked|plain> <fib|calls|osr|calls-import|calls-method|calls-dyn|osr-dyn|calls-hoisted>
+//   node --import tsgreenlet/register bench/soft/compute-child.mjs <marked|plain> <fib|calls|osr|calls-import|calls-method|calls-static|calls-new|calls-dyn|osr-dyn|calls-hoisted>
 // Prints one JSON line {variant, workload, ms}.
 const [variant, workload] = process.argv.slice(2);
 const m = await import(new URL(`./compute.${variant}.ts`, import.meta.url).href);
@@ -19,6 +19,8 @@ switch (workload) {
     t0 = now(); result = m.loopCallsMethod(3000, 10_000); break;
   case "calls-new": // as calls, constructing a class whose constructor calls acc.add
     t0 = now(); result = m.loopCallsNew(3000, 10_000); break;
+  case "calls-static": // as calls, through a static method Calc.add
+    t0 = now(); result = m.loopCallsStatic(3000, 10_000); break;
   case "calls-dyn": // as calls, through ops.add: instrumented call sites
     t0 = now(); result = m.loopCallsDyn(3000, 10_000); break;
   case "calls-hoisted": // as calls, through a nested function declaration updating its parent's let (TDZ checks)

@@ -137,3 +137,23 @@ export function loopCallsNew(reps: number, n: number): number {
   for (let r = 0; r < reps; r++) t += loopNew(n);
   return t;
 }
+
+// A static method of a class (`Calc.add`): an own data property of the class, so the lowered
+// `.call` is not inlined; the transform tags receiver-free static methods for direct calls.
+export class Calc {
+  static add(a: number, b: number): number {
+    return a + b;
+  }
+}
+
+export function loopStatic(n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s = Calc.add(s, i);
+  return s;
+}
+
+export function loopCallsStatic(reps: number, n: number): number {
+  let t = 0;
+  for (let r = 0; r < reps; r++) t += loopStatic(n);
+  return t;
+}

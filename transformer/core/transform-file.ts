@@ -21,7 +21,7 @@ import { findNonSuspending } from "./non-suspending.js";
 import { inferredName, mentions } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
-import { ignoresReceiver } from "./receiver.js";
+import { ignoresReceiver, receiverFreeStatics } from "./receiver.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
 import { createPickleSupport } from "./closures.js";
 import { analyzeTdz } from "./tdz.js";
@@ -200,6 +200,17 @@ export function transformSourceFile(
     ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && m.initializer !== undefined && containsCall(ts, m.initializer));
   /** First members added to a class (by original class node): the entry flag field of its constructor. */
   const classLeadMembers = new Map<TS.Node, TS.ClassElement[]>();
+  /**
+   * Members to put first in a transformed class (by original class node): a static block tagging
+   * its receiver-free static methods (receiver.ts), then `classLeadMembers`.
+   */
+  const leadMembers = (cls: TS.Node): TS.ClassElement[] => {
+    const direct = ts.isClassLike(cls) ? receiverFreeStatics(ts, cls, (m) => transformedFns.has(m)) : [];
+    const tag = direct.length ? [f.createClassStaticBlockDeclaration(f.createBlock([f.createExpressionStatement(f.createCallExpression(
+      f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "directOwn"), undefined,
+      [f.createThis(), f.createArrayLiteralExpression(direct.map((n) => f.createStringLiteral(n)))]))], true))] : [];
+    return [...tag, ...(classLeadMembers.get(cls) ?? [])];
+  };
   const isDerived = (cls: TS.ClassLikeDeclaration): boolean =>
     cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
   /** The `super(...)` statement a derived constructor starts with (after directives). */
@@ -848,7 +859,12 @@ export function transformSourceFile(
   const wrapSelves = (original: TS.ClassLikeDeclaration | TS.ObjectLiteralExpression, updated: TS.Expression): TS.Expression => {
     const members: readonly TS.Node[] = ts.isObjectLiteralExpression(original) ? original.properties : original.members;
     const names = members.filter((m) => methodSelves.has(m)).map((m) => methodSelves.get(m)!);
-    if (!names.length) return updated;
+    if (!names.length) {
+      const lead = ts.isClassLike(original) ? leadMembers(members[0]?.parent ?? original) : [];
+      if (!lead.length) return updated;
+      const ce = updated as TS.ClassExpression;
+      return f.updateClassExpression(ce, ce.modifiers, ce.name, ce.typeParameters, ce.heritageClauses, [...lead, ...ce.members]);
+    }
     const params = names.map((v) => f.createParameterDeclaration(undefined, undefined, v));
     let body: TS.Expression;
     if (ts.isObjectLiteralExpression(updated)) {
@@ -861,7 +877,7 @@ export function transformSourceFile(
       const block = f.createClassStaticBlockDeclaration(f.createBlock(selfAssignments(members, classHolder), true));
       body = f.updateClassExpression(ce, ce.modifiers, ce.name, ce.typeParameters, ce.heritageClauses,
         // Keyed by the parse-tree class: `original` may be the expression made from a class declaration.
-        [block, ...(classLeadMembers.get(members[0]?.parent ?? original) ?? []), ...ce.members, ...(classResumeMembers.get(members[0]?.parent ?? original) ?? [])]);
+        [block, ...leadMembers(members[0]?.parent ?? original), ...ce.members, ...(classResumeMembers.get(members[0]?.parent ?? original) ?? [])]);
       // `const K = class {}` names the class "K": keep that through the wrapper with a property
       // key (`({ K: class {} }).K` names it too, and bundlers never rename property keys).
       const inferred = ce.name ? undefined : inferredName(ts, original);
@@ -957,10 +973,11 @@ export function transformSourceFile(
     if (ts.isClassDeclaration(node) && ts.isSourceFile(node.parent)) {
       const updated = ts.visitEachChild(node, visitTop, context) as TS.ClassDeclaration;
       const sets = selfAssignments(node.members, classHolder);
-      if (!sets.length) return updated;
-      const block = f.createClassStaticBlockDeclaration(f.createBlock(sets, true));
+      const lead = leadMembers(node);
+      if (!sets.length && !lead.length) return updated;
+      const block = sets.length ? [f.createClassStaticBlockDeclaration(f.createBlock(sets, true))] : [];
       return f.updateClassDeclaration(updated, updated.modifiers, updated.name, updated.typeParameters, updated.heritageClauses,
-        [block, ...(classLeadMembers.get(node) ?? []), ...updated.members, ...(classResumeMembers.get(node) ?? [])]);
+        [...block, ...lead, ...updated.members, ...(classResumeMembers.get(node) ?? [])]);
     }
     if (ts.isClassExpression(node) || ts.isObjectLiteralExpression(node)) {
       return wrapSelves(node, ts.visitEachChild(node, visitTop, context) as TS.Expression);
