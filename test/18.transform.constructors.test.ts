@@ -354,20 +354,50 @@ describe("constructors: derived classes", () => {
     expect(bad).toBe("TypeError");
   });
 
-  it("keeps a derived constructor that does not start with super(...) untransformed: a switch in it pins", () => {
+  it("transforms a derived constructor with statements before super(...): a switch after super resumes with their locals", () => {
+    const seen: string[] = [];
+    const label = (s: string): string => { seen.push(s); return s.toUpperCase(); };
     class Late extends Shape {
       readonly got: unknown;
-      constructor() {
-        const k = "late";
+      constructor(name: string) {
+        const k = label(name);
+        let n = k.length;
         super(k);
-        try {
-          this.got = getcurrent().parent!.switch("late?");
-        } catch (e) {
-          this.got = e instanceof GreenletError ? "pinned" : e;
-        }
+        n += getcurrent().parent!.switch(`${this.kind}?`) as number;
+        this.got = [k, n];
       }
     }
-    const g = new Greenlet(() => new Late().got);
-    expect(g.switch()).toBe("pinned");
+    const g = new Greenlet(() => { const l = new Late("late"); return [l.kind, l.got, l instanceof Late]; });
+    expect(g.switch()).toBe("LATE?");
+    expect(g.switch(10)).toEqual(["LATE", ["LATE", 14], true]);
+    expect(seen).toEqual(["late"]); // the statements before super ran once
+  });
+
+  it("keeps derived constructors that use this before super(...) or call super conditionally untransformed: a switch in them pins", () => {
+    const pinned = (f: () => unknown): unknown => {
+      try {
+        return f();
+      } catch (e) {
+        return e instanceof GreenletError ? "pinned" : e;
+      }
+    };
+    class Conditional extends Shape {
+      readonly got: unknown;
+      constructor(flag: boolean) {
+        if (flag) super("a");
+        else super("b");
+        this.got = pinned(() => getcurrent().parent!.switch("conditional?"));
+      }
+    }
+    class ArrowFirst extends Shape {
+      readonly got: unknown;
+      constructor() {
+        const read = () => this.kind;
+        super("arrow");
+        this.got = [read(), pinned(() => getcurrent().parent!.switch("arrow?"))];
+      }
+    }
+    const g = new Greenlet(() => [new Conditional(true).got, new ArrowFirst().got]);
+    expect(g.switch()).toEqual(["pinned", ["arrow", "pinned"]]);
   });
 });

@@ -110,7 +110,7 @@ export interface LowerHost {
  * Lowers the statements of a function body into the intermediate form (resume points marked),
  * shared by the normal and the resume emitters.
  */
-export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { body: TS.Statement[]; rps: Map<TS.Node, ResumePoint>; points: (readonly [number, number])[] } {
+export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opts: { uninstrumented?: boolean } = {}): { body: TS.Statement[]; rps: Map<TS.Node, ResumePoint>; points: (readonly [number, number])[] } {
   const { ts, f } = h;
   const rps = new Map<TS.Node, ResumePoint>();
   const points: (readonly [number, number])[] = [];
@@ -137,7 +137,9 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[]): { 
       out.push(marker);
     },
   };
-  let uninstrumented = 0;
+  // > 0: calls are emitted plain (no resume point): inside `finally` lowering, and for code that
+  // runs before a derived constructor's super() (opts.uninstrumented).
+  let uninstrumented = opts.uninstrumented ? 1 : 0;
   const x = createExploder(xh);
   const loopTarget = (init: TS.ForInitializer): TS.Expression => {
     if (!ts.isVariableDeclarationList(init)) return h.rewrite(init);

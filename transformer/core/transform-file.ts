@@ -213,30 +213,43 @@ export function transformSourceFile(
   };
   const isDerived = (cls: TS.ClassLikeDeclaration): boolean =>
     cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
-  /** The `super(...)` statement a derived constructor starts with (after directives). */
-  const leadingSuper = (n: TS.ConstructorDeclaration): TS.ExpressionStatement | undefined => {
-    const first = n.body?.statements[prologueLength(ts, n.body.statements)];
-    return first && ts.isExpressionStatement(first) && ts.isCallExpression(first.expression) &&
-      first.expression.expression.kind === ts.SyntaxKind.SuperKeyword ? first : undefined;
+  /**
+   * The `super(...)` statement of a derived constructor when it is a statement of the body itself
+   * (not nested in a block, condition or loop), and its index in the body.
+   */
+  const topLevelSuper = (n: TS.ConstructorDeclaration): { stmt: TS.ExpressionStatement; index: number } | undefined => {
+    const stmts = n.body?.statements ?? [];
+    for (let i = prologueLength(ts, stmts); i < stmts.length; i++) {
+      const s = stmts[i]!;
+      if (ts.isExpressionStatement(s) && ts.isCallExpression(s.expression) && s.expression.expression.kind === ts.SyntaxKind.SuperKeyword) {
+        return { stmt: s, index: i };
+      }
+    }
+    return undefined;
   };
   /** Why a derived constructor cannot be transformed (undefined: it can). */
   const derivedShape = (n: TS.ConstructorDeclaration): string | undefined => {
-    const lead = leadingSuper(n);
-    const why = "derived-class constructors are transformed only when they start with super(...), call it once, " +
-      "take plain or parameter-property parameters and create no function in the super arguments";
-    if (!lead) return why;
+    const found = topLevelSuper(n);
+    const why = "derived-class constructors are transformed only when they call super(...) once, as a statement of the " +
+      "constructor body, take plain or parameter-property parameters, and neither the super arguments nor the statements " +
+      "before super(...) create functions or classes, use this/super or return";
+    if (!found) return why;
+    const pre = new Set<TS.Node>(n.body!.statements.slice(prologueLength(ts, n.body!.statements), found.index));
     let superCalls = 0;
-    let fnInArgs = false;
-    const walk = (c: TS.Node, inArgs: boolean): void => {
+    let bad = false;
+    // Before super() returns there is no instance: nothing there may capture or use `this` (an
+    // arrow created there would evaluate `this` in its closure factory), or leave the constructor.
+    const walk = (c: TS.Node, early: boolean): void => {
       if (ts.isCallExpression(c) && c.expression.kind === ts.SyntaxKind.SuperKeyword) superCalls++;
-      if (inArgs && (ts.isFunctionLike(c) || ts.isClassLike(c))) fnInArgs = true;
+      if (early && (ts.isFunctionLike(c) || ts.isClassLike(c) || c.kind === ts.SyntaxKind.ThisKeyword || ts.isReturnStatement(c) ||
+        (c.kind === ts.SyntaxKind.SuperKeyword && !(ts.isCallExpression(c.parent) && c.parent.expression === c)))) bad = true;
       if (ts.isClassLike(c) || (ts.isFunctionLike(c) && !ts.isArrowFunction(c))) return;
-      ts.forEachChild(c, (k) => walk(k, inArgs || c === lead.expression));
+      ts.forEachChild(c, (k) => walk(k, early || c === found.stmt.expression || pre.has(c)));
     };
     walk(n.body!, false);
     const plainParams = n.parameters.every((p) => ts.isIdentifier(p.name) &&
       (!p.initializer || ts.getModifiers(p)?.some((m) => isParameterPropertyModifier(ts, m.kind))));
-    return superCalls === 1 && !fnInArgs && plainParams ? undefined : why;
+    return superCalls === 1 && !bad && plainParams ? undefined : why;
   };
   const readsArguments = (n: TS.FunctionLikeDeclaration): boolean => {
     const own = scopes.argumentsOf.get(n);
@@ -582,20 +595,25 @@ export function transformSourceFile(
       error: (n, message) => diag(n, "warning", message),
     };
 
-    // A derived constructor: its leading super(...) runs untransformed (no `this` before it
-    // returns, so nothing before it can be captured); the rest is lowered.
-    const superStmt = isCtor && isDerived(node.parent as TS.ClassLikeDeclaration) ? leadingSuper(node as TS.ConstructorDeclaration) : undefined;
-    const bodyStart = ts.isBlock(body) ? prologueLength(ts, body.statements) + (superStmt ? 1 : 0) : 0;
+    // A derived constructor: the statements before super(...) and super(...) itself run
+    // untransformed (no `this` before it returns, so nothing before it can be captured; their
+    // calls are plain calls, entering marked callees as boundaries); the rest is lowered.
+    const superAt = isCtor && isDerived(node.parent as TS.ClassLikeDeclaration) ? topLevelSuper(node as TS.ConstructorDeclaration) : undefined;
+    const superStmt = superAt?.stmt;
+    const bodyStart = ts.isBlock(body) ? (superAt ? superAt.index + 1 : prologueLength(ts, body.statements)) : 0;
     const stmts: TS.Statement[] = ts.isBlock(body)
       ? [...(superStmt ? [] : paramInit), ...body.statements.slice(bodyStart)]
       : [...paramInit, ts.setTextRange(f.createReturnStatement(body), body)];
-    let superCall: TS.Statement | undefined;
-    if (superStmt) {
-      if (containsCall(ts, (superStmt.expression as TS.CallExpression).arguments as unknown as TS.Node) ||
-          (superStmt.expression as TS.CallExpression).arguments.some((a) => containsCall(ts, a))) {
-        diag(superStmt, "warning", "calls in the arguments of super(...) run before the instance exists: they are not switch points, so a switch below them pins the greenlet to the real stack (GreenletError when switching to a greenlet below it)");
+    let superCall: TS.Statement[] = [];
+    if (superStmt && ts.isBlock(body)) {
+      const early = body.statements.slice(prologueLength(ts, body.statements), superAt!.index);
+      const args = (superStmt.expression as TS.CallExpression).arguments;
+      if (early.some((s) => containsCall(ts, s)) || args.some((a) => containsCall(ts, a))) {
+        diag(superStmt, "warning", "calls before super(...) returns (in its arguments or in statements before it) run before the instance exists: they are not switch points, so a switch below them pins the greenlet to the real stack (GreenletError when switching to a greenlet below it)");
       }
-      superCall = ts.setTextRange(f.createExpressionStatement(rewrite(superStmt.expression) as TS.Expression), superStmt);
+      const earlyLowered = lowerBody(host, early, { uninstrumented: true });
+      superCall = [...emitNormal(ts, f, earlyLowered.body, earlyLowered.rps),
+        ts.setTextRange(f.createExpressionStatement(rewrite(superStmt.expression) as TS.Expression), superStmt)];
     }
     const lowered = lowerBody(host, stmts);
     const hasPoints = lowered.points.length > 0;
@@ -630,8 +648,8 @@ export function transformSourceFile(
 
     let newBody: TS.Statement[];
     if (!hasPoints) {
-      newBody = superCall
-        ? [...letDecl(declared, false), ...entry, ...paramInit, superCall, ...lowered.body]
+      newBody = superStmt
+        ? [...letDecl(declared, false), ...entry, ...paramInit, ...superCall, ...lowered.body]
         : [...letDecl(declared, false), ...entry, ...lowered.body];
       return rebuild(node, newParams, newBody);
     }
@@ -665,9 +683,9 @@ export function transformSourceFile(
     const spillLocals = st.locals;
     const labelled = f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true));
     const spill = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
-    if (superCall) spill[spill.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
+    if (superStmt) spill[spill.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
     const normalBody = isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, self.expr,
-      [...letDecl(declared, true), ...entry, ...(superCall ? [...paramInit, superCall] : [])], [labelled, ...spill], infoName, spillLocals) : [
+      [...letDecl(declared, true), ...entry, ...(superStmt ? [...paramInit, ...superCall] : [])], [labelled, ...spill], infoName, spillLocals) : [
       rtDecl, check, clear,
       ...letDecl(declared, true),
       ...entry,
@@ -679,7 +697,7 @@ export function transformSourceFile(
       rtDecl,
       emitRestore(f, ts, spillLocals),
       f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock(isCtor
-        ? [...ctorCompletions(resumed, superCall !== undefined), f.createReturnStatement(f.createThis())]
+        ? [...ctorCompletions(resumed, superStmt !== undefined), f.createReturnStatement(f.createThis())]
         : [...resumed, f.createReturnStatement()], true)),
       ...emitSpill(f, ts, f.createIdentifier(infoName), f.createThis(), spillLocals),
     ];
