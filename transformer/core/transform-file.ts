@@ -9,7 +9,7 @@
  *
  * What is transformed: function declarations, function expressions and arrow functions, and
  * methods and constructors of classes (not getters/setters, not generators or async functions;
- * derived constructors from their leading super(...) on: see ctorObstacle). Everything else inside a marked
+ * derived constructors from their super(...) statement on: see derivedShape). Everything else inside a marked
  * region keeps running untransformed: a call into it is a boundary, so a switch below it pins the
  * greenlet (see runtime/greenlet) instead of unwinding through native frames.
  */
