@@ -74,7 +74,7 @@ interface ThreadState {
   creatingMain: boolean;
   /** Out-parameter of `start`: the run function threw. */
   startThrew: boolean;
-  /** Out-parameter of `step`/`resumeRest`: the greenlet's run or frames threw (the result is the exception). */
+  /** Out-parameter of `step`: the greenlet's run or frames threw (the result is the exception). */
   stepThrew: boolean;
   /** What an unwinding switch delivers, read by `drive` once the frames are filed. */
   pendingTarget: Greenlet | null;
@@ -348,12 +348,16 @@ function transferSlow(cur: Greenlet, target: Greenlet, mode: number, value: unkn
 /**
  * `drive`'s first step for the common switch, kept small enough for V8 to inline into the
  * caller of `switch` (one JS frame less per round trip): `t` is suspended with frames on its heap
- * stack and no tracer is installed. Resumes t's innermost frame on top of `owner`; when t
- * switches straight back to `owner` (it respilled that one frame in place), delivers here.
- * Anything else continues in `driveOn` exactly as `drive` would have.
+ * stack and no tracer is installed. Resumes t's innermost frame on top of `owner`; when that frame
+ * suspends again in place, switching straight back to `owner`, delivers here. Every other outcome
+ * continues in `afterResume`, exactly as `drive` would have.
+ *
+ * Size matters: V8 (Node 20-26) inlines a function only below 460 bytes of bytecode (about 400
+ * now: `node --print-bytecode --print-bytecode-filter=resumeHere`); beyond that every round trip
+ * pays a call, ~15%.
  */
 function resumeHere(owner: Greenlet, t: Greenlet, mode: number, value: unknown): unknown {
-  // Locals for RT and TS: fewer bytecodes (V8's inlining limit counts them) than module bindings.
+  // Locals for RT and TS: fewer bytecodes than module bindings.
   const rt = RT;
   const ts = TS;
   const wasResident = owner._resident;
@@ -371,58 +375,55 @@ function resumeHere(owner: Greenlet, t: Greenlet, mode: number, value: unknown):
   if (rt.buf !== st) rt.buf = st;
   rt.sp = p;
   let result: unknown;
-  let threw = false;
   try {
     result = info.resume.call(st[p + 2], st, p, mode, value);
   } catch (e) {
-    threw = true;
-    result = e;
+    return afterResume(owner, t, p, info, e, true, wasResident, savedBuf, savedSp);
   }
-  if (rt.unwinding !== true) {
-    result = resumeRest(t, p, info, result, threw);
-    return driveOn(owner, t, result, ts.stepThrew, wasResident, savedBuf, savedSp);
-  }
-  // t switched away (resumeStack's outcome would be 0, not an exception).
-  if (rt.sp !== p + (st[p] as FunctionInfo).size) {
-    capture(t, st, p, rt.sp);
-  } else {
-    // The one frame resumed suspended again, in place (what capture files as "one record").
+  // One record spilled where it was read: the frame suspended again in place. Then back to owner?
+  if (rt.unwinding === true && rt.sp === p + info.size && ts.pendingTarget === owner) {
     t._n = n + 1;
-    if (ts.pendingTarget === owner) {
-      rt.unwinding = false;
-      const m = ts.pendingMode;
-      const v = ts.pendingValue;
-      ts.pendingTarget = null;
-      ts.pendingValue = undefined;
-      ts.current = owner;
-      owner._resident = wasResident;
-      if (rt.buf !== savedBuf) rt.buf = savedBuf;
-      rt.sp = savedSp;
-      return m === 0 /* RESUME_VALUE */ && ts.tracer === null ? v : arrive(t, owner, m, v);
-    }
+    rt.unwinding = false;
+    const m = ts.pendingMode;
+    const v = ts.pendingValue;
+    ts.pendingTarget = null;
+    ts.pendingValue = undefined;
+    ts.current = owner;
+    owner._resident = wasResident;
+    if (rt.buf !== savedBuf) rt.buf = savedBuf;
+    rt.sp = savedSp;
+    return m === 0 /* RESUME_VALUE */ && ts.tracer === null ? v : arrive(t, owner, m, v);
   }
-  return driveOn(owner, t, 0, false, wasResident, savedBuf, savedSp);
+  return afterResume(owner, t, p, info, result, false, wasResident, savedBuf, savedSp);
 }
 
 /**
- * The frame `resumeHere` resumed returned (or threw) without suspending: clear its record and
- * hand the outcome to the next frame out, as resumeStack does. Sets `TS.stepThrew`.
+ * The rest of `resumeHere`: t's innermost frame (record at `p`) returned `result` or threw it.
+ * Files t's frames if it switched away, or hands the outcome to the next frame out as
+ * resumeStack does; then continues the drive loop.
  */
-function resumeRest(t: Greenlet, p: number, info: FunctionInfo, result: unknown, threw: boolean): unknown {
+function afterResume(owner: Greenlet, t: Greenlet, p: number, info: FunctionInfo, result: unknown, threw: boolean,
+                     wasResident: boolean, savedBuf: unknown[], savedSp: number): unknown {
+  const rt = RT;
   const st = t._stack!;
+  if (rt.unwinding === true) {
+    // t switched away (resumeStack's outcome would be 0, not an exception).
+    if (rt.sp === p + info.size) t._n++; // in place: capture's "one record" case
+    else capture(t, st, p, rt.sp);
+    return driveOn(owner, t, 0, false, wasResident, savedBuf, savedSp);
+  }
   for (let i = p, end = p + info.size; i < end; i++) st[i] = null;
   t._top = p;
-  TS.stepThrew = false;
-  if (t._n === 0) {
-    TS.stepThrew = threw;
-    return result;
+  if (t._n > 0) {
+    try {
+      result = resumeStack(t, threw ? RESUME_THROW : RESUME_VALUE, result);
+      threw = false;
+    } catch (e) {
+      result = e;
+      threw = true;
+    }
   }
-  try {
-    return resumeStack(t, threw ? RESUME_THROW : RESUME_VALUE, result);
-  } catch (e) {
-    TS.stepThrew = true;
-    return e;
-  }
+  return driveOn(owner, t, result, threw, wasResident, savedBuf, savedSp);
 }
 
 /**
