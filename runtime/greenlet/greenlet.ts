@@ -298,13 +298,15 @@ function transfer(target: Greenlet, mode: number, value: unknown, count: number,
   // resumeHere, into the caller of switch): a switch that unwinds the current greenlet, and one
   // that resumes a suspended greenlet on top of the current one. Everything else, and any
   // condition these do not handle, goes through transferSlow, which checks again from the start.
+  // `=== true`/`=== false` on the boolean fields: V8 does not know their type and would
+  // otherwise test every falsy value.
   const ts = TS;
   const cur = ts.current;
   if (target._state === ACTIVE && target !== cur) {
     const rt = RT;
-    if (direct && cur._owner !== null && !cur._resident && rt.boundary === cur._base) {
+    if (direct && cur._owner !== null && cur._resident === false && rt.boundary === cur._base) {
       // A resident target on another native stack is reached by the owner's drive loop (hard.ts).
-      if (target._resident && target !== cur._owner) checkElsewhere(cur, target);
+      if (target._resident === true && target !== cur._owner) checkElsewhere(cur, target);
       rt.unwinding = true;
       ts.pendingTarget = target;
       ts.pendingMode = mode;
@@ -312,7 +314,7 @@ function transfer(target: Greenlet, mode: number, value: unknown, count: number,
       ts.pendingCount = count;
       return 0;
     }
-    if (!target._resident && target._n > 0 && ts.tracer === null) return resumeHere(cur, target, mode, value);
+    if (target._resident === false && target._n > 0 && ts.tracer === null) return resumeHere(cur, target, mode, value);
   }
   return transferSlow(cur, target, mode, value, count, direct);
 }
@@ -329,8 +331,8 @@ function transferSlow(cur: Greenlet, target: Greenlet, mode: number, value: unkn
   if (t === cur) return arrive(cur, cur, mode, value);
   if (t._state === UNSTARTED) lookupRun(t);
   const rt = RT;
-  if (direct && cur._owner !== null && !cur._resident && rt.boundary === cur._base) {
-    if (t._resident && t !== cur._owner) checkElsewhere(cur, t);
+  if (direct && cur._owner !== null && cur._resident === false && rt.boundary === cur._base) {
+    if (t._resident === true && t !== cur._owner) checkElsewhere(cur, t);
     rt.unwinding = true;
     TS.pendingTarget = t;
     TS.pendingMode = mode;
@@ -372,7 +374,9 @@ function resumeHere(owner: Greenlet, t: Greenlet, mode: number, value: unknown):
   const p = t._starts![n]!;
   const info = st[p] as FunctionInfo;
   t._n = n;
-  if (rt.buf !== st) rt.buf = st;
+  // Unconditional stores of buf (here and on the way out): between two greenlets it changes on
+  // every switch, and a comparison costs V8 two receiver checks on top.
+  rt.buf = st;
   rt.sp = p;
   let result: unknown;
   try {
@@ -390,7 +394,7 @@ function resumeHere(owner: Greenlet, t: Greenlet, mode: number, value: unknown):
     ts.pendingValue = undefined;
     ts.current = owner;
     owner._resident = wasResident;
-    if (rt.buf !== savedBuf) rt.buf = savedBuf;
+    rt.buf = savedBuf;
     rt.sp = savedSp;
     return m === 0 /* RESUME_VALUE */ && ts.tracer === null ? v : arrive(t, owner, m, v);
   }
