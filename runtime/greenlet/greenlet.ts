@@ -687,6 +687,22 @@ function capture(g: Greenlet, buf: unknown[], from: number, to: number): void {
       g._top = to;
       return;
     }
+    const outer = from + first;
+    if (outer + (st[outer] as FunctionInfo).size === to) {
+      // Two records (a frame the resumed one called, then the resumed frame): swap them through
+      // `reorder`, copying only the inner one aside.
+      const size = to - outer;
+      for (let i = 0; i < first; i++) reorder[i] = st[from + i];
+      for (let i = 0; i < size; i++) st[from + i] = st[outer + i];
+      for (let i = 0; i < first; i++) {
+        st[from + size + i] = reorder[i];
+        reorder[i] = null;
+      }
+      starts[g._n++] = from;
+      starts[g._n++] = from + size;
+      g._top = to;
+      return;
+    }
     // Several records in place, innermost first: move them aside, then write them back in order.
     for (let i = from; i < to; i++) {
       reorder[i - from] = st[i];
