@@ -363,7 +363,7 @@ function resumeHere(owner: Greenlet, t: Greenlet, mode: number, value: unknown):
   const rt = RT;
   const ts = TS;
   const wasResident = owner._resident;
-  owner._resident = true;
+  if (wasResident === false) owner._resident = true; // main always is: no store
   const savedBuf = rt.buf;
   const savedSp = rt.sp;
   ts.current = t;
@@ -393,7 +393,7 @@ function resumeHere(owner: Greenlet, t: Greenlet, mode: number, value: unknown):
     ts.pendingTarget = null;
     ts.pendingValue = undefined;
     ts.current = owner;
-    owner._resident = wasResident;
+    if (wasResident === false) owner._resident = false;
     rt.buf = savedBuf;
     rt.sp = savedSp;
     return m === 0 /* RESUME_VALUE */ && ts.tracer === null ? v : arrive(t, owner, m, v);
