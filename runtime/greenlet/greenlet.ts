@@ -354,7 +354,7 @@ function transferSlow(cur: Greenlet, target: Greenlet, mode: number, value: unkn
  * suspends again in place, switching straight back to `owner`, delivers here. Every other outcome
  * continues in `afterResume`, exactly as `drive` would have.
  *
- * Size matters: V8 (Node 20-26) inlines a function only below 460 bytes of bytecode (about 400
+ * Size matters: V8 (Node 20-26) inlines a function only below 460 bytes of bytecode (about 385
  * now: `node --print-bytecode --print-bytecode-filter=resumeHere`); beyond that every round trip
  * pays a call, ~15%.
  */
@@ -412,7 +412,7 @@ function afterResume(owner: Greenlet, t: Greenlet, p: number, info: FunctionInfo
   const st = t._stack!;
   if (rt.unwinding === true) {
     // t switched away (resumeStack's outcome would be 0, not an exception).
-    if (rt.sp === p + info.size) t._n++; // in place: capture's "one record" case
+    if (rt.sp === p + info.size) t._n++; // in place: capture's "one record" case (_top is already p + size)
     else capture(t, st, p, rt.sp);
     return driveOn(owner, t, 0, false, wasResident, savedBuf, savedSp);
   }
