@@ -4,7 +4,7 @@
 // then put in order (runtime/greenlet: resumeStack/capture). Nested drives (a switch from inside a
 // callback of untransformed code) must leave the outer frame's spill position intact.
 import { describe, expect, it } from "vitest";
-import { Greenlet, getcurrent } from "tsgreenlet";
+import { Greenlet, getcurrent, settrace } from "tsgreenlet";
 import { callEachUntransformed } from "./helpers/untransformed.js";
 
 const main = getcurrent();
@@ -71,3 +71,82 @@ describe("capture: frames spilled in place and reordered", () => {
     expect(log).toEqual(["inner start", "nested from inner", "inner got 7"]);
   });
 });
+
+// A switch from main to a suspended greenlet resumes its innermost frame directly (runtime:
+// resumeHere); the frame's outcome decides what follows. One test per outcome.
+describe("resuming a suspended greenlet: every outcome of its innermost frame", () => {
+  it("suspends again in place towards a greenlet other than the one that resumed it", () => {
+    const log: string[] = [];
+    const g2 = new Greenlet((v: string) => {
+      log.push(`g2 got ${v}`);
+      log.push(`g2 got ${String(main.switch("g2 to main"))}`);
+      return "g2 done";
+    });
+    const g1 = new Greenlet(() => {
+      log.push(`g1 got ${String(main.switch("g1 ready"))}`);
+      const back = g2.switch("from g1"); // one frame, rewritten in place; the target is not main
+      log.push(`g1 back with ${String(back)}`);
+      return "g1 done";
+    });
+    g2.parent = g1;
+    expect(g1.switch()).toBe("g1 ready");
+    expect(g1.switch("go")).toBe("g2 to main");
+    expect(names(g1)).toEqual(["(anonymous)"]);
+    expect(g2.switch("again")).toBe("g1 done"); // g2 ends: its result goes to g1, then g1 ends
+    expect(log).toEqual(["g1 got go", "g2 got from g1", "g2 got again", "g1 back with g2 done"]);
+    expect(g1.dead && g2.dead).toBe(true);
+  });
+
+  it("throws, and the frame outside it catches the error and switches back", () => {
+    function inner(): number {
+      return main.switch("in inner") as number;
+    }
+    const g = new Greenlet(() => {
+      try {
+        inner();
+      } catch (e) {
+        return main.switch(`caught ${(e as Error).message}`);
+      }
+      return "not reached";
+    });
+    expect(g.switch()).toBe("in inner");
+    expect(names(g)).toEqual(["inner", "(anonymous)"]);
+    expect(g.throw(new Error("boom"))).toBe("caught boom");
+    expect(g.switch("end")).toBe("end");
+    expect(g.dead).toBe(true);
+  });
+
+  it("returns, and the frames outside it continue and switch back", () => {
+    function inner(x: number): number {
+      return (main.switch("in inner") as number) + x;
+    }
+    const g = new Greenlet(() => {
+      const a = inner(1);
+      return main.switch(a * 10);
+    });
+    expect(g.switch()).toBe("in inner");
+    expect(g.switch(4)).toBe(50);
+    expect(names(g)).toEqual(["(anonymous)"]);
+    expect(g.switch("x")).toBe("x");
+    expect(g.dead).toBe(true);
+  });
+
+  it("installs a tracer and switches straight back: the tracer sees that switch", () => {
+    const events: string[] = [];
+    const g = new Greenlet(() => {
+      main.switch(1);
+      settrace((ev, { origin, target }) => {
+        events.push(`${ev} ${origin === g ? "g" : "main"} -> ${target === g ? "g" : "main"}`);
+      });
+      main.switch(2);
+    });
+    try {
+      expect(g.switch()).toBe(1);
+      expect(g.switch()).toBe(2);
+    } finally {
+      settrace(null);
+    }
+    expect(events).toEqual(["switch g -> main"]);
+  });
+});
+
