@@ -794,6 +794,15 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
         if (isAlwaysRun(s)) { flush(); out.push(s); } else plain.push(s);
         continue;
       }
+      const rp = rps.get(s);
+      if (rp && plain.length) {
+        // Statements right before a resume point run in its `$$pc === 0` branch: one guard
+        // less, and V8 sees the callee read just before the call (it can inline the callee).
+        const before = plain;
+        plain = [];
+        out.push(...resumePoint(s, rp, before));
+        continue;
+      }
       flush();
       const st = stmt(s);
       out.push(...(Array.isArray(st) ? st : [f.createIfStatement(f.createLessThanEquals(pc(), f.createNumericLiteral(r[1])), st)]));
@@ -807,18 +816,19 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
 
   const blockOf = (s: TS.Statement): TS.Block => f.createBlock(list(ts.isBlock(s) ? s.statements : [s]), true);
 
+  const resumePoint = (s: TS.Statement, rp: ResumePoint, before: TS.Statement[]): TS.Statement[] => {
+    const deliver: TS.Statement[] = [
+      f.createExpressionStatement(f.createAssignment(pc(), f.createNumericLiteral(0))),
+      f.createIfStatement(f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_THROW)),
+        f.createThrowStatement(f.createIdentifier(RES_VALUE))),
+    ];
+    if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, f.createIdentifier(RES_VALUE))));
+    return positioned(ts, [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
+      f.createIfStatement(pcIsZero(), f.createBlock([...before, ...positioned(ts, callAndTest(ts, f, rp), s)], true)))], s);
+  };
   const stmt = (s: TS.Statement): TS.Statement | TS.Statement[] => {
     const rp = rps.get(s);
-    if (rp) {
-      const deliver: TS.Statement[] = [
-        f.createExpressionStatement(f.createAssignment(pc(), f.createNumericLiteral(0))),
-        f.createIfStatement(f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_THROW)),
-          f.createThrowStatement(f.createIdentifier(RES_VALUE))),
-      ];
-      if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, f.createIdentifier(RES_VALUE))));
-      return positioned(ts, [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
-        f.createIfStatement(pcIsZero(), f.createBlock(positioned(ts, callAndTest(ts, f, rp), s), true)))], s);
-    }
+    if (rp) return resumePoint(s, rp, []);
     if (ts.isBlock(s)) return blockOf(s);
     if (ts.isLabeledStatement(s)) {
       const inner = stmt(s.statement);
