@@ -19,6 +19,7 @@ import { RT } from "../runtime.js";
 import { Greenlet } from "../greenlet/greenlet.js";
 import { base64ToBytes } from "./base64.js";
 import { resolveClass, resolveReference, type ClassEntry } from "./registry.js";
+import { COLLECTION_METHODS, CollectionIterator, isMapMethod } from "../iterators.js";
 
 /** Thrown for malformed input; the caller wraps it into an UnpickleError. */
 export class Corrupt extends Error {}
@@ -46,6 +47,7 @@ export class Decoder {
   private readonly fixups: (() => void)[] = [];
   private readonly customs: number[] = [];
   private readonly deferred: number[] = [];
+  private readonly iterators: number[] = [];
   constructor(private readonly table: unknown[], private readonly shapes: string[][], private readonly g: GreenletMap) {
     this.values = new Array(table.length);
     this.built = new Array(table.length).fill(false);
@@ -58,6 +60,7 @@ export class Decoder {
     for (let k = this.customs.length - 1; k >= 0; k--) this.revive(this.customs[k]!);
     for (const f of this.fixups) f();
     for (const i of this.deferred) this.fillCollection(i);
+    for (const i of this.iterators) this.openIterator(i);
   }
 
   /** A slot as a final value (custom values not yet revived read as PENDING; see `set`). */
@@ -141,6 +144,15 @@ export class Decoder {
         const ce = this.cls(e[1], i, true);
         if (ce.cls !== Error && !Object.prototype.isPrototypeOf.call(Error.prototype, ce.cls.prototype)) throw new Corrupt(`entry ${i}: "${String(e[1])}" is not an Error class`);
         v = Object.create(ce.cls.prototype as object);
+        break;
+      }
+      case "J": {
+        const m = e[2];
+        if (!Number.isInteger(m) || (m as number) < 0 || (m as number) >= COLLECTION_METHODS.length || !Number.isInteger(e[3]) || (e[3] as number) < 0 || e.length !== 4) {
+          throw new Corrupt(`invalid collection iterator in entry ${i}`);
+        }
+        v = new CollectionIterator(undefined, m as number, undefined);
+        this.iterators.push(i);
         break;
       }
       case "x": v = PENDING; this.customs.push(i); this.values[i] = v; this.built[i] = true; return v;
@@ -324,6 +336,20 @@ export class Decoder {
     let v: unknown;
     try { v = ce.revive(data); } catch (err) { throw new Corrupt(`the reviver of class ${ce.name} threw: ${String(err)}`); }
     this.values[i] = v;
+  }
+
+  /** A Map/Set iterator, once its collection is filled: a fresh native iterator advanced to its position. */
+  private openIterator(i: number): void {
+    const e = this.table[i] as unknown[];
+    const it = this.values[i] as CollectionIterator;
+    if (e[1] !== null) {
+      // Only a real Map / Set of this pickle (entries "M" / "S"), of the kind the method iterates.
+      const ref = e[1];
+      const tag = typeof ref === "number" && Number.isInteger(ref) && ref < 0 && ref >= -this.table.length ? (this.table[-ref - 1] as unknown[])[0] : undefined;
+      if (tag !== (isMapMethod(it.m) ? "M" : "S")) throw new Corrupt(`entry ${i}: the collection of a ${isMapMethod(it.m) ? "Map" : "Set"} iterator is not a ${isMapMethod(it.m) ? "Map" : "Set"}`);
+      it.c = this.slot(ref) as Map<unknown, unknown> | Set<unknown>;
+    }
+    it.open(e[3] as number);
   }
 
   private fillCollection(i: number): void {

@@ -24,6 +24,7 @@ export function describePickle(env: Envelope): string {
       case "x": return `${String(e[1])} (custom)`;
       case "M": return "Map";
       case "S": return "Set";
+      case "J": return "Map/Set iterator";
       case "D": return "Date";
       case "R": return "RegExp";
       case "B": return "ArrayBuffer";

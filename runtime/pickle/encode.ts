@@ -18,6 +18,7 @@ import { Greenlet } from "../greenlet/greenlet.js";
 import type { ClosureInfo } from "../abi.js";
 import { classByCtor, classNameOf, fail, referenceTable } from "./registry.js";
 import { bytesToBase64 } from "./base64.js";
+import { CollectionIterator } from "../iterators.js";
 
 /** A value in the table: a literal (string, boolean, null, number >= 0) or `-(i + 1)`: entry i. */
 export type Slot = string | number | boolean | null;
@@ -157,6 +158,12 @@ export class Encoder {
       for (const val of o as Set<unknown>) e.push(this.slot(val, i, SET_ELEMENT));
       return e;
     }
+    if (proto === CollectionIterator.prototype) {
+      // A lowered for-of over a Map or Set (runtime/iterators.ts): collection, method, position.
+      const it = o as CollectionIterator;
+      const skip = it.position();
+      return ["J", it.c === undefined ? null : this.slot(it.c, i, { l: "<iterated collection>" }), it.m, skip];
+    }
     if (proto === Date.prototype) {
       const t = (o as Date).getTime();
       return ["D", Number.isNaN(t) ? null : t];
@@ -197,7 +204,14 @@ export class Encoder {
       if (name !== undefined) return this.shaped("c", name, i, o, false);
       fail(`an instance of class ${ctor.name || "(anonymous)"} cannot be pickled: declare the class at top level of a marked module or call registerClass(${ctor.name || "Cls"})`, this.pathOf(i));
     }
-    fail(`an object of type ${Object.prototype.toString.call(o).slice(8, -1)} (no registered class) cannot be pickled`, this.pathOf(i));
+    const type = Object.prototype.toString.call(o).slice(8, -1);
+    if (/^(Map|Set|Array|String) Iterator$/.test(type)) {
+      fail(`a ${type} cannot be pickled: a native iterator does not expose its position. Loops over a Map, Set, array or string themselves ` +
+        "are picklable (for (const [k, v] of map), for (const v of set)); a frame suspended inside for (… of map.keys() / .values() / .entries()) " +
+        "holds a native iterator: iterate the Map or Set itself, or a copy ([...map.keys()])", this.pathOf(i));
+    }
+    if (type === "Generator") fail("a generator object cannot be pickled (the transform does not rewrite generators yet)", this.pathOf(i));
+    fail(`an object of type ${type} (no registered class) cannot be pickled`, this.pathOf(i));
   }
 
   private functionEntry(i: number, fn: Function): unknown[] {
@@ -334,6 +348,7 @@ function keyIn(parent: unknown, child: unknown): unknown {
     }
   }
   if (parent instanceof Set) { let n = 0; for (const v of parent) { if (v === child) return { l: `<Set element #${n}>` }; n++; } }
+  if (parent instanceof CollectionIterator) return { l: "<iterated collection>" };
   if (typeof parent === "function" && Object.hasOwn(parent, "$$k")) {
     return (parent as { $$this?: unknown }).$$this === child ? { l: "<lexical this>" } : { l: "<captured variables>" };
   }

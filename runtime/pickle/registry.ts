@@ -7,7 +7,8 @@
  * properties up along a path given by the input, and so runs no code except registered
  * functions, class revivers and closure factories of marked modules.
  */
-import { ArrayIterator, RT } from "../runtime.js";
+import { RT } from "../runtime.js";
+import { ArrayIterator, CollectionIterator, StringIterator } from "../iterators.js";
 import { Greenlet, getcurrent, gettrace, settrace } from "../greenlet/greenlet.js";
 import { GreenletError, GreenletExit } from "../greenlet/errors.js";
 import { PickleError } from "./errors.js";
@@ -35,10 +36,10 @@ export interface ClassEntry {
 const classesByName = new Map<string, ClassEntry>();
 const classesByCtor = new Map<Function, ClassEntry>();
 // The runtime's own picklable classes.
-{
-  const e: ClassEntry = { name: "tsgreenlet:ArrayIterator", cls: ArrayIterator, reduce: undefined, revive: undefined, registered: true };
+for (const [name, cls] of [["tsgreenlet:ArrayIterator", ArrayIterator], ["tsgreenlet:StringIterator", StringIterator]] as const) {
+  const e: ClassEntry = { name, cls, reduce: undefined, revive: undefined, registered: true };
   classesByName.set(e.name, e);
-  classesByCtor.set(ArrayIterator, e);
+  classesByCtor.set(cls, e);
 }
 
 /**
@@ -141,6 +142,8 @@ function fixed(): Map<string, unknown> {
   out.set("tsgreenlet:GreenletError", GreenletError);
   // Lowered for-of loops hold their iterator's `next` (a switch point) in a frame temporary.
   addFunctionsOf(out, "tsgreenlet:ArrayIterator.prototype", ArrayIterator.prototype);
+  addFunctionsOf(out, "tsgreenlet:StringIterator.prototype", StringIterator.prototype);
+  addFunctionsOf(out, "tsgreenlet:CollectionIterator.prototype", CollectionIterator.prototype);
   fixedRefs = out;
   return out;
 }
