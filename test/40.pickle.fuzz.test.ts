@@ -29,7 +29,7 @@ function seeds(): Uint8Array[] {
   const g4 = new Greenlet(guarded); g4.switch("fz"); out.push(pickle(g4));
   const buf = new ArrayBuffer(8);
   const g5 = new Greenlet(hold);
-  g5.switch({ m: new Map([[1, new Set([2n])]]), d: new Date(5), r: /x/g, t: new Uint16Array(buf, 2, 2), v: new DataView(buf), e: new TypeError("t", { cause: -0 }), s: Symbol.for("s"), b: Object("x"), h: [1, , 3], n: NaN });
+  g5.switch({ m: new Map([[1, new Set([2n])]]), d: new Date(5), r: /x/g, t: new Uint16Array(buf, 2, 2), v: new DataView(buf), e: new TypeError("t", { cause: -0 }), s: Symbol.for("s"), b: Object("x"), h: [1, , 3], n: NaN, ag: new AggregateError([1, -2], "ag", { cause: 3 }) });
   out.push(pickle(g5));
   out.push(pickle(new Greenlet(hold)));
   const g6 = new Greenlet(nested); g6.switch(new Map([[1, 2], [3, 4]]), ask); g6.switch(); out.push(pickle(g6));

@@ -186,6 +186,23 @@ describe("built-in types", () => {
     expect(Object.keys(r)).toEqual(["code"]);
   });
 
+  it("AggregateError keeps its errors (non-enumerable, shared references kept) and cause", () => {
+    const inner = new RangeError("one");
+    const agg = new AggregateError([inner, "two", inner], "all failed", { cause: inner });
+    const r = roundTrip({ agg, inner });
+    expect(r.agg).toBeInstanceOf(AggregateError);
+    expect(r.agg.message).toBe("all failed");
+    expect(r.agg.stack).toBe(agg.stack);
+    expect(r.agg.errors).toHaveLength(3);
+    expect(r.agg.errors[0]).toBe(r.inner);
+    expect(r.agg.errors[2]).toBe(r.inner);
+    expect(r.agg.errors[1]).toBe("two");
+    expect(r.agg.cause).toBe(r.inner);
+    expect(Object.getOwnPropertyDescriptor(r.agg, "errors")).toMatchObject({ enumerable: false, writable: true, configurable: true });
+    expect(Object.getOwnPropertyDescriptor(r.agg, "cause")).toMatchObject({ enumerable: false });
+    expect(Object.keys(r.agg)).toEqual([]);
+  });
+
   it("boxed primitives", () => {
     const r = roundTrip([Object(1), Object("s"), Object(false), Object(5n)]) as object[];
     expect(r.map((b) => typeof b)).toEqual(["object", "object", "object", "object"]);

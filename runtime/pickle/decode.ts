@@ -263,6 +263,14 @@ export class Decoder {
     put(o, key, v, define);
   }
 
+  /** A non-enumerable own data property (an Error's cause / errors), also when it refers to a custom value. */
+  private setHidden(o: object, key: string, s: unknown): void {
+    const hide = () => Object.defineProperty(o, key, { enumerable: false });
+    this.set(o, key, s, true);
+    hide();
+    if (this.slot(s) === PENDING) this.fixups.push(hide);
+  }
+
   private fill(i: number): void {
     const e = this.table[i] as unknown[];
     const v = this.values[i];
@@ -295,15 +303,16 @@ export class Decoder {
       }
       case "E": {
         const err = v as Error;
-        if (typeof e[2] !== "string" || (e[3] !== null && typeof e[3] !== "string") || (e[4] !== 0 && e[4] !== 1)) throw new Corrupt(`invalid Error entry ${i}`);
+        const flags = e[4];
+        if (typeof e[2] !== "string" || (e[3] !== null && typeof e[3] !== "string") || (flags !== 0 && flags !== 1 && flags !== 2 && flags !== 3) || e.length < 6 + (flags >> 1)) {
+          throw new Corrupt(`invalid Error entry ${i}`);
+        }
         Object.defineProperty(err, "message", { value: e[2], writable: true, enumerable: false, configurable: true });
         if (e[3] !== null) Object.defineProperty(err, "stack", { value: e[3], writable: true, enumerable: false, configurable: true });
-        if (e[4] === 1) {
-          Object.defineProperty(err, "cause", { value: undefined, writable: true, enumerable: false, configurable: true });
-          this.set(err, "cause", e[5], true);
-          Object.defineProperty(err, "cause", { enumerable: false });
-        }
-        this.fillProps(err, e, 6, i, true);
+        // (`set` defines them enumerable, and again once a custom value is revived: see hidden.)
+        if (flags & 1) this.setHidden(err, "cause", e[5]);
+        if (flags & 2) this.setHidden(err, "errors", e[6]);
+        this.fillProps(err, e, 6 + (flags >> 1), i, true);
         return;
       }
     }

@@ -309,8 +309,13 @@ export class Encoder {
       if (ctor === undefined) fail(`an error of class ${o.name} cannot be pickled: declare the class at top level of a marked module or call registerClass`, this.pathOf(i));
     }
     const hasCause = Object.hasOwn(o, "cause");
+    // AggregateError's `errors` is a non-enumerable own property (an enumerable one is saved
+    // with the other keys). Flags: 1 has cause, 2 has errors (then its slot follows the cause).
+    const ed = Object.getOwnPropertyDescriptor(o, "errors");
+    const hasErrors = ed !== undefined && !ed.enumerable && "value" in ed;
     const e: unknown[] = ["E", ctor, String(o.message), typeof o.stack === "string" ? o.stack : null,
-      hasCause ? 1 : 0, hasCause ? this.slot(o.cause, i, { l: "<cause>" }) : null];
+      (hasCause ? 1 : 0) | (hasErrors ? 2 : 0), hasCause ? this.slot(o.cause, i, { l: "<cause>" }) : null];
+    if (hasErrors) e.push(this.slot(ed.value, i, { l: "<errors>" }));
     const keys = Object.keys(o);
     for (const key of keys) e.push(key, this.slot((o as unknown as Record<string, unknown>)[key], i, key));
     return e;
@@ -354,6 +359,7 @@ function keyIn(parent: unknown, child: unknown): unknown {
   }
   if (ArrayBuffer.isView(parent)) return { l: "<buffer>" };
   if (parent instanceof Error && parent.cause === child) return { l: "<cause>" };
+  if (parent instanceof Error && (parent as { errors?: unknown }).errors === child) return { l: "<errors>" };
   if (parent !== null && typeof parent === "object") {
     for (const k of Object.keys(parent)) if ((parent as Record<string, unknown>)[k] === child) return k;
   }
