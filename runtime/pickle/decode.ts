@@ -155,6 +155,7 @@ export class Decoder {
         this.iterators.push(i);
         break;
       }
+      case "g": v = argumentsOf(e.length - 1); break;
       case "x": v = PENDING; this.customs.push(i); this.values[i] = v; this.built[i] = true; return v;
       case "u": v = undefined; break;
       case "N": {
@@ -286,7 +287,8 @@ export class Decoder {
         this.fillShaped(v as object, e, 2, i, hasAccessors(ce));
         return;
       }
-      case "a": {
+      case "a":
+      case "g": {
         const a = v as unknown[];
         for (let k = 1; k < e.length; k++) this.set(a, k - 1, e[k], false);
         return;
@@ -372,6 +374,12 @@ export class Decoder {
       for (let k = 1; k < e.length; k++) s.add(this.slot(e[k]));
     }
   }
+}
+
+/** A strict-mode (unmapped) arguments object of length n, elements filled later. */
+function argumentsOf(n: number): object {
+  // Spreading up to the input's size is bounded (the entry holds n slots already).
+  return (function (this: unknown) { return arguments; }).apply(undefined, new Array(n));
 }
 
 function put(o: object, key: string | number, v: unknown, define: boolean): void {

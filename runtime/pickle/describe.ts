@@ -20,6 +20,7 @@ export function describePickle(env: Envelope): string {
       case "o": return "Object";
       case "n": return "Object(null prototype)";
       case "a": case "A": return "Array";
+      case "g": return "Arguments";
       case "c": return `${String(e[1])}`;
       case "x": return `${String(e[1])} (custom)`;
       case "M": return "Map";

@@ -129,6 +129,8 @@ export class Encoder {
     if (proto === Object.prototype) {
       const ref = this.refTable.get(o);
       if (ref !== undefined) return ["f", ref];
+      // An `arguments` object (a frame's `$$args`, or its environment's) has Object.prototype too.
+      if (Object.hasOwn(o, "callee") && Object.prototype.toString.call(o) === "[object Arguments]") return this.argumentsEntry(i, o);
       return this.shaped("o", undefined, i, o, PLAIN_FOR_IN_IS_OWN);
     }
     if (Array.isArray(o)) {
@@ -298,6 +300,25 @@ export class Encoder {
       if (!Number.isInteger(k) || String(k) !== key) continue;
       e.push(k, this.slot(a[k], i, k));
     }
+    return e;
+  }
+
+  /**
+   * `["g", value…]`: an unmodified-shape `arguments` object (strict mode: unmapped, as in every
+   * marked module). Its elements may have been reassigned; anything beyond that (extra or deleted
+   * properties, a changed length) is refused rather than approximated.
+   */
+  private argumentsEntry(i: number, o: object): unknown[] {
+    const a = o as ArrayLike<unknown>;
+    const d = Object.getOwnPropertyDescriptor(o, "length");
+    const n = d !== undefined && "value" in d && !d.enumerable && d.writable && d.configurable ? d.value : undefined;
+    const keys = Object.keys(o);
+    let ok = typeof n === "number" && Number.isInteger(n) && n >= 0 && keys.length === n;
+    for (let k = 0; ok && k < (n as number); k++) ok = keys[k] === String(k);
+    if (!ok) fail("an arguments object whose length or properties were changed cannot be pickled (copy it into an array: [...arguments])", this.pathOf(i));
+    const e: unknown[] = new Array((n as number) + 1);
+    e[0] = "g";
+    for (let k = 0; k < (n as number); k++) e[k + 1] = this.slot(a[k], i, k);
     return e;
   }
 

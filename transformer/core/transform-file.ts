@@ -357,6 +357,11 @@ export function transformSourceFile(
 
   // ---- rewriting visitor ----------------------------------------------------------------------
   const rewrite = (node: TS.Node): TS.Node => {
+    if (ts.isMetaProperty(node)) {
+      // `new.target` in an arrow of a transformed function: read from that function's environment.
+      const b = scopes.refs.get(node);
+      return b && ownerState(b) ? rawRefFor(b, undefined) : node;
+    }
     if (ts.isIdentifier(node)) {
       const b = scopes.refs.get(node);
       if (!b) return node;
@@ -500,6 +505,8 @@ export function transformSourceFile(
       addLocal(st, localName(b), false);
     }
     if (argB && (argB as Binding).captured) envOf(st);
+    const ntB = scopes.newTargetOf.get(node);
+    if (ntB) envOf(st);
 
     const host: LowerHost = {
       ts, f,
@@ -593,6 +600,7 @@ export function transformSourceFile(
       if (argB?.captured) entry.push(assignStmt(f.createPropertyAccessExpression(f.createIdentifier(envOf(st)), "$$args"), f.createIdentifier("arguments")));
       else { addLocal(st, "$$args", false); entry.push(assignStmt(f.createIdentifier("$$args"), f.createIdentifier("arguments"))); }
     }
+    if (ntB) entry.push(assignStmt(f.createPropertyAccessExpression(f.createIdentifier(envOf(st)), "$$nt"), f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target"))));
     const selfB = [...st.scope.decls.values()].find((b) => b.kind === "self");
     if (st.envName) {
       addLocal(st, st.envName, false);
