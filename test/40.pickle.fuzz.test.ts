@@ -2,6 +2,7 @@
 // inserted, deleted, truncated, chunks duplicated, and structure-aware edits of the JSON envelope.
 // unpickle must either return a Greenlet or throw an UnpickleError with a clear message — never
 // another exception, a hang, a crash, or a polluted prototype.
+import { readEnvelope, writeEnvelope } from "./helpers/envelope.js";
 import { describe, expect, it } from "vitest";
 import { Greenlet } from "tsgreenlet";
 import { UnpickleError, pickle, unpickle } from "tsgreenlet/pickle";
@@ -58,9 +59,7 @@ function mutateBytes(b: Uint8Array, r: () => number): Uint8Array {
 
 /** Replaces a random node of the parsed envelope with a random tag or value. */
 function mutateJson(b: Uint8Array, r: () => number): Uint8Array {
-  const text = new TextDecoder().decode(b);
-  const nl = text.indexOf("\n");
-  const env = JSON.parse(text.slice(nl + 1));
+  const env = readEnvelope(b);
   const nodes: [any, string | number][] = [];
   const walk = (x: any): void => {
     if (x === null || typeof x !== "object") return;
@@ -75,7 +74,7 @@ function mutateJson(b: Uint8Array, r: () => number): Uint8Array {
     else if (pick < 0.55 && Array.isArray(holder)) holder.push(VALUES[Math.floor(r() * VALUES.length)]);
     else holder[key] = structuredClone(VALUES[Math.floor(r() * VALUES.length)]);
   }
-  return new TextEncoder().encode(text.slice(0, nl + 1) + JSON.stringify(env));
+  return writeEnvelope(env, 1 + Math.floor(r() * 40));
 }
 
 const CLEAR = /^(corrupt pickle|corrupt or truncated pickle|not a tsgreenlet pickle|unsupported pickle format version|cannot unpickle)/;

@@ -39,7 +39,7 @@ describe("bytes", () => {
     const b = pickle(g);
     expect(Object.getPrototypeOf(b)).toBe(Uint8Array.prototype);
     expect([b.byteOffset, b.buffer.byteLength]).toEqual([0, b.length]);
-    expect(new TextDecoder().decode(b.subarray(0, 20))).toBe("tsgreenlet-pickle/1\n");
+    expect(new TextDecoder().decode(b.subarray(0, 20))).toBe("tsgreenlet-pickle/2\n");
     expect(unpickle(b.slice()).switch("give")).toBe(1);
   });
 });

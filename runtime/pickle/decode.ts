@@ -379,7 +379,8 @@ export class Decoder {
 /** A strict-mode (unmapped) arguments object of length n, elements filled later. */
 function argumentsOf(n: number): object {
   // Spreading up to the input's size is bounded (the entry holds n slots already).
-  return (function (this: unknown) { return arguments; }).apply(undefined, new Array(n));
+  const make = function (this: unknown, ..._: unknown[]): IArguments { return arguments; };
+  return make.apply(undefined, new Array<unknown>(n));
 }
 
 function put(o: object, key: string | number, v: unknown, define: boolean): void {

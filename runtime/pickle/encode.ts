@@ -18,6 +18,7 @@ import { Greenlet } from "../greenlet/greenlet.js";
 import type { ClosureInfo } from "../abi.js";
 import { classByCtor, classNameOf, fail, referenceTable } from "./registry.js";
 import { bytesToBase64 } from "./base64.js";
+import { IdentityIndex } from "./identity.js";
 import { CollectionIterator } from "../iterators.js";
 
 /** A value in the table: a literal (string, boolean, null, number >= 0) or `-(i + 1)`: entry i. */
@@ -61,7 +62,7 @@ export class Encoder {
   readonly table: unknown[] = [];
   /** Code the pickle depends on: id -> [id, hash, kind ("f" frame function, "c" closure)]. */
   readonly code = new Map<string, [string, string, string]>();
-  private readonly index = new Map<unknown, number>();
+  private readonly index = new IdentityIndex();
   private readonly objs: unknown[] = [];
   /** Entry -> the entry it was first reached from (negative: root); keys are recovered on error. */
   private readonly parent: number[] = [];
