@@ -82,24 +82,29 @@ export class CollectionIterator {
   c: Map<unknown, unknown> | Set<unknown> | undefined;
   /** Index into COLLECTION_METHODS. */
   readonly m: number;
-  /** The native iterator (undefined only between unpickling and `open`). */
-  #n: Iterator<unknown> | undefined;
-  readonly #next: (this: Iterator<unknown>) => IteratorResult<unknown>;
+  /** The native iterator (undefined once done, and between unpickling and `open`). */
+  n: Iterator<unknown> | undefined;
+  /**
+   * The built-in `next` of the native iterator, captured when the module loaded (RT.iter only
+   * wraps when the prototype's `next` is still that one). Public fields, not #private ones:
+   * measured 10-15% less per step in a micro-benchmark.
+   */
+  readonly nx: (this: Iterator<unknown>) => IteratorResult<unknown>;
 
   constructor(c: Map<unknown, unknown> | Set<unknown> | undefined, m: number, native: Iterator<unknown> | undefined) {
     this.c = c;
     this.m = m;
-    this.#n = native;
-    this.#next = m < MAP_METHODS ? MAP_NEXT : SET_NEXT;
+    this.n = native;
+    this.nx = m < MAP_METHODS ? MAP_NEXT : SET_NEXT;
   }
 
   next(): IteratorResult<unknown> {
-    const n = this.#n;
+    const n = this.n;
     if (n === undefined) return { value: undefined, done: true };
-    const r = this.#next.call(n);
+    const r = this.nx.call(n);
     if (r.done) {
       this.c = undefined;
-      this.#n = undefined;
+      this.n = undefined;
     }
     return r;
   }
@@ -110,10 +115,10 @@ export class CollectionIterator {
    */
   position(): number {
     const c = this.c;
-    const n = this.#n;
+    const n = this.n;
     if (c === undefined || n === undefined) return 0;
     let ahead = 0;
-    while (!this.#next.call(n).done) ahead++;
+    while (!this.nx.call(n).done) ahead++;
     const skip = c.size - ahead;
     this.open(skip);
     return skip;
@@ -122,10 +127,10 @@ export class CollectionIterator {
   /** Points the iterator at `skip` live entries into its collection (at most its size). */
   open(skip: number): void {
     const c = this.c;
-    if (c === undefined) { this.#n = undefined; return; }
+    if (c === undefined) { this.n = undefined; return; }
     const n = COLLECTION_METHODS[this.m]!.call(c) as Iterator<unknown>;
-    for (let k = 0; k < skip && !this.#next.call(n).done; k++);
-    this.#n = n;
+    for (let k = 0; k < skip && !this.nx.call(n).done; k++);
+    this.n = n;
   }
 }
 
