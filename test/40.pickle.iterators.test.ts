@@ -99,6 +99,21 @@ describe("for-of over Map / Set / string, pickled at every element", () => {
   });
 });
 
+describe("pickling does not disturb the original", () => {
+  for (const [name, make] of [["Set", () => new Set(["a", "b", "c", "d"])], ["string", () => "ab\u{1F600}cd"]] as const) {
+    it(`${name}: pickled twice at one point, the original and both copies finish alike`, () => {
+      const want = reference("visit", make, []);
+      const g = new Greenlet(marked.visit);
+      g.switch(make(), marked.ask);
+      g.switch();
+      const a = pickle(g);
+      const b = pickle(g);
+      const finish = (x: Greenlet) => { let v: unknown; while (!x.dead) v = x.switch(); return v; };
+      expect([finish(unpickle(a)), finish(g), finish(unpickle(b))]).toEqual([want, want, want]);
+    });
+  }
+});
+
 describe("iterators that stay native are refused with a path", () => {
   it("for (x of map.keys()) (a native Map iterator)", () => {
     const g = new Greenlet(marked.visitKeys);

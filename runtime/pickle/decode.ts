@@ -19,7 +19,7 @@ import { RT } from "../runtime.js";
 import { Greenlet } from "../greenlet/greenlet.js";
 import { base64ToBytes } from "./base64.js";
 import { resolveClass, resolveReference, type ClassEntry } from "./registry.js";
-import { COLLECTION_METHODS, CollectionIterator, isMapMethod } from "../iterators.js";
+import { STRING_METHOD, advance, isMapMethod, openLoopIterator } from "../iterators.js";
 
 /** Thrown for malformed input; the caller wraps it into an UnpickleError. */
 export class Corrupt extends Error {}
@@ -148,10 +148,21 @@ export class Decoder {
       }
       case "J": {
         const m = e[2];
-        if (!Number.isInteger(m) || (m as number) < 0 || (m as number) >= COLLECTION_METHODS.length || !Number.isInteger(e[3]) || (e[3] as number) < 0 || e.length !== 4) {
-          throw new Corrupt(`invalid collection iterator in entry ${i}`);
+        if (!Number.isInteger(m) || (m as number) < 0 || (m as number) > STRING_METHOD || !Number.isInteger(e[3]) || (e[3] as number) < 0 || e.length !== 4) {
+          throw new Corrupt(`invalid loop iterator in entry ${i}`);
         }
-        v = new CollectionIterator(undefined, m as number, undefined);
+        if (m === STRING_METHOD) {
+          if (typeof e[1] !== "string") throw new Corrupt(`entry ${i}: the source of a string iterator is not a string`);
+          v = openLoopIterator(e[1], m, e[3] as number);
+          break;
+        }
+        // Only a real Map / Set of this pickle (entries "M" / "S"), of the kind the method iterates;
+        // still empty here: advanced once the collections are filled (openIterator).
+        const ref = e[1];
+        const want = isMapMethod(m as number) ? "M" : "S";
+        const tag = typeof ref === "number" && Number.isInteger(ref) && ref < 0 && ref >= -this.table.length ? (this.entry(-ref - 1))[0] : undefined;
+        if (tag !== want) throw new Corrupt(`entry ${i}: the collection of a ${want === "M" ? "Map" : "Set"} iterator is not a ${want === "M" ? "Map" : "Set"}`);
+        v = openLoopIterator(this.slot(ref), m as number, 0);
         this.iterators.push(i);
         break;
       }
@@ -349,18 +360,9 @@ export class Decoder {
     this.values[i] = v;
   }
 
-  /** A Map/Set iterator, once its collection is filled: a fresh native iterator advanced to its position. */
+  /** A Map/Set loop iterator, once its collection is filled: advanced to its position. */
   private openIterator(i: number): void {
-    const e = this.table[i] as unknown[];
-    const it = this.values[i] as CollectionIterator;
-    if (e[1] !== null) {
-      // Only a real Map / Set of this pickle (entries "M" / "S"), of the kind the method iterates.
-      const ref = e[1];
-      const tag = typeof ref === "number" && Number.isInteger(ref) && ref < 0 && ref >= -this.table.length ? (this.table[-ref - 1] as unknown[])[0] : undefined;
-      if (tag !== (isMapMethod(it.m) ? "M" : "S")) throw new Corrupt(`entry ${i}: the collection of a ${isMapMethod(it.m) ? "Map" : "Set"} iterator is not a ${isMapMethod(it.m) ? "Map" : "Set"}`);
-      it.c = this.slot(ref) as Map<unknown, unknown> | Set<unknown>;
-    }
-    it.open(e[3] as number);
+    advance(this.values[i] as Iterator<unknown>, (this.table[i] as unknown[])[3] as number);
   }
 
   private fillCollection(i: number): void {

@@ -19,7 +19,7 @@ import type { ClosureInfo } from "../abi.js";
 import { classByCtor, classNameOf, fail, referenceTable } from "./registry.js";
 import { bytesToBase64 } from "./base64.js";
 import { IdentityIndex } from "./identity.js";
-import { CollectionIterator } from "../iterators.js";
+import { MAP_ITERATOR_PROTO, SET_ITERATOR_PROTO, STRING_ITERATOR_PROTO, type LoopIteratorState } from "../iterators.js";
 
 /** A value in the table: a literal (string, boolean, null, number >= 0) or `-(i + 1)`: entry i. */
 export type Slot = string | number | boolean | null;
@@ -74,6 +74,8 @@ export class Encoder {
   private readonly roots: string[] = [];
   private qi = 0;
   private readonly refTable = referenceTable();
+  /** Loop iterators of the frames (index.ts replaces them by fresh ones and gives their state). */
+  readonly loops = new Map<object, LoopIteratorState>();
 
   constructor(private readonly self: Greenlet, private readonly parentG: Greenlet | null, private readonly main: Greenlet) {}
 
@@ -161,11 +163,10 @@ export class Encoder {
       for (const val of o as Set<unknown>) e.push(this.slot(val, i, SET_ELEMENT));
       return e;
     }
-    if (proto === CollectionIterator.prototype) {
-      // A lowered for-of over a Map or Set (runtime/iterators.ts): collection, method, position.
-      const it = o as CollectionIterator;
-      const skip = it.position();
-      return ["J", it.c === undefined ? null : this.slot(it.c, i, { l: "<iterated collection>" }), it.m, skip];
+    if (proto === MAP_ITERATOR_PROTO || proto === SET_ITERATOR_PROTO || proto === STRING_ITERATOR_PROTO) {
+      // The iterator of a lowered for-of over a Map, Set or string (runtime/iterators.ts).
+      const st = this.loops.get(o);
+      if (st !== undefined) return ["J", this.slot(st.source, i, { l: "<iterated collection>" }), st.m, st.skip];
     }
     if (proto === Date.prototype) {
       const t = (o as Date).getTime();
@@ -375,7 +376,6 @@ function keyIn(parent: unknown, child: unknown): unknown {
     }
   }
   if (parent instanceof Set) { let n = 0; for (const v of parent) { if (v === child) return { l: `<Set element #${n}>` }; n++; } }
-  if (parent instanceof CollectionIterator) return { l: "<iterated collection>" };
   if (typeof parent === "function" && Object.hasOwn(parent, "$$k")) {
     return (parent as { $$this?: unknown }).$$this === child ? { l: "<lexical this>" } : { l: "<captured variables>" };
   }
