@@ -111,6 +111,15 @@ export class SoftRuntime implements RuntimeABI {
   tdz(name: string): never { return throwTdz(name, SoftRuntime.prototype.tdz); }
   tdzRef(env: Record<string, unknown> | null, name: string): object { return tdzStandIn(env, name, this.Z); }
 
+  /**
+   * `super[key]` in an arrow of a class method, lowered through the method's home object (the
+   * class prototype, or the class for a static method): the property of the home object's
+   * current prototype, read with `this` as receiver.
+   */
+  sget(home: object, key: PropertyKey, self: unknown): unknown {
+    return Reflect.get(Object.getPrototypeOf(home) as object, key, self);
+  }
+
   /** IteratorClose after a break or return out of a lowered for-of. */
   iterReturn(it: Iterator<unknown>): void {
     const ret = it.return;

@@ -13,7 +13,7 @@ afterEach(() => {
   expect(getcurrent().parent).toBeNull();
 });
 
-type Fn = "sumArgs" | "ownArgs" | "newTargets" | "shortenedArgs";
+type Fn = "sumArgs" | "ownArgs" | "newTargets" | "shortenedArgs" | "superArrows" | "superStatic" | "superInArrow";
 
 function reference(fn: Fn, args: unknown[], replies: unknown[]): unknown {
   let i = 0;
@@ -60,6 +60,43 @@ describe("arrows reading arguments / new.target", () => {
     const made = new (marked.Probe as unknown as new () => { read: () => unknown })();
     const copy = unpickle(pickle(new Greenlet(made.read)));
     expect(copy.switch()).toBe(marked.Probe);
+  });
+
+  it("arrows calling super methods and reading super getters (instance method)", () => {
+    const want = reference("superArrows", [], [0]);
+    expect(want).toEqual(["base a d/kind of d", "base b d/kind of d", "base n d", "derived c"]);
+    expect(pickledEveryStep("superArrows", [], [0])).toEqual(want);
+  });
+
+  it("an arrow using super that suspends itself (its resume code reads super through the home object)", () => {
+    const want = reference("superInArrow", [], [7]);
+    expect(want).toBe("base z d:7:kind of d");
+    expect(pickledEveryStep("superInArrow", [], [7])).toBe(want);
+  });
+
+  it("super assignment in an arrow keeps working (the arrow stays untransformed)", () => {
+    expect(new marked.Derived().assignsSuper()).toBe(42);
+    expect(new plain.Derived().assignsSuper()).toBe(42);
+  });
+
+  it("an arrow calling a super static method (static method)", () => {
+    const want = reference("superStatic", [], [0]);
+    expect(want).toBe("base static via Derived");
+    expect(pickledEveryStep("superStatic", [], [0])).toEqual(want);
+  });
+
+  it("an arrow using super follows a later change of the home object's prototype, like native super", () => {
+    const g = new Greenlet(marked.superArrows);
+    g.switch(marked.ask);
+    const copy = unpickle(pickle(g));
+    const saved = Object.getPrototypeOf(marked.Derived.prototype);
+    const other = { greet: (x: string) => `other ${x}`, get kind() { return "other kind"; } };
+    Object.setPrototypeOf(marked.Derived.prototype, other);
+    try {
+      expect(copy.switch(0)).toEqual(["base a d/kind of d", "other b/other kind", "other n", "derived c"]);
+    } finally {
+      Object.setPrototypeOf(marked.Derived.prototype, saved);
+    }
   });
 
   it("an arguments object whose length was changed is refused with a path", () => {

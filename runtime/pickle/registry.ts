@@ -174,7 +174,11 @@ export function referenceTable(): Map<unknown, string> {
         // functions below module-level objects (imported namespaces like `fs`).
         if (typeof val === "function") {
           addOwnFunctions(r, ref, val);
-          if (typeof val.prototype === "object" && val.prototype !== null) addOwnFunctions(r, `${ref}.prototype`, val.prototype as object);
+          if (typeof val.prototype === "object" && val.prototype !== null) {
+            // The prototype object itself too: the home object of a method (an arrow's `super`).
+            if (!r.has(val.prototype)) r.set(val.prototype, `${ref}.prototype`);
+            addOwnFunctions(r, `${ref}.prototype`, val.prototype as object);
+          }
         } else if (Object.getPrototypeOf(val) === null || Object.getPrototypeOf(val) === Object.prototype || isNamespace(val)) {
           for (const k of Object.keys(val)) {
             let f: unknown;
@@ -227,7 +231,7 @@ export function resolveReference(name: string): unknown {
       const d = Object.getOwnPropertyDescriptor(v, prop);
       v = d && "value" in d ? d.value : isNamespace(v as object) ? (v as Record<string, unknown>)[prop] : undefined;
     }
-    if (typeof v !== "function") throw `"${name}" is not a function in this process`;
+    if (typeof v !== "function" && !(path.length === 1 && path[0] === "prototype" && v !== null && typeof v === "object")) throw `"${name}" is not a function in this process`;
     return v;
   }
   throw `unknown reference "${name}" (not a builtin, not registered with registerFunction, not a marked module binding)`;
