@@ -79,6 +79,13 @@ describe("arrows reading arguments / new.target", () => {
     expect(new plain.Derived().assignsSuper()).toBe(42);
   });
 
+  it("an arrow assigning to super.x stays native: pickle refuses it with the reason and the path", () => {
+    const g = new Greenlet(marked.superAssigned);
+    g.switch(marked.ask);
+    expect(() => pickle(g)).toThrow(/the arrow function set cannot be pickled: it uses super in a way the transform does not lower.*\n  at frame #\d+ assignsSuper \(tsgreenlet\/fixtures\/pickle\/lexical\.ts:\d+\) -> set/s);
+    expect(g.switch()).toBe(42);
+  });
+
   it("an arrow calling a super static method (static method)", () => {
     const want = reference("superStatic", [], [0]);
     expect(want).toBe("base static via Derived");

@@ -237,7 +237,11 @@ export class Encoder {
       bound.args.forEach((a, k) => e.push(this.slot(a, i, { l: `<bound argument ${k}>` })));
       return e;
     }
-    const what = /^class[\s{]/.test(Function.prototype.toString.call(fn)) ? "class" : "function";
+    const src = Function.prototype.toString.call(fn);
+    if (!Object.hasOwn(fn, "prototype") && /\bsuper\b|\bnew\.target\b|#[A-Za-z_$]/.test(src) && !src.startsWith("class")) {
+      fail(`the arrow function ${fn.name || "(anonymous)"} cannot be pickled: it uses super in a way the transform does not lower (assignment, delete, ++, optional call, template tag, outside a method of a named class), new.target of a constructor, or a #private name, so it stayed a native closure (docs/pickling.md, Limits)`, this.pathOf(i));
+    }
+    const what = /^class[\s{]/.test(src) ? "class" : "function";
     fail(`the ${what} ${fn.name || "(anonymous)"} cannot be pickled: it was not created by marked ("use greenlet") code and is not a top-level binding of a marked module (functions bound or created outside marked code are not inspectable; create or bind it in marked code, or registerFunction(fn, name))`, this.pathOf(i));
   }
 
