@@ -14,6 +14,9 @@
  */
 import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
 import { UNINITIALIZED, tdzStandIn, throwTdz } from "./tdz.js";
+import { ARRAY_NEXT, ARRAY_VALUES, ArrayIterator, iterOther } from "./iterators.js";
+
+export { ArrayIterator } from "./iterators.js";
 
 export class SoftRuntime implements RuntimeABI {
   unwinding = false;
@@ -88,17 +91,15 @@ export class SoftRuntime implements RuntimeABI {
   readonly resumeCase = Object.freeze({ resumeCase: true });
   readonly noCase = Object.freeze({ noCase: true });
 
-  /** `for (x of it)` lowered by the transform: GetIterator. */
+  /** `for (x of it)` lowered by the transform: GetIterator (runtime/iterators.ts). */
   iter(iterable: unknown): Iterator<unknown> {
     // Arrays with the built-in iterator get a plain-data iterator (same semantics as
     // %ArrayIteratorPrototype%.next) so that a frame suspended inside `for (x of array)` can be
-    // pickled: native iterators do not expose their position.
-    if (Array.isArray(iterable) && (iterable as { [Symbol.iterator]: unknown })[Symbol.iterator] === ARRAY_VALUES) return new ArrayIterator(iterable);
-    const method = (iterable as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator];
-    if (typeof method !== "function") throw new TypeError(`${describe(iterable)} is not iterable`);
-    const it = method.call(iterable) as Iterator<unknown>;
-    if (it === null || (typeof it !== "object" && typeof it !== "function")) throw new TypeError("Result of the Symbol.iterator method is not an object");
-    return it;
+    // pickled: native iterators do not expose their position. Strings, Maps and Sets: iterOther.
+    if (Array.isArray(iterable) && (iterable as { [Symbol.iterator]: unknown })[Symbol.iterator] === ARRAY_VALUES && ARRAY_ITERATOR_PROTO.next === ARRAY_NEXT) {
+      return new ArrayIterator(iterable);
+    }
+    return iterOther(iterable);
   }
 
   /**
@@ -109,6 +110,15 @@ export class SoftRuntime implements RuntimeABI {
   readonly Z: unknown = UNINITIALIZED;
   tdz(name: string): never { return throwTdz(name, SoftRuntime.prototype.tdz); }
   tdzRef(env: Record<string, unknown> | null, name: string): object { return tdzStandIn(env, name, this.Z); }
+
+  /**
+   * `super[key]` in an arrow of a class method, lowered through the method's home object (the
+   * class prototype, or the class for a static method): the property of the home object's
+   * current prototype, read with `this` as receiver.
+   */
+  sget(home: object, key: PropertyKey, self: unknown): unknown {
+    return Reflect.get(Object.getPrototypeOf(home) as object, key, self);
+  }
 
   /** IteratorClose after a break or return out of a lowered for-of. */
   iterReturn(it: Iterator<unknown>): void {
@@ -237,29 +247,7 @@ export class SoftRuntime implements RuntimeABI {
   }
 }
 
-const ARRAY_VALUES = Array.prototype[Symbol.iterator];
-
-/** `for (x of array)` iterator as plain data: the array and the next index (undefined when done). */
-export class ArrayIterator {
-  constructor(public a: unknown[] | undefined, public i = 0) {}
-  next(): IteratorResult<unknown> {
-    const a = this.a;
-    if (a === undefined) return { value: undefined, done: true };
-    const i = this.i;
-    if (i >= a.length) {
-      this.a = undefined;
-      return { value: undefined, done: true };
-    }
-    this.i = i + 1;
-    return { value: a[i], done: false };
-  }
-}
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (v === undefined) return "undefined";
-  return typeof v === "object" ? "object" : `${typeof v} ${String(v)}`;
-}
+const ARRAY_ITERATOR_PROTO = Object.getPrototypeOf([][Symbol.iterator]()) as { next: unknown };
 
 const KEY = Symbol.for("tsgreenlet.runtime@1");
 type Holder = { [KEY]?: SoftRuntime };

@@ -17,6 +17,17 @@ afterAll(() => {
 });
 
 describe("cross-process", () => {
+  it("a task suspended in for-of over a changed Map, with arrows reading arguments / new.target / super: same output across processes", { timeout: 120_000 }, async () => {
+    const file = join(scratch, "more.pickle");
+    const cross = join(REPO, "fixtures/pickle/cross-more.ts");
+    const [full, saved] = await Promise.all([nodeOk([...REGISTER, cross, "full"]), nodeOk([...REGISTER, cross, "save", file])]);
+    const loaded = await nodeOk([...REGISTER, cross, "load", file]);
+    expect(saved).toBe("suspended(0): t:a\nsuspended(1): t:c\nsuspended(2): t:d\n");
+    expect(saved + loaded).toBe(full);
+    // The same computation by hand: a=1+10, b deleted, d added with 10; c=3+20, d=10+30.
+    expect(full).toMatch(/^result: a=11,c=23,d=40,40\/1,50\/2 extra=4\+5 args=3 nt=true errors=2:RangeError base g d!$/m);
+  });
+
   it("save in one process, load in another: same output as an uninterrupted run", { timeout: 120_000 }, async () => {
     const file = join(scratch, "task.pickle");
     const cross = join(REPO, "fixtures/pickle/cross.ts");

@@ -1,6 +1,7 @@
 // Pickling: what cannot be pickled fails at pickle time with the path to the value; describe();
 // code identity (changed or missing functions); hostile input cannot pollute prototypes.
 import { afterEach, describe, expect, it } from "vitest";
+import { readEnvelope, writeEnvelope } from "./helpers/envelope.js";
 import { Greenlet, getcurrent } from "tsgreenlet";
 import { PickleError, UnpickleError, describe as describePickle, pickle, unpickle } from "tsgreenlet/pickle";
 import { chain, driver, hold, holdDeep } from "../fixtures/pickle/hold.js";
@@ -26,11 +27,9 @@ function pickleError(v: unknown): PickleError {
 
 /** Rewrites a pickle's JSON envelope (as a corrupt or hostile producer would). */
 function edit(bytes: Uint8Array, f: (env: Record<string, any>) => void): Uint8Array {
-  const text = new TextDecoder().decode(bytes);
-  const nl = text.indexOf("\n");
-  const env = JSON.parse(text.slice(nl + 1));
+  const env = readEnvelope(bytes);
   f(env);
-  return new TextEncoder().encode(text.slice(0, nl + 1) + JSON.stringify(env));
+  return writeEnvelope(env);
 }
 
 describe("values that cannot be pickled", () => {
@@ -87,7 +86,7 @@ describe("describe()", () => {
     g.switch("ada", 3);
     g.switch();
     const text = describePickle(pickle(g));
-    expect(text).toMatch(/^tsgreenlet pickle \(format 1\): suspended greenlet, 6 frame\(s\), \d+ object\(s\)$/m);
+    expect(text).toMatch(/^tsgreenlet pickle \(format 2\): suspended greenlet, 6 frame\(s\), \d+ object\(s\)$/m);
     expect(text).toMatch(/#0 pause {2}tsgreenlet\/fixtures\/pickle\/program\.ts:18 /);
     expect(text).toMatch(/#1 descend {2}tsgreenlet\/fixtures\/pickle\/program\.ts:24 /);
     expect(text).toMatch(/#5 task {2}tsgreenlet\/fixtures\/pickle\/program\.ts:\d+ /);
@@ -169,5 +168,25 @@ describe("hostile input", () => {
     expect(() => unpickle(b.subarray(0, b.length - 7))).toThrow(/corrupt or truncated pickle/);
     expect(() => unpickle(new Uint8Array([0xff, 0xfe]))).toThrow(/not valid UTF-8/);
     expect(() => unpickle("text" as unknown as Uint8Array)).toThrow(/expects a Uint8Array/);
+  });
+});
+
+describe("format versions", () => {
+  it("reads format 1 (one JSON envelope after the header line)", () => {
+    const g = new Greenlet(chain);
+    g.switch(3, { hits: 0 });
+    const env = readEnvelope(pickle(g));
+    const v1 = new TextEncoder().encode(`tsgreenlet-pickle/1\n${JSON.stringify(env)}`);
+    expect(unpickle(v1).switch(5)).toBe(5 + 6);
+  });
+
+  it("refuses a format-2 pickle whose table lines are missing, extra or not arrays", () => {
+    const g = new Greenlet(chain);
+    g.switch(3, { hits: 0 });
+    const lines = new TextDecoder().decode(pickle(g)).split("\n");
+    const bytes = (ls: string[]) => new TextEncoder().encode(ls.join("\n"));
+    expect(() => unpickle(bytes(lines.slice(0, -1)))).toThrow(/corrupt or truncated pickle: 1 table lines announced, 0 found/);
+    expect(() => unpickle(bytes([...lines, "[]"]))).toThrow(/corrupt pickle: data after the last table line/);
+    expect(() => unpickle(bytes([...lines.slice(0, -1), "{}"]))).toThrow(/corrupt pickle: table line 1 is not an array/);
   });
 });

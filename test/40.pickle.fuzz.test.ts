@@ -2,11 +2,13 @@
 // inserted, deleted, truncated, chunks duplicated, and structure-aware edits of the JSON envelope.
 // unpickle must either return a Greenlet or throw an UnpickleError with a clear message — never
 // another exception, a hang, a crash, or a polluted prototype.
+import { readEnvelope, writeEnvelope } from "./helpers/envelope.js";
 import { describe, expect, it } from "vitest";
 import { Greenlet } from "tsgreenlet";
 import { UnpickleError, pickle, unpickle } from "tsgreenlet/pickle";
 import { chain, counters, guarded, hold } from "../fixtures/pickle/hold.js";
 import { task } from "../fixtures/pickle/program.js";
+import { ask, nested, visit } from "../fixtures/pickle/iterate.js";
 
 /** mulberry32: small, deterministic, good enough to pick mutations. */
 function prng(seed: number): () => number {
@@ -28,16 +30,19 @@ function seeds(): Uint8Array[] {
   const g4 = new Greenlet(guarded); g4.switch("fz"); out.push(pickle(g4));
   const buf = new ArrayBuffer(8);
   const g5 = new Greenlet(hold);
-  g5.switch({ m: new Map([[1, new Set([2n])]]), d: new Date(5), r: /x/g, t: new Uint16Array(buf, 2, 2), v: new DataView(buf), e: new TypeError("t", { cause: -0 }), s: Symbol.for("s"), b: Object("x"), h: [1, , 3], n: NaN });
+  g5.switch({ m: new Map([[1, new Set([2n])]]), d: new Date(5), r: /x/g, t: new Uint16Array(buf, 2, 2), v: new DataView(buf), e: new TypeError("t", { cause: -0 }), s: Symbol.for("s"), b: Object("x"), h: [1, , 3], n: NaN, ag: new AggregateError([1, -2], "ag", { cause: 3 }) });
   out.push(pickle(g5));
   out.push(pickle(new Greenlet(hold)));
+  const g6 = new Greenlet(nested); g6.switch(new Map([[1, 2], [3, 4]]), ask); g6.switch(); out.push(pickle(g6));
+  const g7 = new Greenlet(visit); g7.switch("a\u{1F600}b", ask); g7.switch(); out.push(pickle(g7));
   return out;
 }
 
-const TAGS = ["o", "n", "a", "A", "c", "x", "M", "S", "D", "R", "B", "T", "V", "b", "E", "u", "N", "I", "Y", "f", "G", "k", "zz", "__proto__"];
+const TAGS = ["o", "n", "a", "A", "c", "x", "M", "S", "D", "R", "B", "T", "V", "b", "E", "u", "N", "I", "Y", "f", "G", "k", "J", "zz", "__proto__"];
 const VALUES: unknown[] = [0, -1, -2, -3, -1e9, -0.5, 1e9, 2 ** 32, 1.5, "", "__proto__", "constructor", "prototype", null, true, [], [0], [-1], [1e9], {}, { __proto__: 1 },
   ["o", 0], ["A", 1e10], ["T", "Float64Array", [0], 0, 1e9], ["R", "(", ""], ["I", "9".repeat(50)], ["k", "x#y", null], ["G", "self"],
-  ["c", "js:Error", 0], ["E", "js:Function", "m", null, 0, null], ["f", "js:Function.prototype.call"], ["x", "test/Temperature", [0]]];
+  ["c", "js:Error", 0], ["E", "js:Function", "m", null, 0, null], ["f", "js:Function.prototype.call"], ["x", "test/Temperature", [0]],
+  ["J", -1, 0, 1e15], ["J", null, 2, 0], ["J", -1, 9, 0], ["c", "tsgreenlet:StringIterator", 0]];
 
 function mutateBytes(b: Uint8Array, r: () => number): Uint8Array {
   const n = b.length;
@@ -54,9 +59,7 @@ function mutateBytes(b: Uint8Array, r: () => number): Uint8Array {
 
 /** Replaces a random node of the parsed envelope with a random tag or value. */
 function mutateJson(b: Uint8Array, r: () => number): Uint8Array {
-  const text = new TextDecoder().decode(b);
-  const nl = text.indexOf("\n");
-  const env = JSON.parse(text.slice(nl + 1));
+  const env = readEnvelope(b);
   const nodes: [any, string | number][] = [];
   const walk = (x: any): void => {
     if (x === null || typeof x !== "object") return;
@@ -71,7 +74,7 @@ function mutateJson(b: Uint8Array, r: () => number): Uint8Array {
     else if (pick < 0.55 && Array.isArray(holder)) holder.push(VALUES[Math.floor(r() * VALUES.length)]);
     else holder[key] = structuredClone(VALUES[Math.floor(r() * VALUES.length)]);
   }
-  return new TextEncoder().encode(text.slice(0, nl + 1) + JSON.stringify(env));
+  return writeEnvelope(env, 1 + Math.floor(r() * 40));
 }
 
 const CLEAR = /^(corrupt pickle|corrupt or truncated pickle|not a tsgreenlet pickle|unsupported pickle format version|cannot unpickle)/;

@@ -39,7 +39,7 @@ describe("bytes", () => {
     const b = pickle(g);
     expect(Object.getPrototypeOf(b)).toBe(Uint8Array.prototype);
     expect([b.byteOffset, b.buffer.byteLength]).toEqual([0, b.length]);
-    expect(new TextDecoder().decode(b.subarray(0, 20))).toBe("tsgreenlet-pickle/1\n");
+    expect(new TextDecoder().decode(b.subarray(0, 20))).toBe("tsgreenlet-pickle/2\n");
     expect(unpickle(b.slice()).switch("give")).toBe(1);
   });
 });
@@ -184,6 +184,23 @@ describe("built-in types", () => {
     expect((r.cause as Error).message).toBe("inner");
     expect(r.code).toBe("E_TEST");
     expect(Object.keys(r)).toEqual(["code"]);
+  });
+
+  it("AggregateError keeps its errors (non-enumerable, shared references kept) and cause", () => {
+    const inner = new RangeError("one");
+    const agg = new AggregateError([inner, "two", inner], "all failed", { cause: inner });
+    const r = roundTrip({ agg, inner });
+    expect(r.agg).toBeInstanceOf(AggregateError);
+    expect(r.agg.message).toBe("all failed");
+    expect(r.agg.stack).toBe(agg.stack);
+    expect(r.agg.errors).toHaveLength(3);
+    expect(r.agg.errors[0]).toBe(r.inner);
+    expect(r.agg.errors[2]).toBe(r.inner);
+    expect(r.agg.errors[1]).toBe("two");
+    expect(r.agg.cause).toBe(r.inner);
+    expect(Object.getOwnPropertyDescriptor(r.agg, "errors")).toMatchObject({ enumerable: false, writable: true, configurable: true });
+    expect(Object.getOwnPropertyDescriptor(r.agg, "cause")).toMatchObject({ enumerable: false });
+    expect(Object.keys(r.agg)).toEqual([]);
   });
 
   it("boxed primitives", () => {

@@ -19,6 +19,7 @@ import { RT } from "../runtime.js";
 import { Greenlet } from "../greenlet/greenlet.js";
 import { base64ToBytes } from "./base64.js";
 import { resolveClass, resolveReference, type ClassEntry } from "./registry.js";
+import { STRING_METHOD, advance, isMapMethod, openLoopIterator } from "../iterators.js";
 
 /** Thrown for malformed input; the caller wraps it into an UnpickleError. */
 export class Corrupt extends Error {}
@@ -46,6 +47,7 @@ export class Decoder {
   private readonly fixups: (() => void)[] = [];
   private readonly customs: number[] = [];
   private readonly deferred: number[] = [];
+  private readonly iterators: number[] = [];
   constructor(private readonly table: unknown[], private readonly shapes: string[][], private readonly g: GreenletMap) {
     this.values = new Array(table.length);
     this.built = new Array(table.length).fill(false);
@@ -58,6 +60,7 @@ export class Decoder {
     for (let k = this.customs.length - 1; k >= 0; k--) this.revive(this.customs[k]!);
     for (const f of this.fixups) f();
     for (const i of this.deferred) this.fillCollection(i);
+    for (const i of this.iterators) this.openIterator(i);
   }
 
   /** A slot as a final value (custom values not yet revived read as PENDING; see `set`). */
@@ -143,6 +146,27 @@ export class Decoder {
         v = Object.create(ce.cls.prototype as object);
         break;
       }
+      case "J": {
+        const m = e[2];
+        if (!Number.isInteger(m) || (m as number) < 0 || (m as number) > STRING_METHOD || !Number.isInteger(e[3]) || (e[3] as number) < 0 || e.length !== 4) {
+          throw new Corrupt(`invalid loop iterator in entry ${i}`);
+        }
+        if (m === STRING_METHOD) {
+          if (typeof e[1] !== "string") throw new Corrupt(`entry ${i}: the source of a string iterator is not a string`);
+          v = openLoopIterator(e[1], m, e[3] as number);
+          break;
+        }
+        // Only a real Map / Set of this pickle (entries "M" / "S"), of the kind the method iterates;
+        // still empty here: advanced once the collections are filled (openIterator).
+        const ref = e[1];
+        const want = isMapMethod(m as number) ? "M" : "S";
+        const tag = typeof ref === "number" && Number.isInteger(ref) && ref < 0 && ref >= -this.table.length ? (this.entry(-ref - 1))[0] : undefined;
+        if (tag !== want) throw new Corrupt(`entry ${i}: the collection of a ${want === "M" ? "Map" : "Set"} iterator is not a ${want === "M" ? "Map" : "Set"}`);
+        v = openLoopIterator(this.slot(ref), m as number, 0);
+        this.iterators.push(i);
+        break;
+      }
+      case "g": v = argumentsOf(e.length - 1); break;
       case "x": v = PENDING; this.customs.push(i); this.values[i] = v; this.built[i] = true; return v;
       case "u": v = undefined; break;
       case "N": {
@@ -251,6 +275,14 @@ export class Decoder {
     put(o, key, v, define);
   }
 
+  /** A non-enumerable own data property (an Error's cause / errors), also when it refers to a custom value. */
+  private setHidden(o: object, key: string, s: unknown): void {
+    const hide = () => Object.defineProperty(o, key, { enumerable: false });
+    this.set(o, key, s, true);
+    hide();
+    if (this.slot(s) === PENDING) this.fixups.push(hide);
+  }
+
   private fill(i: number): void {
     const e = this.table[i] as unknown[];
     const v = this.values[i];
@@ -266,7 +298,8 @@ export class Decoder {
         this.fillShaped(v as object, e, 2, i, hasAccessors(ce));
         return;
       }
-      case "a": {
+      case "a":
+      case "g": {
         const a = v as unknown[];
         for (let k = 1; k < e.length; k++) this.set(a, k - 1, e[k], false);
         return;
@@ -283,15 +316,16 @@ export class Decoder {
       }
       case "E": {
         const err = v as Error;
-        if (typeof e[2] !== "string" || (e[3] !== null && typeof e[3] !== "string") || (e[4] !== 0 && e[4] !== 1)) throw new Corrupt(`invalid Error entry ${i}`);
+        const flags = e[4];
+        if (typeof e[2] !== "string" || (e[3] !== null && typeof e[3] !== "string") || (flags !== 0 && flags !== 1 && flags !== 2 && flags !== 3) || e.length < 6 + (flags >> 1)) {
+          throw new Corrupt(`invalid Error entry ${i}`);
+        }
         Object.defineProperty(err, "message", { value: e[2], writable: true, enumerable: false, configurable: true });
         if (e[3] !== null) Object.defineProperty(err, "stack", { value: e[3], writable: true, enumerable: false, configurable: true });
-        if (e[4] === 1) {
-          Object.defineProperty(err, "cause", { value: undefined, writable: true, enumerable: false, configurable: true });
-          this.set(err, "cause", e[5], true);
-          Object.defineProperty(err, "cause", { enumerable: false });
-        }
-        this.fillProps(err, e, 6, i, true);
+        // (`set` defines them enumerable, and again once a custom value is revived: see hidden.)
+        if (flags & 1) this.setHidden(err, "cause", e[5]);
+        if (flags & 2) this.setHidden(err, "errors", e[6]);
+        this.fillProps(err, e, 6 + (flags >> 1), i, true);
         return;
       }
     }
@@ -326,6 +360,11 @@ export class Decoder {
     this.values[i] = v;
   }
 
+  /** A Map/Set loop iterator, once its collection is filled: advanced to its position. */
+  private openIterator(i: number): void {
+    advance(this.values[i] as Iterator<unknown>, (this.table[i] as unknown[])[3] as number);
+  }
+
   private fillCollection(i: number): void {
     const e = this.table[i] as unknown[];
     if (e[0] === "M") {
@@ -337,6 +376,13 @@ export class Decoder {
       for (let k = 1; k < e.length; k++) s.add(this.slot(e[k]));
     }
   }
+}
+
+/** A strict-mode (unmapped) arguments object of length n, elements filled later. */
+function argumentsOf(n: number): object {
+  // Spreading up to the input's size is bounded (the entry holds n slots already).
+  const make = function (this: unknown, ..._: unknown[]): IArguments { return arguments; };
+  return make.apply(undefined, new Array<unknown>(n));
 }
 
 function put(o: object, key: string | number, v: unknown, define: boolean): void {

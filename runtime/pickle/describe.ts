@@ -20,10 +20,12 @@ export function describePickle(env: Envelope): string {
       case "o": return "Object";
       case "n": return "Object(null prototype)";
       case "a": case "A": return "Array";
+      case "g": return "Arguments";
       case "c": return `${String(e[1])}`;
       case "x": return `${String(e[1])} (custom)`;
       case "M": return "Map";
       case "S": return "Set";
+      case "J": return "Map/Set iterator";
       case "D": return "Date";
       case "R": return "RegExp";
       case "B": return "ArrayBuffer";

@@ -18,6 +18,8 @@ import { Greenlet } from "../greenlet/greenlet.js";
 import type { ClosureInfo } from "../abi.js";
 import { classByCtor, classNameOf, fail, referenceTable } from "./registry.js";
 import { bytesToBase64 } from "./base64.js";
+import { IdentityIndex } from "./identity.js";
+import { MAP_ITERATOR_PROTO, SET_ITERATOR_PROTO, STRING_ITERATOR_PROTO, type LoopIteratorState } from "../iterators.js";
 
 /** A value in the table: a literal (string, boolean, null, number >= 0) or `-(i + 1)`: entry i. */
 export type Slot = string | number | boolean | null;
@@ -60,7 +62,7 @@ export class Encoder {
   readonly table: unknown[] = [];
   /** Code the pickle depends on: id -> [id, hash, kind ("f" frame function, "c" closure)]. */
   readonly code = new Map<string, [string, string, string]>();
-  private readonly index = new Map<unknown, number>();
+  private readonly index = new IdentityIndex();
   private readonly objs: unknown[] = [];
   /** Entry -> the entry it was first reached from (negative: root); keys are recovered on error. */
   private readonly parent: number[] = [];
@@ -72,6 +74,8 @@ export class Encoder {
   private readonly roots: string[] = [];
   private qi = 0;
   private readonly refTable = referenceTable();
+  /** Loop iterators of the frames (index.ts replaces them by fresh ones and gives their state). */
+  readonly loops = new Map<object, LoopIteratorState>();
 
   constructor(private readonly self: Greenlet, private readonly parentG: Greenlet | null, private readonly main: Greenlet) {}
 
@@ -128,6 +132,8 @@ export class Encoder {
     if (proto === Object.prototype) {
       const ref = this.refTable.get(o);
       if (ref !== undefined) return ["f", ref];
+      // An `arguments` object (a frame's `$$args`, or its environment's) has Object.prototype too.
+      if (Object.hasOwn(o, "callee") && Object.prototype.toString.call(o) === "[object Arguments]") return this.argumentsEntry(i, o);
       return this.shaped("o", undefined, i, o, PLAIN_FOR_IN_IS_OWN);
     }
     if (Array.isArray(o)) {
@@ -156,6 +162,11 @@ export class Encoder {
       const e: unknown[] = ["S"];
       for (const val of o as Set<unknown>) e.push(this.slot(val, i, SET_ELEMENT));
       return e;
+    }
+    if (proto === MAP_ITERATOR_PROTO || proto === SET_ITERATOR_PROTO || proto === STRING_ITERATOR_PROTO) {
+      // The iterator of a lowered for-of over a Map, Set or string (runtime/iterators.ts).
+      const st = this.loops.get(o);
+      if (st !== undefined) return ["J", this.slot(st.source, i, { l: "<iterated collection>" }), st.m, st.skip];
     }
     if (proto === Date.prototype) {
       const t = (o as Date).getTime();
@@ -197,7 +208,14 @@ export class Encoder {
       if (name !== undefined) return this.shaped("c", name, i, o, false);
       fail(`an instance of class ${ctor.name || "(anonymous)"} cannot be pickled: declare the class at top level of a marked module or call registerClass(${ctor.name || "Cls"})`, this.pathOf(i));
     }
-    fail(`an object of type ${Object.prototype.toString.call(o).slice(8, -1)} (no registered class) cannot be pickled`, this.pathOf(i));
+    const type = Object.prototype.toString.call(o).slice(8, -1);
+    if (/^(Map|Set|Array|String) Iterator$/.test(type)) {
+      fail(`a ${type} cannot be pickled: a native iterator does not expose its position. Loops over a Map, Set, array or string themselves ` +
+        "are picklable (for (const [k, v] of map), for (const v of set)); a frame suspended inside for (… of map.keys() / .values() / .entries()) " +
+        "holds a native iterator: iterate the Map or Set itself, or a copy ([...map.keys()])", this.pathOf(i));
+    }
+    if (type === "Generator") fail("a generator object cannot be pickled (the transform does not rewrite generators yet)", this.pathOf(i));
+    fail(`an object of type ${type} (no registered class) cannot be pickled`, this.pathOf(i));
   }
 
   private functionEntry(i: number, fn: Function): unknown[] {
@@ -219,7 +237,11 @@ export class Encoder {
       bound.args.forEach((a, k) => e.push(this.slot(a, i, { l: `<bound argument ${k}>` })));
       return e;
     }
-    const what = /^class[\s{]/.test(Function.prototype.toString.call(fn)) ? "class" : "function";
+    const src = Function.prototype.toString.call(fn);
+    if (!Object.hasOwn(fn, "prototype") && /\bsuper\b|\bnew\.target\b|#[A-Za-z_$]/.test(src) && !src.startsWith("class")) {
+      fail(`the arrow function ${fn.name || "(anonymous)"} cannot be pickled: it uses super in a way the transform does not lower (assignment, delete, ++, optional call, template tag, outside a method of a named class), new.target of a constructor, or a #private name, so it stayed a native closure (docs/pickling.md, Limits)`, this.pathOf(i));
+    }
+    const what = /^class[\s{]/.test(src) ? "class" : "function";
     fail(`the ${what} ${fn.name || "(anonymous)"} cannot be pickled: it was not created by marked ("use greenlet") code and is not a top-level binding of a marked module (functions bound or created outside marked code are not inspectable; create or bind it in marked code, or registerFunction(fn, name))`, this.pathOf(i));
   }
 
@@ -287,6 +309,25 @@ export class Encoder {
     return e;
   }
 
+  /**
+   * `["g", value…]`: an unmodified-shape `arguments` object (strict mode: unmapped, as in every
+   * marked module). Its elements may have been reassigned; anything beyond that (extra or deleted
+   * properties, a changed length) is refused rather than approximated.
+   */
+  private argumentsEntry(i: number, o: object): unknown[] {
+    const a = o as ArrayLike<unknown>;
+    const d = Object.getOwnPropertyDescriptor(o, "length");
+    const n = d !== undefined && "value" in d && !d.enumerable && d.writable && d.configurable ? d.value : undefined;
+    const keys = Object.keys(o);
+    let ok = typeof n === "number" && Number.isInteger(n) && n >= 0 && keys.length === n;
+    for (let k = 0; ok && k < (n as number); k++) ok = keys[k] === String(k);
+    if (!ok) fail("an arguments object whose length or properties were changed cannot be pickled (copy it into an array: [...arguments])", this.pathOf(i));
+    const e: unknown[] = new Array((n as number) + 1);
+    e[0] = "g";
+    for (let k = 0; k < (n as number); k++) e[k + 1] = this.slot(a[k], i, k);
+    return e;
+  }
+
   private error(i: number, o: Error, proto: object): unknown[] {
     let ctor = ERRORS.get(proto);
     if (ctor === undefined) {
@@ -295,8 +336,13 @@ export class Encoder {
       if (ctor === undefined) fail(`an error of class ${o.name} cannot be pickled: declare the class at top level of a marked module or call registerClass`, this.pathOf(i));
     }
     const hasCause = Object.hasOwn(o, "cause");
+    // AggregateError's `errors` is a non-enumerable own property (an enumerable one is saved
+    // with the other keys). Flags: 1 has cause, 2 has errors (then its slot follows the cause).
+    const ed = Object.getOwnPropertyDescriptor(o, "errors");
+    const hasErrors = ed !== undefined && !ed.enumerable && "value" in ed;
     const e: unknown[] = ["E", ctor, String(o.message), typeof o.stack === "string" ? o.stack : null,
-      hasCause ? 1 : 0, hasCause ? this.slot(o.cause, i, { l: "<cause>" }) : null];
+      (hasCause ? 1 : 0) | (hasErrors ? 2 : 0), hasCause ? this.slot(o.cause, i, { l: "<cause>" }) : null];
+    if (hasErrors) e.push(this.slot(ed.value, i, { l: "<errors>" }));
     const keys = Object.keys(o);
     for (const key of keys) e.push(key, this.slot((o as unknown as Record<string, unknown>)[key], i, key));
     return e;
@@ -339,6 +385,7 @@ function keyIn(parent: unknown, child: unknown): unknown {
   }
   if (ArrayBuffer.isView(parent)) return { l: "<buffer>" };
   if (parent instanceof Error && parent.cause === child) return { l: "<cause>" };
+  if (parent instanceof Error && (parent as { errors?: unknown }).errors === child) return { l: "<errors>" };
   if (parent !== null && typeof parent === "object") {
     for (const k of Object.keys(parent)) if ((parent as Record<string, unknown>)[k] === child) return k;
   }

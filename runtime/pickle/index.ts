@@ -13,6 +13,7 @@ import { RT } from "../runtime.js";
 import { Greenlet, getcurrent } from "../greenlet/greenlet.js";
 import { REC_LOCALS, REC_PC, REC_THIS, type FunctionInfo } from "../abi.js";
 import { Encoder } from "./encode.js";
+import { loopIteratorState } from "../iterators.js";
 import { Corrupt, Decoder } from "./decode.js";
 import { decodeEnvelope, encodeEnvelope, type Envelope, type FrameData } from "./envelope.js";
 import { PickleError, UnpickleError } from "./errors.js";
@@ -92,6 +93,21 @@ export function pickle(g: Greenlet): Uint8Array {
     }
     const st = gi._stack;
     const frames: FrameData[] = [];
+    // A native iterator of a lowered for-of over a Map, Set or string: reading its position
+    // drains it, so the frame's temporary gets an equivalent fresh one (g stays as it was).
+    const replaced = new Map<object, object>();
+    const loopIterator = (v: object, at: number): unknown => {
+      let fresh = replaced.get(v);
+      if (fresh === undefined) {
+        const state = loopIteratorState(v);
+        if (state === undefined) return v;
+        fresh = state.fresh;
+        replaced.set(v, fresh);
+        enc.loops.set(fresh, state);
+      }
+      st[at] = fresh;
+      return fresh;
+    };
     for (let k = 0; k < gi._n; k++) {
       const p = gi._starts[k]!;
       const info = st[p] as FunctionInfo;
@@ -102,7 +118,8 @@ export function pickle(g: Greenlet): Uint8Array {
       // Temporaries that no code after this resume point reads are saved as undefined.
       const dead = info.dead?.[pc - 1];
       for (let j = 0; j < info.locals.length; j++) {
-        const v = dead !== undefined && dead.includes(j) ? undefined : st[p + REC_LOCALS + j];
+        let v = dead !== undefined && dead.includes(j) ? undefined : st[p + REC_LOCALS + j];
+        if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) !== Object.prototype) v = loopIterator(v, p + REC_LOCALS + j);
         slots.push(enc.root(`${label} -> ${localLabel(info.locals[j]!)}`, v));
       }
       const pos = info.points[pc - 1];

@@ -7,7 +7,8 @@
  * properties up along a path given by the input, and so runs no code except registered
  * functions, class revivers and closure factories of marked modules.
  */
-import { ArrayIterator, RT } from "../runtime.js";
+import { RT } from "../runtime.js";
+import { ArrayIterator, NATIVE_NEXTS } from "../iterators.js";
 import { Greenlet, getcurrent, gettrace, settrace } from "../greenlet/greenlet.js";
 import { GreenletError, GreenletExit } from "../greenlet/errors.js";
 import { PickleError } from "./errors.js";
@@ -35,10 +36,10 @@ export interface ClassEntry {
 const classesByName = new Map<string, ClassEntry>();
 const classesByCtor = new Map<Function, ClassEntry>();
 // The runtime's own picklable classes.
-{
-  const e: ClassEntry = { name: "tsgreenlet:ArrayIterator", cls: ArrayIterator, reduce: undefined, revive: undefined, registered: true };
+for (const [name, cls] of [["tsgreenlet:ArrayIterator", ArrayIterator]] as const) {
+  const e: ClassEntry = { name, cls, reduce: undefined, revive: undefined, registered: true };
   classesByName.set(e.name, e);
-  classesByCtor.set(ArrayIterator, e);
+  classesByCtor.set(cls, e);
 }
 
 /**
@@ -141,6 +142,7 @@ function fixed(): Map<string, unknown> {
   out.set("tsgreenlet:GreenletError", GreenletError);
   // Lowered for-of loops hold their iterator's `next` (a switch point) in a frame temporary.
   addFunctionsOf(out, "tsgreenlet:ArrayIterator.prototype", ArrayIterator.prototype);
+  for (const [name, fn] of NATIVE_NEXTS) out.set(name, fn);
   fixedRefs = out;
   return out;
 }
@@ -172,7 +174,11 @@ export function referenceTable(): Map<unknown, string> {
         // functions below module-level objects (imported namespaces like `fs`).
         if (typeof val === "function") {
           addOwnFunctions(r, ref, val);
-          if (typeof val.prototype === "object" && val.prototype !== null) addOwnFunctions(r, `${ref}.prototype`, val.prototype as object);
+          if (typeof val.prototype === "object" && val.prototype !== null) {
+            // The prototype object itself too: the home object of a method (an arrow's `super`).
+            if (!r.has(val.prototype)) r.set(val.prototype, `${ref}.prototype`);
+            addOwnFunctions(r, `${ref}.prototype`, val.prototype as object);
+          }
         } else if (Object.getPrototypeOf(val) === null || Object.getPrototypeOf(val) === Object.prototype || isNamespace(val)) {
           for (const k of Object.keys(val)) {
             let f: unknown;
@@ -225,7 +231,7 @@ export function resolveReference(name: string): unknown {
       const d = Object.getOwnPropertyDescriptor(v, prop);
       v = d && "value" in d ? d.value : isNamespace(v as object) ? (v as Record<string, unknown>)[prop] : undefined;
     }
-    if (typeof v !== "function") throw `"${name}" is not a function in this process`;
+    if (typeof v !== "function" && !(path.length === 1 && path[0] === "prototype" && v !== null && typeof v === "object")) throw `"${name}" is not a function in this process`;
     return v;
   }
   throw `unknown reference "${name}" (not a builtin, not registered with registerFunction, not a marked module binding)`;

@@ -12,7 +12,7 @@
  */
 import type * as TS from "typescript";
 
-export type BindingKind = "var" | "let" | "const" | "param" | "function" | "class" | "catch" | "import" | "self" | "arguments";
+export type BindingKind = "var" | "let" | "const" | "param" | "function" | "class" | "catch" | "import" | "self" | "arguments" | "new.target" | "home";
 
 export interface Binding {
   readonly name: string;
@@ -44,12 +44,26 @@ export interface ScopeInfo {
   readonly scopes: Map<TS.Node, Scope>;
   /** `arguments` pseudo-binding of a non-arrow function. */
   readonly argumentsOf: Map<TS.Node, Binding>;
+  /**
+   * `new.target` pseudo-binding (named `$$nt`) of a non-arrow function whose nested arrows read
+   * it; `refs` maps each such `new.target` node of an arrow to it (always captured). A
+   * `new.target` read by the function itself is not recorded (it stays as it is).
+   */
+  readonly newTargetOf: Map<TS.Node, Binding>;
+  /**
+   * The home object (`$$home`) of a class method whose nested arrows use `super.x`: `refs` maps
+   * each such `super` keyword of an arrow to it (always captured). Whether the arrow can use it
+   * is decided by the transform.
+   */
+  readonly homeOf: Map<TS.Node, Binding>;
 }
 
 export function analyzeScopes(ts: typeof TS, file: TS.SourceFile): ScopeInfo {
   const refs = new Map<TS.Node, Binding>();
   const scopes = new Map<TS.Node, Scope>();
   const argumentsOf = new Map<TS.Node, Binding>();
+  const newTargetOf = new Map<TS.Node, Binding>();
+  const homeOf = new Map<TS.Node, Binding>();
   const pending: { id: TS.Identifier; scope: Scope }[] = [];
 
   const makeScope = (kind: ScopeKind, node: TS.Node, parent: Scope | null): Scope => {
@@ -235,7 +249,38 @@ export function analyzeScopes(ts: typeof TS, file: TS.SourceFile): ScopeInfo {
       if (node.objectAssignmentInitializer) visit(node.objectAssignmentInitializer, scope);
       return;
     }
-    if (ts.isMetaProperty(node)) return;
+    if (node.kind === ts.SyntaxKind.SuperKeyword) {
+      if (ts.isArrowFunction(scope.fn.node) && (ts.isPropertyAccessExpression(node.parent) || ts.isElementAccessExpression(node.parent))) {
+        const fnNode = enclosingNonArrow(ts, scope);
+        const fnScope = fnNode ? scopes.get(fnNode) : undefined;
+        if (fnNode && fnScope && ts.isMethodDeclaration(fnNode) && ts.isClassLike(fnNode.parent)) {
+          let b = homeOf.get(fnNode);
+          if (!b) {
+            b = { name: "$$home", kind: "home", scope: fnScope, fn: fnScope, captured: true };
+            homeOf.set(fnNode, b);
+          }
+          refs.set(node, b);
+        }
+      }
+      return;
+    }
+    if (ts.isMetaProperty(node)) {
+      if (node.keywordToken === ts.SyntaxKind.NewKeyword && ts.isArrowFunction(scope.fn.node)) {
+        // An arrow reads the new.target of its nearest non-arrow function: through that
+        // function's environment (so the arrow is an ordinary, picklable closure).
+        const fnNode = enclosingNonArrow(ts, scope);
+        const fnScope = fnNode ? scopes.get(fnNode) : undefined;
+        if (fnNode && fnScope) {
+          let b = newTargetOf.get(fnNode);
+          if (!b) {
+            b = { name: "$$nt", kind: "new.target", scope: fnScope, fn: fnScope, captured: true };
+            newTargetOf.set(fnNode, b);
+          }
+          refs.set(node, b);
+        }
+      }
+      return;
+    }
     if (ts.isExportSpecifier(node)) {
       pending.push({ id: (node.propertyName ?? node.name) as TS.Identifier, scope });
       return;
@@ -287,7 +332,7 @@ export function analyzeScopes(ts: typeof TS, file: TS.SourceFile): ScopeInfo {
     refs.set(id, b);
     if (b.fn !== null && scope.fn !== b.fn) b.captured = true;
   }
-  return { refs, scopes, argumentsOf };
+  return { refs, scopes, argumentsOf, newTargetOf, homeOf };
 }
 
 function lookup(scope: Scope | null, name: string): Binding | undefined {

@@ -98,6 +98,70 @@ export function transformSourceFile(
     walk(n, true, new Set());
     return found;
   };
+  /**
+   * Arrows whose `super` uses go through their method's home object (kept in the method's
+   * environment, runtime `sget`): every `super` of the arrow (nested arrows included) is a
+   * property read or a method call (`super.x`, `super[k]`, `super.m(...)`, not an assignment
+   * target, `delete` operand, optional call or template tag) in a transformed method of a named
+   * class whose name the method does not shadow; no #private names. Filled while marking.
+   */
+  const superArrows = new Set<TS.Node>();
+  const homeMethods = new Set<TS.Node>();
+  const superThroughHome = (n: TS.Node): boolean => {
+    if (!ts.isArrowFunction(n)) return false;
+    let ok = true;
+    let method: TS.Node | undefined;
+    const walk = (c: TS.Node): void => {
+      if (!ok) return;
+      if (ts.isPrivateIdentifier(c)) { ok = false; return; }
+      if (c.kind === ts.SyntaxKind.SuperKeyword) {
+        const b = scopes.refs.get(c);
+        const m = b?.kind === "home" ? b.fn!.node : undefined;
+        if (!m || !transformedFns.has(m) || homeExpression(m as TS.MethodDeclaration) === undefined || !superReadOrCall(c.parent)) ok = false;
+        method = m;
+        return;
+      }
+      if ((ts.isFunctionLike(c) && !ts.isArrowFunction(c)) || ts.isClassLike(c)) {
+        // Their `super` is their own; a nested class may still name the outer class's #private members.
+        if (ts.isClassLike(c) && usesSuperOrPrivate(c)) ok = false;
+        return;
+      }
+      ts.forEachChild(c, walk);
+    };
+    ts.forEachChild(n, walk);
+    if (ok && method) homeMethods.add(method);
+    return ok;
+  };
+  /** `super.x` / `super[k]` read as a value or called as a method (not written, deleted, optional-called or a template tag). */
+  const superReadOrCall = (p: TS.Node): boolean => {
+    if (!ts.isPropertyAccessExpression(p) && !ts.isElementAccessExpression(p)) return false;
+    let c: TS.Node = p;
+    let up = c.parent;
+    while (ts.isParenthesizedExpression(up)) { c = up; up = up.parent; }
+    if (ts.isCallExpression(up) && up.expression === c) return !up.questionDotToken;
+    if (ts.isTaggedTemplateExpression(up) || ts.isDeleteExpression(up)) return false;
+    if ((ts.isPrefixUnaryExpression(up) || ts.isPostfixUnaryExpression(up)) &&
+        (up.operator === ts.SyntaxKind.PlusPlusToken || up.operator === ts.SyntaxKind.MinusMinusToken)) return false;
+    // Through destructuring patterns up to what they are assigned from.
+    while (ts.isArrayLiteralExpression(up) || ts.isSpreadElement(up) || ts.isPropertyAssignment(up) || ts.isShorthandPropertyAssignment(up) ||
+           ts.isSpreadAssignment(up) || ts.isObjectLiteralExpression(up) || ts.isParenthesizedExpression(up)) {
+      if (ts.isPropertyAssignment(up) && up.initializer !== c) return true;
+      c = up;
+      up = up.parent;
+    }
+    if (ts.isBinaryExpression(up) && up.left === c && up.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && up.operatorToken.kind <= ts.SyntaxKind.LastAssignment) return false;
+    if ((ts.isForOfStatement(up) || ts.isForInStatement(up)) && up.initializer === c) return false;
+    return true;
+  };
+  /** `C.prototype` (or `C` for a static method) from inside the method: its class's own name, when the method does not shadow it. */
+  const homeExpression = (m: TS.MethodDeclaration): TS.Expression | undefined => {
+    const cls = m.parent;
+    if (!ts.isClassLike(cls) || !cls.name) return undefined;
+    const name = cls.name.text;
+    if (scopes.scopes.get(m)?.decls.has(name)) return undefined;
+    const c = f.createIdentifier(name);
+    return hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) ? c : f.createPropertyAccessExpression(c, "prototype");
+  };
   const isPlainFunction = (n: TS.Node): n is TS.FunctionDeclaration | TS.FunctionExpression | TS.ArrowFunction =>
     (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) && n.body !== undefined &&
     !n.asteriskToken && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword);
@@ -148,7 +212,7 @@ export function transformSourceFile(
     if (ts.isFunctionLike(n) && (n as TS.FunctionLikeDeclaration).body) {
       const body = (n as TS.FunctionLikeDeclaration).body!;
       const m = marked || (ts.isBlock(body) && hasDirective(ts, body.statements));
-      const ok = m && ((isPlainFunction(n) && !usesSuperOrPrivate(n)) || isTransformableMethod(n) ||
+      const ok = m && ((isPlainFunction(n) && (!usesSuperOrPrivate(n) || (superThroughHome(n) && (superArrows.add(n), true)))) || isTransformableMethod(n) ||
         (ts.isConstructorDeclaration(n) && ctorObstacle(n) === undefined)) && !inNamespaceOrBlockAtTop(n);
       if (ok) transformedFns.add(n);
       else if (m) warnUntransformed(n);
@@ -382,6 +446,11 @@ export function transformSourceFile(
 
   // ---- rewriting visitor ----------------------------------------------------------------------
   const rewrite = (node: TS.Node): TS.Node => {
+    if (ts.isMetaProperty(node)) {
+      // `new.target` in an arrow of a transformed function: read from that function's environment.
+      const b = scopes.refs.get(node);
+      return b && ownerState(b) ? rawRefFor(b, undefined) : node;
+    }
     if (ts.isIdentifier(node)) {
       const b = scopes.refs.get(node);
       if (!b) return node;
@@ -526,6 +595,12 @@ export function transformSourceFile(
       addLocal(st, localName(b), false);
     }
     if (argB && (argB as Binding).captured) envOf(st);
+    const ntB = scopes.newTargetOf.get(node);
+    if (ntB) envOf(st);
+    const homeB = homeMethods.has(node) ? scopes.homeOf.get(node) : undefined;
+    if (homeB) envOf(st);
+    // An arrow using `super`: its home object, read from the method's environment.
+    const superHome = superArrows.has(node) ? homeRefOf(node) : undefined;
 
     const host: LowerHost = {
       ts, f,
@@ -624,6 +699,8 @@ export function transformSourceFile(
       if (argB?.captured) entry.push(assignStmt(f.createPropertyAccessExpression(f.createIdentifier(envOf(st)), "$$args"), f.createIdentifier("arguments")));
       else { addLocal(st, "$$args", false); entry.push(assignStmt(f.createIdentifier("$$args"), f.createIdentifier("arguments"))); }
     }
+    if (ntB) entry.push(assignStmt(f.createPropertyAccessExpression(f.createIdentifier(envOf(st)), "$$nt"), f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target"))));
+    if (homeB) entry.push(assignStmt(f.createPropertyAccessExpression(f.createIdentifier(envOf(st)), "$$home"), homeExpression(node as TS.MethodDeclaration)!));
     const selfB = [...st.scope.decls.values()].find((b) => b.kind === "self");
     if (st.envName) {
       addLocal(st, st.envName, false);
@@ -651,7 +728,7 @@ export function transformSourceFile(
       newBody = superStmt
         ? [...letDecl(declared, false), ...entry, ...paramInit, ...superCall, ...lowered.body]
         : [...letDecl(declared, false), ...entry, ...lowered.body];
-      return rebuild(node, newParams, newBody);
+      return rebuild(node, newParams, superHome ? superThrough(newBody, superHome) : newBody);
     }
 
     // Descriptor and resume function (module level).
@@ -701,6 +778,7 @@ export function transformSourceFile(
         : [...resumed, f.createReturnStatement()], true)),
       ...emitSpill(f, ts, f.createIdentifier(infoName), f.createThis(), spillLocals),
     ];
+    if (superHome) resumeBody.splice(0, resumeBody.length, ...superThrough(resumeBody, superHome));
     const resumeParams = () => [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createParameterDeclaration(undefined, undefined, p));
     if ((isMethodLike(node) || isCtor) && ts.isClassLike(node.parent) && usesSuperOrPrivate(node)) {
       // super and #private names only resolve inside the class body: the resume code becomes a
@@ -739,7 +817,7 @@ export function transformSourceFile(
         f.createPropertyAssignment("resume", f.createIdentifier(resumeName)),
       ], false)]))], ts.NodeFlags.Const)));
     if (self.prologue) prologue.push(self.prologue);
-    const rebuilt = rebuild(node, newParams, normalBody);
+    const rebuilt = rebuild(node, newParams, superHome ? superThrough(normalBody, superHome) : normalBody);
     return self.wrap ? self.wrap(rebuilt as TS.Expression) : rebuilt;
   };
 
@@ -906,6 +984,39 @@ export function transformSourceFile(
     }
     return f.createCallExpression(f.createParenthesizedExpression(
       f.createArrowFunction(undefined, undefined, params, undefined, undefined, body)), undefined, []);
+  };
+
+  /** The home object an arrow's `super` refers to (its method's environment entry; registers that environment as captured). */
+  const homeRefOf = (arrow: TS.Node): (() => TS.Expression) | undefined => {
+    let b: Binding | undefined;
+    const find = (c: TS.Node): void => {
+      if (b) return;
+      if (c.kind === ts.SyntaxKind.SuperKeyword) { b = scopes.refs.get(c); return; }
+      if ((ts.isFunctionLike(c) && !ts.isArrowFunction(c)) || ts.isClassLike(c)) return;
+      ts.forEachChild(c, find);
+    };
+    ts.forEachChild(arrow, find);
+    if (!b) return undefined;
+    const ref = rawRefFor(b, undefined) as TS.PropertyAccessExpression;
+    const env = (ref.expression as TS.Identifier).text;
+    return () => f.createPropertyAccessExpression(f.createIdentifier(env), "$$home");
+  };
+  /**
+   * `super.x` / `super[k]` of an arrow's lowered code (normal path, resume function) ->
+   * `$$RT.sget(home, key, this)`: [[Get]] on the home object's current prototype with `this` as
+   * receiver, which is what `super.x` does. Calls keep their receiver: explode already calls
+   * `super.m` as `$$f.call(this, ...)`. Nested non-arrow functions and classes have their own `super`.
+   */
+  const superThrough = (stmts: TS.Statement[], home: () => TS.Expression): TS.Statement[] => {
+    const visit = (c: TS.Node): TS.Node => {
+      if ((ts.isPropertyAccessExpression(c) || ts.isElementAccessExpression(c)) && c.expression.kind === ts.SyntaxKind.SuperKeyword) {
+        const key = ts.isPropertyAccessExpression(c) ? f.createStringLiteral(c.name.text) : ts.visitNode(c.argumentExpression, visit) as TS.Expression;
+        return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "sget"), undefined, [home(), key, f.createThis()]);
+      }
+      if ((ts.isFunctionLike(c) && !ts.isArrowFunction(c)) || ts.isClassLike(c)) return c;
+      return ts.visitEachChild(c, visit, context);
+    };
+    return stmts.map((st) => visit(st) as TS.Statement);
   };
 
   const rebuild = (node: TS.FunctionLikeDeclaration, params: TS.ParameterDeclaration[], body: TS.Statement[]): TS.Node => {
