@@ -15,8 +15,11 @@
  *   whose parameters are exactly the environment objects the function closes over. The tag is
  *   what the pickler reads to save (closure id, `this`, environments); calling the factory with
  *   revived environments re-creates the closure. Arrows that read the lexical `this` are created
- *   with `$$mkN.call(this, ...)` and also tagged `$$this`. Arrows using `arguments`, `new.target` or `super` stay native
- *   (and are refused by the pickler with a path).
+ *   with `$$mkN.call(this, ...)` and also tagged `$$this`. An arrow's `arguments`, `new.target`
+ *   and supported `super` reads/calls were already rewritten by transform-file.ts to go through
+ *   the enclosing function's environment (`$$args`, `$$nt`, `$$home`); an arrow whose created
+ *   code still uses one of them (an unsupported `super` form) stays native and is refused by the
+ *   pickler with a path.
  * - Module table: `$$RT.mod(<module>, [names], (n) => binding)` registers a lazy getter over the
  *   module's top-level bindings, so module-level functions and classes (declared or imported)
  *   are pickled by reference and classes declared in marked modules are registered by name.
@@ -288,7 +291,11 @@ function segmentName(ts: typeof TS, n: TS.Node): string {
   return inferredName(ts, n) ?? "anonymous";
 }
 
-/** What an arrow's body takes from its lexical context: `this` (supported), arguments/new.target/super (not). */
+/**
+ * What an arrow's created (already rewritten) body takes from its lexical context: `this`
+ * (supported) or anything left of arguments/new.target/super (not: a safety net for forms
+ * transform-file.ts does not lower).
+ */
 function lexicalUse(ts: typeof TS, node: TS.Node): { self: boolean; unsupported: boolean } {
   let self = false;
   let unsupported = false;
