@@ -109,4 +109,9 @@ export interface ModuleTable {
   readonly id: string;
   readonly names: readonly string[];
   readonly get: (name: string) => unknown;
+  /**
+   * The `let`/`var` bindings among `names`: they can be reassigned, so the value a pickle meets
+   * may no longer be the binding's value when it is unpickled; such values are pickled by value.
+   */
+  readonly reassignable?: readonly string[];
 }

@@ -56,6 +56,62 @@ export class ArrayIterator {
   }
 }
 
+/**
+ * `for (x of array.keys())` / `array.entries()` iterator as plain data (`array.values()` is an
+ * ArrayIterator): the array, the next index and the kind, with %ArrayIteratorPrototype%.next's
+ * semantics for it.
+ */
+export class ArrayMethodIterator {
+  constructor(public a: unknown[] | undefined, public k: "keys" | "entries", public i = 0) {}
+  next(): IteratorResult<unknown> {
+    const a = this.a;
+    if (a === undefined) return { value: undefined, done: true };
+    const i = this.i;
+    if (i >= a.length) {
+      this.a = undefined;
+      return { value: undefined, done: true };
+    }
+    this.i = i + 1;
+    return { value: this.k === "keys" ? i : [i, a[i]], done: false };
+  }
+}
+
+const ARRAY_METHODS = new Map<unknown, "keys" | "values" | "entries">([
+  [Array.prototype.keys, "keys"], [Array.prototype.values, "values"], [Array.prototype.entries, "entries"],
+]);
+const ITERATOR_SELF = (Object.getPrototypeOf(ARRAY_ITERATOR_PROTO) as { [Symbol.iterator]: unknown })[Symbol.iterator];
+
+/**
+ * GetIterator for a lowered `for (x of c.keys() / .values() / .entries())` (see SoftRuntime.iter):
+ * `it` is what GetIterator gave for `result`, the value of calling `method` on `holder` just
+ * before. When that was a built-in collection method and the iterator is the fresh built-in
+ * iterator it made (iterator [Symbol.iterator] returning itself, `next` unmodified), the loop
+ * gets a picklable equivalent: an array's becomes plain data, a Map's or Set's is tagged with
+ * its collection and method (as for `for (x of map)`). Anything else is returned unchanged.
+ */
+export function iterMethod(it: Iterator<unknown>, result: unknown, holder: unknown, method: unknown): Iterator<unknown> {
+  if (it !== result || (Object.getPrototypeOf(ARRAY_ITERATOR_PROTO) as { [Symbol.iterator]: unknown })[Symbol.iterator] !== ITERATOR_SELF) return it;
+  const proto = Object.getPrototypeOf(it);
+  if (proto === ARRAY_ITERATOR_PROTO && Array.isArray(holder) && ARRAY_ITERATOR_PROTO.next === ARRAY_NEXT) {
+    const kind = ARRAY_METHODS.get(method);
+    if (kind === "values") return new ArrayIterator(holder);
+    if (kind !== undefined) return new ArrayMethodIterator(holder, kind);
+    return it;
+  }
+  const m = COLLECTION_METHODS.indexOf(method as Function);
+  const setKeys = method === Set.prototype.keys ? 3 : -1; // Set's keys is its values
+  const index = m >= 0 ? m : setKeys;
+  if (index < 0) return it;
+  // The built-in method returned, so `holder` is a real Map / Set (it throws on anything else).
+  if (isMapMethod(index) ? proto === MAP_ITERATOR_PROTO && MAP_ITERATOR_PROTO.next === MAP_NEXT
+    : proto === SET_ITERATOR_PROTO && SET_ITERATOR_PROTO.next === SET_NEXT) {
+    const tagged = it as Iterator<unknown> & LoopTags;
+    tagged.$$c = holder as Map<unknown, unknown>;
+    tagged.$$m = index;
+  }
+  return it;
+}
+
 /** Where RT.iter notes what a native loop iterator iterates (see the module comment). */
 interface LoopTags {
   /** The Map or Set (with `$$m`), or the string. */

@@ -14,7 +14,7 @@
  */
 import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
 import { UNINITIALIZED, tdzStandIn, throwTdz } from "./tdz.js";
-import { ARRAY_NEXT, ARRAY_VALUES, ArrayIterator, iterOther } from "./iterators.js";
+import { ARRAY_NEXT, ARRAY_VALUES, ArrayIterator, iterMethod, iterOther } from "./iterators.js";
 
 export { ArrayIterator } from "./iterators.js";
 
@@ -91,15 +91,20 @@ export class SoftRuntime implements RuntimeABI {
   readonly resumeCase = Object.freeze({ resumeCase: true });
   readonly noCase = Object.freeze({ noCase: true });
 
-  /** `for (x of it)` lowered by the transform: GetIterator (runtime/iterators.ts). */
-  iter(iterable: unknown): Iterator<unknown> {
+  /**
+   * `for (x of it)` lowered by the transform: GetIterator (runtime/iterators.ts). For a head
+   * `c.keys()` / `c.values()` / `c.entries()` the transform also passes the receiver and the
+   * method it called (see iterMethod).
+   */
+  iter(iterable: unknown, holder?: unknown, method?: unknown): Iterator<unknown> {
     // Arrays with the built-in iterator get a plain-data iterator (same semantics as
     // %ArrayIteratorPrototype%.next) so that a frame suspended inside `for (x of array)` can be
     // pickled: native iterators do not expose their position. Strings, Maps and Sets: iterOther.
     if (Array.isArray(iterable) && (iterable as { [Symbol.iterator]: unknown })[Symbol.iterator] === ARRAY_VALUES && ARRAY_ITERATOR_PROTO.next === ARRAY_NEXT) {
       return new ArrayIterator(iterable);
     }
-    return iterOther(iterable);
+    const it = iterOther(iterable);
+    return method === undefined ? it : iterMethod(it, iterable, holder, method);
   }
 
   /**
@@ -234,9 +239,9 @@ export class SoftRuntime implements RuntimeABI {
     return info;
   }
 
-  mod(id: string, names: readonly string[], get: (name: string) => unknown): void {
+  mod(id: string, names: readonly string[], get: (name: string) => unknown, reassignable?: readonly string[]): void {
     // A module loaded twice under one id (two copies in a bundle): the last one wins.
-    this.modules.set(id, { id, names, get });
+    this.modules.set(id, { id, names, get, reassignable });
   }
 
   fn(info: FunctionInfo): FunctionInfo {

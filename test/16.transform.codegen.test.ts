@@ -177,6 +177,22 @@ describe("member calls of receiver-free functions", () => {
     expect(g.switch(41)).toEqual([5, true, "derived:base", 42]);
   });
 
+  it("a for-of head calling a user's own keys()/entries() is a switch point like any member call", () => {
+    const bag = {
+      items: ["x", "y"],
+      keys(this: { items: string[] }) { return pause(this.items.length) > 0 ? this.items.map((_, i) => i) : []; },
+      entries(this: { items: string[] }) { return this.items.map((x, i) => [i, x] as const); },
+    };
+    const g = new Greenlet(() => {
+      const out: unknown[] = [];
+      for (const k of bag.keys()) out.push(k);
+      for (const [i, x] of bag.entries()) out.push(`${i}${x}`);
+      return out;
+    });
+    expect(g.switch()).toBe(2);
+    expect(g.switch(1)).toEqual([0, 1, "0x", "1y"]);
+  });
+
   it("a tag copied onto another function does not make it receiver-free", () => {
     const copy = Object.assign(function (this: { v: number }) { return this.v; }, table.arrow);
     const holder = { v: 3, copy };

@@ -15,7 +15,7 @@ afterEach(() => {
   expect(getcurrent().parent).toBeNull();
 });
 
-type Fn = "visit" | "visitEntries" | "destructure" | "nested" | "visitKeys";
+type Fn = "visit" | "visitEntries" | "destructure" | "nested" | "visitKeys" | "headKeys" | "headValues" | "headEntries";
 
 /** The untransformed run: the script's command i answers the i-th step. */
 function reference(fn: Fn, make: () => Iterable<unknown>, script: readonly Command[]): unknown {
@@ -72,6 +72,15 @@ const cases: [string, Fn, () => Iterable<unknown>, Command[]][] = [
   ["two nested loops over one Set, clear() inside", "nested", set, [undefined, undefined, ["clear"], ["add", "q"]]],
   ["array destructuring of a Map", "destructure", () => new Map([[1, 1]]), []],
   ["array destructuring of a string", "destructure", () => "\u{1F600}", []],
+  // Iterators made by c.keys() / c.values() / c.entries() in the loop head.
+  ["for (k of map.keys()), delete the next, add", "headKeys", map, [["delete", "b"], ["add", "e", 5]]],
+  ["for (v of map.values()), clear() then add", "headValues", map, [undefined, ["clear"], ["add", "x", 0]]],
+  ["for ([k, v] of map.entries()), delete the current", "headEntries", map, [undefined, ["delete", "b"]]],
+  ["for (x of set.keys()) (Set's keys is values), additions", "headKeys", set, [["add", "e"], ["delete", "c"]]],
+  ["for ([x, x] of set.entries())", "headEntries", set, [["delete", "b"]]],
+  ["for (i of array.keys()), pushing while iterating", "headKeys", () => ["p", "q", "r"], [["add", "s"]]],
+  ["for (x of array.values()), removing ahead", "headValues", () => ["p", "q", "r"], [["delete", "q"]]],
+  ["for ([i, x] of array.entries())", "headEntries", () => ["p", "q"], [undefined, ["add", "z"]]],
 ];
 
 describe("for-of over Map / Set / string, pickled at every element", () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Greenlet, getcurrent } from "tsgreenlet";
 import { pickle, registerClass, unpickle } from "tsgreenlet/pickle";
 import { Walker, hold } from "../fixtures/pickle/hold.js";
+import * as rebound from "../fixtures/pickle/rebound.js";
 
 afterEach(() => {
   expect(getcurrent().parent).toBeNull();
@@ -244,5 +245,22 @@ describe("class instances and functions", () => {
     expect(r.push).toBe(Array.prototype.push);
     expect(r.getcurrent).toBe(getcurrent);
     expect(r.sw).toBe(Greenlet.prototype.switch);
+  });
+});
+
+describe("module-level bindings", () => {
+  it("a let-bound object is pickled by value, a const one by reference, a greenlet in a binding maps to the copy", () => {
+    let g = new Greenlet(rebound.loop);
+    rebound.track(g);
+    let v = g.switch(["a", "b", "c"]);
+    let i = 0;
+    while (!g.dead) {
+      g = unpickle(pickle(g));
+      rebound.track(g);
+      rebound.replaceState(); // the module's `state` binding now holds another object
+      v = g.switch(i++);
+    }
+    expect(v).toEqual([["a", 0, true, "b", 1, true, "c", 2, true], 3]);
+    expect(rebound.registry.hits).toBe(3); // one shared registry object
   });
 });

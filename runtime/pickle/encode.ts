@@ -143,14 +143,16 @@ export class Encoder {
       return this.array(i, o);
     }
     if (proto === null) return this.props(["n"], i, o);
-    const ref = this.refTable.get(o);
-    if (ref !== undefined) return ["f", ref];
+    // Greenlets first: the pickled one, its parent and main map to their counterparts even when a
+    // module binding also holds them.
     if (o instanceof Greenlet) {
       if (o === this.self) return ["G", "self"];
       if (o === this.parentG) return ["G", "parent"];
       if (o === this.main) return ["G", "main"];
       fail(`a reference to another greenlet (${String(o)}) cannot be pickled: only the pickled greenlet itself, its parent and the main greenlet are mapped (to the new greenlet, its new parent and the main greenlet)`, this.pathOf(i));
     }
+    const ref = this.refTable.get(o);
+    if (ref !== undefined) return ["f", ref];
     if (proto === Map.prototype) {
       const e: unknown[] = ["M"];
       for (const [k, val] of o as Map<unknown, unknown>) {

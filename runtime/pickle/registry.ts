@@ -8,7 +8,7 @@
  * functions, class revivers and closure factories of marked modules.
  */
 import { RT } from "../runtime.js";
-import { ArrayIterator, NATIVE_NEXTS } from "../iterators.js";
+import { ArrayIterator, ArrayMethodIterator, NATIVE_NEXTS } from "../iterators.js";
 import { Greenlet, getcurrent, gettrace, settrace } from "../greenlet/greenlet.js";
 import { GreenletError, GreenletExit } from "../greenlet/errors.js";
 import { PickleError } from "./errors.js";
@@ -36,7 +36,7 @@ export interface ClassEntry {
 const classesByName = new Map<string, ClassEntry>();
 const classesByCtor = new Map<Function, ClassEntry>();
 // The runtime's own picklable classes.
-for (const [name, cls] of [["tsgreenlet:ArrayIterator", ArrayIterator]] as const) {
+for (const [name, cls] of [["tsgreenlet:ArrayIterator", ArrayIterator], ["tsgreenlet:ArrayMethodIterator", ArrayMethodIterator]] as const) {
   const e: ClassEntry = { name, cls, reduce: undefined, revive: undefined, registered: true };
   classesByName.set(e.name, e);
   classesByCtor.set(cls, e);
@@ -142,6 +142,7 @@ function fixed(): Map<string, unknown> {
   out.set("tsgreenlet:GreenletError", GreenletError);
   // Lowered for-of loops hold their iterator's `next` (a switch point) in a frame temporary.
   addFunctionsOf(out, "tsgreenlet:ArrayIterator.prototype", ArrayIterator.prototype);
+  addFunctionsOf(out, "tsgreenlet:ArrayMethodIterator.prototype", ArrayMethodIterator.prototype);
   for (const [name, fn] of NATIVE_NEXTS) out.set(name, fn);
   fixedRefs = out;
   return out;
@@ -165,6 +166,7 @@ export function referenceTable(): Map<unknown, string> {
     let incomplete = false;
     for (const m of RT.modules.values()) {
       for (const name of m.names) {
+        if (m.reassignable?.includes(name)) continue; // pickled by value (see ModuleTable)
         let val: unknown;
         try { val = m.get(name); } catch { incomplete = true; continue; }
         if (val === null || (typeof val !== "object" && typeof val !== "function")) continue;

@@ -20,7 +20,7 @@
  *   the enclosing function's environment (`$$args`, `$$nt`, `$$home`); an arrow whose created
  *   code still uses one of them (an unsupported `super` form) stays native and is refused by the
  *   pickler with a path.
- * - Module table: `$$RT.mod(<module>, [names], (n) => binding)` registers a lazy getter over the
+ * - Module table: `$$RT.mod(<module>, [names], (n) => binding, [let/var names])` registers a lazy getter over the
  *   module's top-level bindings, so module-level functions and classes (declared or imported)
  *   are pickled by reference and classes declared in marked modules are registered by name.
  */
@@ -170,11 +170,13 @@ export function createPickleSupport(
     const top = scopes.scopes.get(sf);
     if (!top) return undefined;
     const names: string[] = [];
+    const reassignable: string[] = [];
     for (const b of top.decls.values()) {
       if (b.name.startsWith("$$")) continue;
       if (b.kind === "import" && !usedAsValue(b)) continue;
       if ((b.kind === "var" || b.kind === "let" || b.kind === "const") && isAmbient(b)) continue;
       if (b.kind === "function" || b.kind === "class" || b.kind === "var" || b.kind === "let" || b.kind === "const" || b.kind === "import") names.push(b.name);
+      if (b.kind === "var" || b.kind === "let") reassignable.push(b.name);
     }
     if (!names.length) return undefined;
     const param = f.createIdentifier("$$n");
@@ -182,7 +184,8 @@ export function createPickleSupport(
       f.createBlock([f.createSwitchStatement(param, f.createCaseBlock(names.map((nm) =>
         f.createCaseClause(f.createStringLiteral(nm), [f.createReturnStatement(f.createIdentifier(nm))]))))], true));
     return f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "mod"), undefined, [
-      f.createStringLiteral(mod), f.createArrayLiteralExpression(names.map((nm) => f.createStringLiteral(nm))), getter]));
+      f.createStringLiteral(mod), f.createArrayLiteralExpression(names.map((nm) => f.createStringLiteral(nm))), getter,
+      ...(reassignable.length ? [f.createArrayLiteralExpression(reassignable.map((nm) => f.createStringLiteral(nm)))] : [])]));
   };
 
   /** Identifiers (declarations and references) of each binding, indexed once. */

@@ -106,6 +106,9 @@ export function createExploder(h: ExplodeHost) {
       f.createCallExpression(fn, undefined, args), undefined,
       f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [self, ...args]));
 
+  /** Receiver and method of the member calls exploded so far, by their result temporary. */
+  const callParts = new WeakMap<TS.Node, { readonly holder: TS.Expression; readonly fn: TS.Expression }>();
+
   const explodeCall = (out: TS.Statement[], e: TS.CallExpression, pos: TS.Node): TS.Expression => {
     if (e.questionDotToken || isOptionalChain(e.expression)) return explodeOptional(out, e);
     if (e.expression.kind === ts.SyntaxKind.SuperKeyword || e.expression.kind === ts.SyntaxKind.ImportKeyword) {
@@ -156,6 +159,7 @@ export function createExploder(h: ExplodeHost) {
     // A call that cannot suspend is still evaluated here, in order, but needs no resume point.
     if (ts.isIdentifier(callee) && h.cannotSuspend(callee)) out.push(assign(t, call));
     else h.resumePoint(out, fn, call, t, pos);
+    if (thisArg && !classMember) callParts.set(t, { holder: thisArg, fn });
     return t;
   };
 
@@ -447,7 +451,13 @@ export function createExploder(h: ExplodeHost) {
     return e;
   };
 
-  return { explode, explodeTarget, has };
+  /**
+   * For the result of a member call `o.m(...)` just exploded: what held the receiver and the
+   * function called (temporaries or constants, still holding those values right after the call).
+   */
+  const memberCallParts = (result: TS.Expression) => callParts.get(result);
+
+  return { explode, explodeTarget, has, memberCallParts };
 }
 
 function compoundToBinary(ts: typeof TS, op: TS.SyntaxKind): TS.BinaryOperator {

@@ -660,7 +660,17 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     const done = h.temp();
     const r = h.temp();
     const src = x.explode(out, s.expression);
-    out.push(f.createExpressionStatement(f.createAssignment(it, rtCall("iter", [src]))));
+    // `for (x of c.keys() / .values() / .entries())`: RT.iter also gets the receiver and the
+    // method called, so that a built-in Map/Set/Array iterator made right here can be pickled.
+    let head = s.expression;
+    while (ts.isParenthesizedExpression(head)) head = head.expression;
+    const parts = ts.isCallExpression(head) && head.arguments.length === 0 && ts.isPropertyAccessExpression(head.expression) &&
+      ts.isIdentifier(head.expression.name) && /^(keys|values|entries)$/.test(head.expression.name.text) ? x.memberCallParts(src) : undefined;
+    out.push(f.createExpressionStatement(f.createAssignment(it, rtCall("iter", parts ? [src, parts.holder, parts.fn] : [src]))));
+    // The loop holds its iterator in `it`; the call's temporary must not keep the built-in one
+    // alive in the frame (a pickle would meet it: the dead-temporaries analysis is conservative
+    // about temporaries reused by later statements).
+    if (parts && ts.isIdentifier(src)) out.push(f.createExpressionStatement(f.createAssignment(src, f.createVoidZero())));
     out.push(f.createExpressionStatement(f.createAssignment(done, f.createFalse())));
     // `it.next()` is a switch point like any call: a transformed next() (a genlet) may switch
     // past this loop's frame instead of being entered as a boundary.
