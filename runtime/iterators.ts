@@ -61,18 +61,15 @@ export class ArrayIterator {
  * ArrayIterator): the array, the next index and the kind, with %ArrayIteratorPrototype%.next's
  * semantics for it.
  */
-export class ArrayMethodIterator {
-  constructor(public a: unknown[] | undefined, public k: "keys" | "entries", public i = 0) {}
-  next(): IteratorResult<unknown> {
-    const a = this.a;
-    if (a === undefined) return { value: undefined, done: true };
+export class ArrayMethodIterator extends ArrayIterator {
+  constructor(a: unknown[] | undefined, public k: "keys" | "entries", i = 0) {
+    super(a, i);
+  }
+  override next(): IteratorResult<unknown> {
     const i = this.i;
-    if (i >= a.length) {
-      this.a = undefined;
-      return { value: undefined, done: true };
-    }
-    this.i = i + 1;
-    return { value: this.k === "keys" ? i : [i, a[i]], done: false };
+    const r = super.next();
+    if (!r.done) r.value = this.k === "keys" ? i : [i, r.value];
+    return r;
   }
 }
 
