@@ -123,7 +123,7 @@ function rssPerParked(n) {
 }
 
 roundTrip("default");
-hs.configure({ lowLatency: true, spinIterations: 1000 });
+hs.configure({ lowLatency: true });
 roundTrip("lowLatency");
 hs.configure({ lowLatency: false });
 generatorRoundTrip();

@@ -43,10 +43,16 @@ export interface CreateOptions {
 }
 
 export interface ConfigureOptions {
-  /** Spin (PAUSE) before sleeping on a switch: ~2-3 us round trips, but burns a second core. */
+  /** Spin before sleeping on a switch, so the partner thread, running on another CPU, is handed
+   * the baton without an OS wake-up (~5 us round trips instead of ~10), at the cost of keeping a
+   * second CPU busy while switches happen. Off by default. Turns `followCpu` off while on. */
   lowLatency?: boolean;
-  /** Spin iterations used in low-latency mode (default 1000). */
-  spinIterations?: number;
+  /** Longest spin per wait in low-latency mode, in microseconds of wall time (default 50). The
+   * budget adapts: it halves after a spin that had to sleep anyway, so a busy machine loses little. */
+  spinMicros?: number;
+  /** Default mode: wake a context's thread on the CPU of the thread that switches to it (pinning
+   * the context thread, never the main thread), avoiding a cross-CPU wake-up (default true). */
+  followCpu?: boolean;
   /** Idle threads kept for reuse (default 32). */
   poolSize?: number;
 }
@@ -62,6 +68,8 @@ export interface HardStats {
   liveThreads: number;
   /** Threads ever created by this isolate (pool hits do not count). */
   threadsCreated: number;
+  /** Threads currently restricted to one CPU by `followCpu` (0 when it is off). */
+  pinnedThreads: number;
 }
 
 /** Thrown into a context by `killAll()` (and re-thrown by every later switch it attempts). */
@@ -97,8 +105,8 @@ interface NativeBinding {
   kill(id: number): [boolean, unknown];
   suspendedIds(): number[];
   state(id: number): number;
-  configure(spinIterations: number, poolSize: number): void;
-  stats(): [number, number, number, number];
+  configure(spinNs: number, poolSize: number, followCpu: boolean): void;
+  stats(): [number, number, number, number, number];
 }
 
 const KiB = 1024;
@@ -377,26 +385,31 @@ export function state(ctx: HardContext): HardState {
   return STATES[n.state(idOf(ctx, "state"))] ?? "finished";
 }
 
-let config = { lowLatency: false, spinIterations: 1000, poolSize: 32 };
+let config = { lowLatency: false, spinMicros: 50, followCpu: true, poolSize: 32 };
 
 export function configure(opts: ConfigureOptions): void {
   const n = requireNative();
   if (typeof opts !== "object" || opts === null) throw new TypeError(`configure: expected an options object, got ${describe(opts)}`);
-  checkKeys("configure", opts, ["lowLatency", "spinIterations", "poolSize"]);
-  const next = { ...config };
-  if (opts.lowLatency !== undefined) {
-    if (typeof opts.lowLatency !== "boolean") throw new TypeError(`configure: lowLatency must be a boolean, got ${describe(opts.lowLatency)}`);
-    next.lowLatency = opts.lowLatency;
+  if ("spinIterations" in opts) {
+    throw new TypeError("configure: spinIterations was replaced by spinMicros (the spin is bounded by time, not by a count of PAUSE instructions)");
   }
-  if (opts.spinIterations !== undefined) next.spinIterations = checkInteger("configure", "spinIterations", opts.spinIterations, 0, 10_000_000);
+  checkKeys("configure", opts, ["lowLatency", "spinMicros", "followCpu", "poolSize"]);
+  const next = { ...config };
+  for (const key of ["lowLatency", "followCpu"] as const) {
+    const value = opts[key];
+    if (value === undefined) continue;
+    if (typeof value !== "boolean") throw new TypeError(`configure: ${key} must be a boolean, got ${describe(value)}`);
+    next[key] = value;
+  }
+  if (opts.spinMicros !== undefined) next.spinMicros = checkInteger("configure", "spinMicros", opts.spinMicros, 1, 1_000_000);
   if (opts.poolSize !== undefined) next.poolSize = checkInteger("configure", "poolSize", opts.poolSize, 0, 4096);
   config = next;
-  n.configure(config.lowLatency ? config.spinIterations : 0, config.poolSize);
+  n.configure(config.lowLatency ? config.spinMicros * 1000 : 0, config.poolSize, config.followCpu && !config.lowLatency);
 }
 
 export function stats(): HardStats {
-  const [parked, pooledThreads, liveThreads, threadsCreated] = requireNative().stats();
-  return { parked, pooledThreads, liveThreads, threadsCreated };
+  const [parked, pooledThreads, liveThreads, threadsCreated, pinnedThreads] = requireNative().stats();
+  return { parked, pooledThreads, liveThreads, threadsCreated, pinnedThreads };
 }
 
 /**

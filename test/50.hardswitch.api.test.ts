@@ -167,7 +167,7 @@ describe.skipIf(!hs.available)("hard-switch API", () => {
   });
 
   it("low-latency mode round-trips and can be switched off", () => {
-    hs.configure({ lowLatency: true, spinIterations: 500 });
+    hs.configure({ lowLatency: true, spinMicros: 20 });
     const c = hs.create((v) => {
       for (;;) v = hs.switchTo(main, (v as number) * 2);
     });

@@ -11,8 +11,8 @@
 //   kill(id) -> [isThrow, value]                   unwinds one suspended context
 //   suspendedIds() -> id[]                         suspended contexts except main and current
 //   state(id) -> 0 new | 1 running | 2 suspended | 3 finished (unknown ids are finished)
-//   configure(spinIterations, poolSize)
-//   stats() -> [parked, pooledThreads, liveThreads, threadsCreated]
+//   configure(spinNs, poolSize, followCpu)
+//   stats() -> [parked, pooledThreads, liveThreads, threadsCreated, pinnedThreads]
 
 namespace hardswitch {
 
@@ -238,10 +238,13 @@ static void StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 static void Configure(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Shared* S = HS_SHARED(info);
-  S->spin_iterations.store(static_cast<int>(info[0].As<v8::Number>()->Value()),
-                           std::memory_order_relaxed);
+  S->spin_ns.store(static_cast<int64_t>(info[0].As<v8::Number>()->Value()),
+                   std::memory_order_relaxed);
   S->pool_size = static_cast<size_t>(info[1].As<v8::Number>()->Value());
   TrimPool(S, S->pool_size);
+  bool follow = info[2]->IsTrue();
+  S->follow_cpu.store(follow, std::memory_order_relaxed);
+  if (!follow) UnpinAll(S);
 }
 
 static void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -249,14 +252,19 @@ static void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = S->isolate;
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   JoinExited(S);
-  size_t parked = 0;
+  size_t parked = 0, pinned = 0;
   for (auto& [id, ctx] : S->contexts) {
     if (ctx != S->main && ctx->state == State::kSuspended) ++parked;
+    if (ctx->thread != nullptr && ctx->thread->pinned_cpu >= 0) ++pinned;
   }
-  double values[4] = {static_cast<double>(parked), static_cast<double>(S->pool.size()),
-                      static_cast<double>(S->live_threads), static_cast<double>(S->threads_created)};
-  v8::Local<v8::Array> out = v8::Array::New(isolate, 4);
-  for (uint32_t i = 0; i < 4; ++i) out->Set(context, i, v8::Number::New(isolate, values[i])).Check();
+  for (Thread* t : S->pool) {
+    if (t->pinned_cpu >= 0) ++pinned;
+  }
+  double values[5] = {static_cast<double>(parked), static_cast<double>(S->pool.size()),
+                      static_cast<double>(S->live_threads), static_cast<double>(S->threads_created),
+                      static_cast<double>(pinned)};
+  v8::Local<v8::Array> out = v8::Array::New(isolate, 5);
+  for (uint32_t i = 0; i < 5; ++i) out->Set(context, i, v8::Number::New(isolate, values[i])).Check();
   info.GetReturnValue().Set(out);
 }
 

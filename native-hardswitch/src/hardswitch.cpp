@@ -33,6 +33,7 @@ bool AssignThread(Shared* S, Context* ctx, std::string* error);
 void ForgetContext(Shared* S, Context* ctx);
 void JoinExited(Shared* S);
 void TrimPool(Shared* S, size_t keep);
+void UnpinAll(Shared* S);
 void Cleanup(void* arg);
 void Export(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, Shared* S);
 }  // namespace hardswitch
@@ -63,6 +64,12 @@ static Shared* SharedFor(v8::Isolate* isolate) {
   if (it != g_registry->end()) return it->second;
   Shared* S = new Shared();
   S->isolate = isolate;
+#if defined(__linux__)
+  CPU_ZERO(&S->free_cpus);
+  if (sched_getaffinity(0, sizeof S->free_cpus, &S->free_cpus) != 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) CPU_SET(cpu, &S->free_cpus);
+  }
+#endif
   Context* main = new Context();
   main->id = NextId();
   main->state = State::kRunning;

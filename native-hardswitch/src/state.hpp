@@ -17,11 +17,18 @@
 // pool (at most `pool_size` idle threads) or exits and is joined later. The main context has no
 // `Thread`; it waits on `Shared::main_baton`.
 //
-// Everything in here is touched only by the thread that holds the isolate lock, except the batons
-// (atomic) and `spin_iterations` (atomic, read by waiting threads).
+// Everything in here is touched only by the thread that holds the isolate lock (or, in ThreadMain,
+// the thread that is about to post the next context: nothing else runs then), except the batons
+// (atomic) and `spin_ns` (atomic, read by waiting threads).
+//
+// CPU placement ("follow the baton", see docs/hardswitch.md): by default, whoever hands the baton
+// to a context thread first moves that thread onto its own CPU (`Thread::pinned_cpu`), so the
+// wake-up is a local context switch instead of waking another, possibly halted, CPU. The isolate's
+// main thread is never pinned.
 #pragma once
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <atomic>
 #include <cstdint>
@@ -66,6 +73,7 @@ struct Thread {
   Context* ctx = nullptr;      // the context to run, set before baton.Post()
   bool quit = false;           // set before baton.Post(): leave the pool and exit
   bool exit_after = false;     // decided under the lock when a context finishes
+  int pinned_cpu = -1;         // the one CPU this thread is restricted to, or -1: Shared::free_cpus
 };
 
 struct Context {
@@ -98,8 +106,12 @@ struct Shared {
   Transfer transfer_kind = Transfer::kValue;
   v8::Global<v8::Value> transfer_value;
 
-  std::atomic<int> spin_iterations{0};
+  std::atomic<int64_t> spin_ns{0};  // low-latency spin budget per wait; 0 = never spin
+  std::atomic<bool> follow_cpu{true};  // move a woken context thread onto the waker's CPU
   size_t pool_size = 32;
+#if defined(__linux__)
+  cpu_set_t free_cpus;  // the isolate thread's affinity when the addon loaded: unpinned threads'
+#endif
 
   size_t live_threads = 0;
   size_t threads_created = 0;
