@@ -98,10 +98,12 @@ interface NativeBinding {
     makeError: (code: string, message: string) => Error,
     makeExitSignal: () => Error,
     makeHandle: (id: number) => HardContext,
+    transferBox: TransferBox,
   ): HardContext;
   current(): HardContext;
   create(fn: (value: unknown) => [number, unknown, boolean], stackSize: number, jsMargin: number): HardContext;
-  switchTo(id: number, value: unknown, isThrow: boolean): unknown;
+  /** The value travels in transferBox[0] both ways; returns 1 when the caller must throw it. */
+  switchTo(id: number, isThrow: boolean): number;
   kill(id: number): [boolean, unknown];
   suspendedIds(): number[];
   state(id: number): number;
@@ -218,7 +220,12 @@ interface SharedClasses {
   HardExitSignal: typeof HardExitSignalClass;
   HardSwitchError: typeof HardSwitchErrorClass;
   HardContextHandle: typeof HardContextHandleClass;
+  /** The transfer slot's value (see switchTo); shared by every copy of this module in the realm,
+   * because the addon keeps the box of the last copy's setup(). */
+  transferBox?: TransferBox;
 }
+/** Element 0 carries a switch's value from the switching thread to the resumed one. */
+type TransferBox = { 0: unknown };
 const SHARED = Symbol.for("tsgreenlet.hardswitch.classes@1");
 const shared: SharedClasses = ((): SharedClasses => {
   const g = globalThis as { [SHARED]?: SharedClasses };
@@ -228,8 +235,12 @@ const shared: SharedClasses = ((): SharedClasses => {
       enumerable: false,
     });
   }
-  return g[SHARED]!;
+  const record = g[SHARED]!;
+  // A null-prototype, sealed object: no inherited setter can run when the addon writes to it.
+  record.transferBox ??= Object.seal(Object.assign(Object.create(null) as object, { 0: undefined as unknown }));
+  return record;
 })();
+const transferBox: TransferBox = shared.transferBox!;
 /** Thrown into a context by `killAll()` (and re-thrown by every later switch it attempts). */
 export const HardExitSignal = shared.HardExitSignal;
 export type HardExitSignal = HardExitSignalClass;
@@ -283,6 +294,7 @@ const mainHandle: HardContext | undefined = native?.setup(
   (code, message) => new HardSwitchError(code, message),
   () => new HardExitSignal(),
   (id) => new HardContextHandle(id),
+  transferBox,
 );
 
 // ---- vm timeout guard ---------------------------------------------------------------------------
@@ -377,7 +389,21 @@ export function switchTo(target: HardContext, value?: unknown, isThrow = false):
       `cannot switch to HardContext#${id} inside a vm run with a timeout or breakOnSigint: its watchdog would terminate whichever context runs when it fires`,
     );
   }
-  return n.switchTo(id, value, isThrow === true);
+  // The value goes through transferBox instead of an argument: the addon would otherwise keep it
+  // in a v8::Global, created and destroyed at every switch. Whoever switches back here left its
+  // value (or exception) in the box.
+  transferBox[0] = value;
+  let kind: number;
+  try {
+    kind = n.switchTo(id, isThrow === true);
+  } catch (error) {
+    transferBox[0] = undefined;
+    throw error;
+  }
+  const result = transferBox[0];
+  transferBox[0] = undefined;
+  if (kind === 1) throw result;
+  return result;
 }
 
 export function state(ctx: HardContext): HardState {

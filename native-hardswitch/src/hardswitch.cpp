@@ -27,6 +27,7 @@
 namespace hardswitch {
 uint32_t NextId();
 void SetTransfer(Shared* S, Transfer kind, v8::Local<v8::Value> value);
+v8::Local<v8::Value> TakeTransfer(Shared* S);
 void DoSwitch(Shared* S, Context* from, Context* to);
 v8::Local<v8::Value> MakeError(Shared* S, const char* code, const std::string& message);
 bool AssignThread(Shared* S, Context* ctx, std::string* error);

@@ -103,8 +103,13 @@ struct Shared {
   std::vector<Thread*> pool;                        // idle threads, parked on their baton
   std::vector<Thread*> exited;                      // threads that exit; joined later
 
+  // The transfer slot: its kind here, its value in element 0 of `transfer_box`, a null-prototype
+  // object made by index.ts. Why a JS object and not a v8::Global: index.ts's switchTo writes
+  // and reads the value there itself, so a switch creates and destroys no global handle (a
+  // Global::Reset per switch showed up in profiles); C++ touches the box only when a context
+  // starts, finishes or is killed.
   Transfer transfer_kind = Transfer::kValue;
-  v8::Global<v8::Value> transfer_value;
+  v8::Global<v8::Object> transfer_box;
 
   std::atomic<int64_t> spin_ns{0};  // low-latency spin budget per wait; 0 = never spin
   std::atomic<bool> follow_cpu{true};  // move a woken context thread onto the waker's CPU

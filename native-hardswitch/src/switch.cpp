@@ -42,11 +42,16 @@ static void EnterN(v8::Isolate* isolate, int depth) {
   for (int i = 0; i < depth; ++i) isolate->Enter();
 }
 
+// Skips the Reset (a global handle destroyed and created) when the frame did not change, which
+// is the common case of a switch loop.
 static void SaveCped(Shared* S, Context* ctx) {
+#if HARDSWITCH_CPED
 #if HARDSWITCH_CPED == 2
-  ctx->cped.Reset(S->isolate, S->isolate->GetContinuationPreservedEmbedderDataV2());
-#elif HARDSWITCH_CPED == 1
-  ctx->cped.Reset(S->isolate, S->isolate->GetContinuationPreservedEmbedderData());
+  v8::Local<CpedType> frame = S->isolate->GetContinuationPreservedEmbedderDataV2();
+#else
+  v8::Local<CpedType> frame = S->isolate->GetContinuationPreservedEmbedderData();
+#endif
+  if (ctx->cped != frame) ctx->cped.Reset(S->isolate, frame);
 #else
   (void)S;
   (void)ctx;
@@ -70,9 +75,22 @@ static void OnResume(Shared* S, Context* ctx) {
   ctx->entry_async_id = node::AsyncHooksGetExecutionAsyncId(isolate);
 }
 
+// Needs an entered v8::Context (the box is an ordinary JS object).
 void SetTransfer(Shared* S, Transfer kind, v8::Local<v8::Value> value) {
   S->transfer_kind = kind;
-  S->transfer_value.Reset(S->isolate, value);
+  v8::Isolate* isolate = S->isolate;
+  S->transfer_box.Get(isolate)->Set(isolate->GetCurrentContext(), 0, value).FromMaybe(false);
+}
+
+// Takes the value out of the slot (leaving undefined, so the box keeps nothing alive).
+v8::Local<v8::Value> TakeTransfer(Shared* S) {
+  v8::Isolate* isolate = S->isolate;
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> box = S->transfer_box.Get(isolate);
+  v8::Local<v8::Value> value;
+  if (!box->Get(context, 0).ToLocal(&value)) value = v8::Undefined(isolate);
+  box->Set(context, 0, v8::Undefined(isolate)).FromMaybe(false);
+  return value;
 }
 
 // ---- CPU placement -----------------------------------------------------------------------------
@@ -313,10 +331,7 @@ static Context* RunContext(Shared* S, Thread* t, Context* ctx) {
     v8::Context::Scope context_scope(context);
     OnResume(S, ctx);
 
-    v8::Local<v8::Value> arg = S->transfer_value.IsEmpty()
-                                   ? v8::Local<v8::Value>(v8::Undefined(isolate))
-                                   : S->transfer_value.Get(isolate);
-    S->transfer_value.Reset();
+    v8::Local<v8::Value> arg = TakeTransfer(S);
     v8::Local<v8::Function> fn = ctx->fn.Get(isolate);
     ctx->fn.Reset();
 
@@ -422,9 +437,10 @@ void Cleanup(void* arg) {
         Context* ctx = it->second;
         ctx->killer = S->main;
         ctx->resumer = S->main;
-        SetTransfer(S, Transfer::kTerminate, v8::Undefined(isolate));
+        // No value: the box is not touched here (there may be no entered v8::Context).
+        S->transfer_kind = Transfer::kTerminate;
         DoSwitch(S, S->main, ctx);
-        S->transfer_value.Reset();
+        S->transfer_kind = Transfer::kValue;
       }
     }
     std::vector<Context*> rest;
@@ -438,7 +454,7 @@ void Cleanup(void* arg) {
   S->make_error.Reset();
   S->make_exit_signal.Reset();
   S->make_handle.Reset();
-  S->transfer_value.Reset();
+  S->transfer_box.Reset();
   // Contexts still suspended here (teardown began while one of them ran) keep their parked
   // threads: they never touch the isolate again. Their records are dropped with S.
   Unregister(S);
