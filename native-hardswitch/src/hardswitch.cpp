@@ -13,6 +13,7 @@
 // Why, what was measured, and the hazards handled: docs/hardswitch.md.
 
 #include <algorithm>
+#include <cerrno>
 #include <mutex>
 #include <string>
 #include <unordered_map>

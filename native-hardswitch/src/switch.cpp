@@ -231,6 +231,16 @@ static Thread* AcquireThread(Shared* S, size_t stack_size, int* rc) {
 #endif
   *rc = pthread_create(&t->handle, &attr, ThreadMain, t);
   pthread_attr_destroy(&attr);
+#if defined(__linux__)
+  if (*rc == EINVAL) {
+    // free_cpus is no longer allowed (the process's affinity was narrowed since the addon
+    // loaded): inherit the creator's affinity instead.
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, stack_size);
+    *rc = pthread_create(&t->handle, &attr, ThreadMain, t);
+    pthread_attr_destroy(&attr);
+  }
+#endif
   if (*rc != 0) {
     delete t;
     return nullptr;
