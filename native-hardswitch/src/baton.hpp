@@ -88,9 +88,12 @@ class Baton {
     }
     if (spin_ns > 0) AdaptAfterSleep(spin_ns, NowNs() - start);
 #else
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [this] { return word_.load(std::memory_order_acquire) == kPosted; });
-    word_.store(kIdle, std::memory_order_relaxed);
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [this] { return word_.load(std::memory_order_acquire) == kPosted; });
+      word_.store(kIdle, std::memory_order_relaxed);
+    }
+    if (spin_ns > 0) AdaptAfterSleep(spin_ns, NowNs() - start);
 #endif
   }
 
