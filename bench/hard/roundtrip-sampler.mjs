@@ -3,9 +3,11 @@
 //   node bench/hard/roundtrip-sampler.mjs <seconds> [label]        # waits for idle 200 ms windows
 //   ANYLOAD=1 node bench/hard/roundtrip-sampler.mjs <seconds>       # samples whatever the load
 // Linux only (/proc/stat). Each time the machine was idle (<= 5% busy) for 200 ms, it measures
-// each wait mode for 10 x 500 round trips main -> context -> main and prints one JSON line per
-// mode: the median of the 10 batches, and `otherCpu`, the CPUs other processes kept busy during
-// the sample (classify samples by it: ~0 idle). Modes follow/nofollow/lowLatency are the addon's
+// each wait mode for 20 x 2,000 round trips main -> context -> main and prints one JSON line per
+// mode: the median of the 20 batches, and `otherCpu`, the CPUs other processes kept busy during
+// the sample (classify samples by it: ~0 idle). Why that long: without followCpu the scheduler
+// first keeps both threads on one CPU and spreads them over two only later, so short samples
+// (10 x 500) showed the old default at ~10 us at idle where a 2-second run showed ~28 us. Modes follow/nofollow/lowLatency are the addon's
 // configure() settings (see docs/hardswitch.md); an older addon without followCpu gets
 // default/lowLatency. HS_INDEX / TSGREENLET_HARDSWITCH_BINARY select another build.
 //   node bench/hard/roundtrip-sampler.mjs summarize <file.jsonl> [maxOtherCpu=0.1] [minOtherCpu=0]
@@ -74,10 +76,10 @@ while (Date.now() < end) {
     const cpu0 = process.cpuUsage();
     const wall0 = now();
     const batches = [];
-    for (let b = 0; b < 10; b++) {
+    for (let b = 0; b < 20; b++) {
       const t0 = now();
-      for (let i = 0; i < 500; i++) hs.switchTo(c);
-      batches.push(Number(now() - t0) / 500);
+      for (let i = 0; i < 2000; i++) hs.switchTo(c);
+      batches.push(Number(now() - t0) / 2000);
     }
     const wallMs = Number(now() - wall0) / 1e6;
     const cpu = process.cpuUsage(cpu0);

@@ -97,8 +97,8 @@ v8::Local<v8::Value> TakeTransfer(Shared* S) {
 //
 // Why: a futex wake-up of a thread whose last CPU is idle wakes that CPU. On a VM an idle vCPU is
 // halted, and waking it is an inter-processor interrupt through the hypervisor: measured on a
-// 2-vCPU KVM guest at idle, a plain futex ping-pong between two threads costs 17-21 us per round
-// trip unpinned and 4.5 us with both threads on one CPU. Since exactly one thread of an isolate
+// 2-vCPU KVM guest at idle, a plain futex ping-pong between two threads costs 16-22 us per round
+// trip unpinned and 4.5-6 us with both threads on one CPU. Since exactly one thread of an isolate
 // runs JS at a time, nothing runs in parallel that one CPU would serialise. So the waker moves a
 // context thread onto its own CPU before posting it; the system call (~1.4 us there) is made only
 // when the thread is elsewhere, i.e. after the waker migrated. The main thread is never pinned:
