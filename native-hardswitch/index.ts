@@ -68,7 +68,8 @@ export interface HardStats {
   liveThreads: number;
   /** Threads ever created by this isolate (pool hits do not count). */
   threadsCreated: number;
-  /** Threads currently restricted to one CPU by `followCpu` (0 when it is off). */
+  /** Threads currently restricted to one CPU by `followCpu` (0 when it is off): context and pooled
+   * threads, and the main thread for the rest of a macrotask in which it migrated. */
   pinnedThreads: number;
 }
 

@@ -244,6 +244,7 @@ static void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
   for (Thread* t : S->pool) {
     if (t->pinned_cpu >= 0) ++pinned;
   }
+  if (S->main_pinned) ++pinned;
   double values[5] = {static_cast<double>(parked), static_cast<double>(S->pool.size()),
                       static_cast<double>(S->live_threads), static_cast<double>(S->threads_created),
                       static_cast<double>(pinned)};

@@ -36,6 +36,7 @@ void ForgetContext(Shared* S, Context* ctx);
 void JoinExited(Shared* S);
 void TrimPool(Shared* S, size_t keep);
 void UnpinAll(Shared* S);
+void OnMicrotasksCompleted(v8::Isolate* isolate, void* data);
 void Cleanup(void* arg);
 void Export(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, Shared* S);
 }  // namespace hardswitch
@@ -79,7 +80,9 @@ static Shared* SharedFor(v8::Isolate* isolate) {
   S->main = main;
   S->current = main;
   S->contexts[main->id] = main;
+  S->main_thread = pthread_self();
   g_registry->emplace(isolate, S);
+  isolate->AddMicrotasksCompletedCallback(OnMicrotasksCompleted, S);
   node::AddEnvironmentCleanupHook(isolate, Cleanup, S);
   return S;
 }

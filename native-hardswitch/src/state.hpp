@@ -117,6 +117,9 @@ struct Shared {
 #if defined(__linux__)
   cpu_set_t free_cpus;  // the isolate thread's affinity when the addon loaded: unpinned threads'
 #endif
+  pthread_t main_thread{};    // the isolate's own thread (Node's main thread or a worker's)
+  int main_last_cpu = -1;     // CPU main was on at its previous switch (follow mode)
+  bool main_pinned = false;   // main pinned until the end of the current macrotask (see switch.cpp)
 
   size_t live_threads = 0;
   size_t threads_created = 0;
