@@ -51,7 +51,8 @@ export interface ConfigureOptions {
    * budget adapts: it halves after a spin that had to sleep anyway, so a busy machine loses little. */
   spinMicros?: number;
   /** Default mode: wake a context's thread on the CPU of the thread that switches to it (pinning
-   * the context thread, never the main thread), avoiding a cross-CPU wake-up (default true). */
+   * the context thread; the main thread only until the end of a macrotask in which the scheduler
+   * moved it), avoiding a cross-CPU wake-up (default true). */
   followCpu?: boolean;
   /** Idle threads kept for reuse (default 32). */
   poolSize?: number;

@@ -24,7 +24,8 @@
 // CPU placement ("follow the baton", see docs/hardswitch.md): by default, whoever hands the baton
 // to a context thread first moves that thread onto its own CPU (`Thread::pinned_cpu`), so the
 // wake-up is a local context switch instead of waking another, possibly halted, CPU. The isolate's
-// main thread is never pinned.
+// main thread is pinned only from a switch at which it is seen to have migrated until the end of
+// that macrotask (`main_pinned`).
 #pragma once
 
 #include <pthread.h>

@@ -101,10 +101,11 @@ v8::Local<v8::Value> TakeTransfer(Shared* S) {
 // trip unpinned and 4.5-6 us with both threads on one CPU. Since exactly one thread of an isolate
 // runs JS at a time, nothing runs in parallel that one CPU would serialise. So the waker moves a
 // context thread onto its own CPU before posting it; the system call (~1.4 us there) is made only
-// when the thread is elsewhere, i.e. after the waker migrated. The main thread is never pinned:
-// it wakes on the CPU it slept on, which is where its context threads are, and if the scheduler
-// moves it, its context threads follow at their next wake-up. In low-latency mode (spinning) the
-// partner must run on another CPU, so no thread is pinned there.
+// when the thread is elsewhere, i.e. after the waker migrated. The main thread is never left
+// pinned: it wakes on the CPU it slept on, which is where its context threads are, and if the
+// scheduler moves it, its context threads follow at their next wake-up (and main is held on its
+// new CPU until the end of the macrotask, see PinMainWhenItMigrates). In low-latency mode
+// (spinning) the partner must run on another CPU, so no thread is pinned there.
 
 static void PinToThisCpu(Thread* t) {
 #if defined(__linux__)
