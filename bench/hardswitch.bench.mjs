@@ -1,7 +1,10 @@
 // Hard-switch benchmarks; prints one JSON line per measurement. Run after `npm run build` (or
 // with HS_INDEX pointing at a transpiled native-hardswitch/index.ts):
 //   node --expose-gc bench/hardswitch.bench.mjs
-// Round trip = main -> context -> main. Medians of batches.
+// Round trip = main -> context -> main. Medians of batches. Each round-trip line also reports
+// `otherCpu`: how many CPUs other processes kept busy meanwhile (from /proc/stat, Linux), so a run
+// can be classified as idle (~0) or loaded; a cross-CPU wake-up costs very differently in each.
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
 const index = process.env.HS_INDEX
@@ -21,20 +24,44 @@ const exit = (target, value) => ({ target, value, isThrow: false });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const emit = (o) => console.log(JSON.stringify({ node: process.version, ...o }));
 const now = () => process.hrtime.bigint();
+// Busy CPU time of the whole machine in ms (Linux), or undefined.
+function machineBusyMs() {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f.reduce((a, b) => a + b, 0) - f[3] - f[4]) * 10;
+  } catch {
+    return undefined;
+  }
+}
 
 function roundTrip(label, batches = 30, perBatch = 1000) {
   const c = hs.create(() => {
     for (;;) hs.switchTo(main);
   });
   hs.switchTo(c);
+  for (let i = 0; i < perBatch; i++) hs.switchTo(c); // warm-up (JIT, spin budget)
   const samples = [];
+  const cpu0 = process.cpuUsage();
+  const busy0 = machineBusyMs();
+  const wall0 = now();
   for (let b = 0; b < batches; b++) {
     const t0 = now();
     for (let i = 0; i < perBatch; i++) hs.switchTo(c);
     samples.push(Number(now() - t0) / perBatch);
   }
+  const wallMs = Number(now() - wall0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const ownMs = (cpu.user + cpu.system) / 1000;
+  const busy1 = machineBusyMs();
   hs.killAll();
-  emit({ bench: "roundtrip", mode: label, medianNs: Math.round(median(samples)), minNs: Math.round(Math.min(...samples)) });
+  emit({
+    bench: "roundtrip",
+    mode: label,
+    medianNs: Math.round(median(samples)),
+    minNs: Math.round(Math.min(...samples)),
+    ownCpu: +(ownMs / wallMs).toFixed(2),
+    otherCpu: busy0 === undefined ? null : +Math.max(0, (busy1 - busy0 - ownMs) / wallMs).toFixed(2),
+  });
 }
 
 function generatorRoundTrip() {
@@ -123,7 +150,9 @@ function rssPerParked(n) {
 }
 
 roundTrip("default");
-hs.configure({ lowLatency: true, spinIterations: 1000 });
+hs.configure({ followCpu: false });
+roundTrip("default-followCpu-off");
+hs.configure({ followCpu: true, lowLatency: true });
 roundTrip("lowLatency");
 hs.configure({ lowLatency: false });
 generatorRoundTrip();

@@ -43,10 +43,17 @@ export interface CreateOptions {
 }
 
 export interface ConfigureOptions {
-  /** Spin (PAUSE) before sleeping on a switch: ~2-3 us round trips, but burns a second core. */
+  /** Spin before sleeping on a switch, so the partner thread, running on another CPU, is handed
+   * the baton without an OS wake-up (~5 us round trips instead of ~10), at the cost of keeping a
+   * second CPU busy while switches happen. Off by default. Turns `followCpu` off while on. */
   lowLatency?: boolean;
-  /** Spin iterations used in low-latency mode (default 1000). */
-  spinIterations?: number;
+  /** Longest spin per wait in low-latency mode, in microseconds of wall time (default 50). The
+   * budget adapts: it halves after a spin that had to sleep anyway, so a busy machine loses little. */
+  spinMicros?: number;
+  /** Default mode: wake a context's thread on the CPU of the thread that switches to it (pinning
+   * the context thread; the main thread only until the end of a macrotask in which the scheduler
+   * moved it), avoiding a cross-CPU wake-up (default true). */
+  followCpu?: boolean;
   /** Idle threads kept for reuse (default 32). */
   poolSize?: number;
 }
@@ -62,6 +69,9 @@ export interface HardStats {
   liveThreads: number;
   /** Threads ever created by this isolate (pool hits do not count). */
   threadsCreated: number;
+  /** Threads currently restricted to one CPU by `followCpu` (0 when it is off): context and pooled
+   * threads, and the main thread for the rest of a macrotask in which it migrated. */
+  pinnedThreads: number;
 }
 
 /** Thrown into a context by `killAll()` (and re-thrown by every later switch it attempts). */
@@ -90,15 +100,17 @@ interface NativeBinding {
     makeError: (code: string, message: string) => Error,
     makeExitSignal: () => Error,
     makeHandle: (id: number) => HardContext,
+    transferBox: TransferBox,
   ): HardContext;
   current(): HardContext;
   create(fn: (value: unknown) => [number, unknown, boolean], stackSize: number, jsMargin: number): HardContext;
-  switchTo(id: number, value: unknown, isThrow: boolean): unknown;
+  /** The value travels in transferBox[0] both ways; returns 1 when the caller must throw it. */
+  switchTo(id: number, isThrow: boolean): number;
   kill(id: number): [boolean, unknown];
   suspendedIds(): number[];
   state(id: number): number;
-  configure(spinIterations: number, poolSize: number): void;
-  stats(): [number, number, number, number];
+  configure(spinNs: number, poolSize: number, followCpu: boolean): void;
+  stats(): [number, number, number, number, number];
 }
 
 const KiB = 1024;
@@ -210,7 +222,12 @@ interface SharedClasses {
   HardExitSignal: typeof HardExitSignalClass;
   HardSwitchError: typeof HardSwitchErrorClass;
   HardContextHandle: typeof HardContextHandleClass;
+  /** The transfer slot's value (see switchTo); shared by every copy of this module in the realm,
+   * because the addon keeps the box of the last copy's setup(). */
+  transferBox?: TransferBox;
 }
+/** Element 0 carries a switch's value from the switching thread to the resumed one. */
+type TransferBox = { 0: unknown };
 const SHARED = Symbol.for("tsgreenlet.hardswitch.classes@1");
 const shared: SharedClasses = ((): SharedClasses => {
   const g = globalThis as { [SHARED]?: SharedClasses };
@@ -220,8 +237,12 @@ const shared: SharedClasses = ((): SharedClasses => {
       enumerable: false,
     });
   }
-  return g[SHARED]!;
+  const record = g[SHARED]!;
+  // A null-prototype, sealed object: no inherited setter can run when the addon writes to it.
+  record.transferBox ??= Object.seal(Object.assign(Object.create(null) as object, { 0: undefined as unknown }));
+  return record;
 })();
+const transferBox: TransferBox = shared.transferBox!;
 /** Thrown into a context by `killAll()` (and re-thrown by every later switch it attempts). */
 export const HardExitSignal = shared.HardExitSignal;
 export type HardExitSignal = HardExitSignalClass;
@@ -275,6 +296,7 @@ const mainHandle: HardContext | undefined = native?.setup(
   (code, message) => new HardSwitchError(code, message),
   () => new HardExitSignal(),
   (id) => new HardContextHandle(id),
+  transferBox,
 );
 
 // ---- vm timeout guard ---------------------------------------------------------------------------
@@ -369,7 +391,21 @@ export function switchTo(target: HardContext, value?: unknown, isThrow = false):
       `cannot switch to HardContext#${id} inside a vm run with a timeout or breakOnSigint: its watchdog would terminate whichever context runs when it fires`,
     );
   }
-  return n.switchTo(id, value, isThrow === true);
+  // The value goes through transferBox instead of an argument: the addon would otherwise keep it
+  // in a v8::Global, created and destroyed at every switch. Whoever switches back here left its
+  // value (or exception) in the box.
+  transferBox[0] = value;
+  let kind: number;
+  try {
+    kind = n.switchTo(id, isThrow === true);
+  } catch (error) {
+    transferBox[0] = undefined;
+    throw error;
+  }
+  const result = transferBox[0];
+  transferBox[0] = undefined;
+  if (kind === 1) throw result;
+  return result;
 }
 
 export function state(ctx: HardContext): HardState {
@@ -377,26 +413,31 @@ export function state(ctx: HardContext): HardState {
   return STATES[n.state(idOf(ctx, "state"))] ?? "finished";
 }
 
-let config = { lowLatency: false, spinIterations: 1000, poolSize: 32 };
+let config = { lowLatency: false, spinMicros: 50, followCpu: true, poolSize: 32 };
 
 export function configure(opts: ConfigureOptions): void {
   const n = requireNative();
   if (typeof opts !== "object" || opts === null) throw new TypeError(`configure: expected an options object, got ${describe(opts)}`);
-  checkKeys("configure", opts, ["lowLatency", "spinIterations", "poolSize"]);
-  const next = { ...config };
-  if (opts.lowLatency !== undefined) {
-    if (typeof opts.lowLatency !== "boolean") throw new TypeError(`configure: lowLatency must be a boolean, got ${describe(opts.lowLatency)}`);
-    next.lowLatency = opts.lowLatency;
+  if ("spinIterations" in opts) {
+    throw new TypeError("configure: spinIterations was replaced by spinMicros (the spin is bounded by time, not by a count of PAUSE instructions)");
   }
-  if (opts.spinIterations !== undefined) next.spinIterations = checkInteger("configure", "spinIterations", opts.spinIterations, 0, 10_000_000);
+  checkKeys("configure", opts, ["lowLatency", "spinMicros", "followCpu", "poolSize"]);
+  const next = { ...config };
+  for (const key of ["lowLatency", "followCpu"] as const) {
+    const value = opts[key];
+    if (value === undefined) continue;
+    if (typeof value !== "boolean") throw new TypeError(`configure: ${key} must be a boolean, got ${describe(value)}`);
+    next[key] = value;
+  }
+  if (opts.spinMicros !== undefined) next.spinMicros = checkInteger("configure", "spinMicros", opts.spinMicros, 1, 1_000_000);
   if (opts.poolSize !== undefined) next.poolSize = checkInteger("configure", "poolSize", opts.poolSize, 0, 4096);
   config = next;
-  n.configure(config.lowLatency ? config.spinIterations : 0, config.poolSize);
+  n.configure(config.lowLatency ? config.spinMicros * 1000 : 0, config.poolSize, config.followCpu && !config.lowLatency);
 }
 
 export function stats(): HardStats {
-  const [parked, pooledThreads, liveThreads, threadsCreated] = requireNative().stats();
-  return { parked, pooledThreads, liveThreads, threadsCreated };
+  const [parked, pooledThreads, liveThreads, threadsCreated, pinnedThreads] = requireNative().stats();
+  return { parked, pooledThreads, liveThreads, threadsCreated, pinnedThreads };
 }
 
 /**

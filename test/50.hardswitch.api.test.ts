@@ -167,13 +167,48 @@ describe.skipIf(!hs.available)("hard-switch API", () => {
   });
 
   it("low-latency mode round-trips and can be switched off", () => {
-    hs.configure({ lowLatency: true, spinIterations: 500 });
+    hs.configure({ lowLatency: true, spinMicros: 20 });
     const c = hs.create((v) => {
       for (;;) v = hs.switchTo(main, (v as number) * 2);
     });
     let v = 1;
     for (let i = 0; i < 10; i++) v = hs.switchTo(c, v) as number;
     expect(v).toBe(1024);
+    hs.configure({ lowLatency: false });
+    hs.killAll();
+    expect(hs.state(c)).toBe("finished");
+  });
+
+  it("configure validates its options and names the replacement of spinIterations", () => {
+    expect(() => hs.configure({ spinIterations: 1000 } as never)).toThrow(/spinIterations was replaced by spinMicros/);
+    expect(() => hs.configure({ spinMicros: 0 })).toThrow(RangeError);
+    expect(() => hs.configure({ spinMicros: 2.5 })).toThrow(/spinMicros must be an integer between 1 and 1000000, got 2.5/);
+    expect(() => hs.configure({ followCpu: "yes" } as never)).toThrow(/followCpu must be a boolean, got string/);
+    expect(() => hs.configure({ followcpu: true } as never)).toThrow(/unknown option "followcpu" \(did you mean "followCpu"\?\)/);
+    // a rejected call changes nothing: the defaults still switch
+    const c = hs.create((v) => exit(main, v));
+    expect(hs.switchTo(c, "still default")).toBe("still default");
+  });
+
+  // "Follow the baton": a woken context thread is moved onto the waker's CPU (Linux only).
+  it.skipIf(process.platform !== "linux")("followCpu pins context threads, never main, and turning it off unpins them", () => {
+    const c = hs.create((v) => {
+      for (;;) v = hs.switchTo(main, (v as number) + 1);
+    });
+    expect(hs.switchTo(c, 1)).toBe(2);
+    expect(hs.stats().pinnedThreads).toBeGreaterThanOrEqual(1);
+    hs.configure({ followCpu: false });
+    expect(hs.stats().pinnedThreads).toBe(0);
+    expect(hs.switchTo(c, 5)).toBe(6);
+    expect(hs.stats().pinnedThreads).toBe(0);
+    hs.configure({ followCpu: true });
+    expect(hs.switchTo(c, 7)).toBe(8);
+    expect(hs.stats().pinnedThreads).toBeGreaterThanOrEqual(1);
+    // low-latency mode spins for a partner on another CPU, so it turns following off while on
+    hs.configure({ lowLatency: true, spinMicros: 10 });
+    expect(hs.stats().pinnedThreads).toBe(0);
+    expect(hs.switchTo(c, 9)).toBe(10);
+    expect(hs.stats().pinnedThreads).toBe(0);
     hs.configure({ lowLatency: false });
     hs.killAll();
     expect(hs.state(c)).toBe("finished");

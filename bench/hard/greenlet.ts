@@ -1,7 +1,8 @@
 "use greenlet";
 /**
  * Hard vs soft Greenlet round trips, side by side in one process (interleaved batches):
- *   node --import tsgreenlet/register bench/hard/greenlet.ts [runs]
+ *   node --import tsgreenlet/register bench/hard/greenlet.ts [runs] [lowLatency]
+ * (with "lowLatency" the addon spins before sleeping, see docs/hardswitch.md; default: followCpu)
  * Prints JSON lines; each figure is a median over `runs` batches, and each ratio is taken per
  * batch pair against the soft round trip (same code, { stack: "soft" }) measured next to it.
  *   hard-greenlet-roundtrip: main -> g -> main with g = new Greenlet(loop, null, { stack: "hard" })
@@ -13,15 +14,17 @@ import { Greenlet, getcurrent, hardAvailable, hardUnavailableReason } from "tsgr
 import * as hs from "../../native-hardswitch/index.js";
 
 const runs = Math.max(5, Number(process.argv[2] ?? 15));
+const mode = process.argv[3] === "lowLatency" ? "lowLatency" : "default";
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const now = () => process.hrtime.bigint();
-const emit = (o: object) => console.log(JSON.stringify({ node: process.version, ...o }));
+const emit = (o: object) => console.log(JSON.stringify({ node: process.version, mode, ...o }));
 
 if (!hardAvailable) {
   emit({ bench: "hard-greenlet", unavailable: hardUnavailableReason() });
   process.exit(0);
 }
 const main = getcurrent();
+if (mode === "lowLatency") hs.configure({ lowLatency: true });
 
 function loop(): void {
   for (;;) main.switch();

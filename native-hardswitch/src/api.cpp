@@ -4,15 +4,16 @@
 // isolate) before calling in, so these functions only check what JS cannot know (a context's
 // state) and raise errors through the JS-provided `makeError(code, message)`.
 //
-//   setup(makeError, makeExitSignal, makeHandle) -> main HardContext
+//   setup(makeError, makeExitSignal, makeHandle, transferBox) -> main HardContext
 //   current() -> HardContext                       the handle of the running context
 //   create(fn, stackSize, jsMargin) -> HardContext  fn(value) returns [targetId, value, isThrow]
-//   switchTo(id, value, isThrow) -> value          (or throws / terminates)
+//   switchTo(id, isThrow) -> 0 | 1                 the value travels in transferBox[0] both ways;
+//                                                  1: the caller must throw it (or terminates)
 //   kill(id) -> [isThrow, value]                   unwinds one suspended context
 //   suspendedIds() -> id[]                         suspended contexts except main and current
 //   state(id) -> 0 new | 1 running | 2 suspended | 3 finished (unknown ids are finished)
-//   configure(spinIterations, poolSize)
-//   stats() -> [parked, pooledThreads, liveThreads, threadsCreated]
+//   configure(spinNs, poolSize, followCpu)
+//   stats() -> [parked, pooledThreads, liveThreads, threadsCreated, pinnedThreads]
 
 namespace hardswitch {
 
@@ -56,6 +57,7 @@ static void Setup(const v8::FunctionCallbackInfo<v8::Value>& info) {
   S->make_error.Reset(S->isolate, info[0].As<v8::Function>());
   S->make_exit_signal.Reset(S->isolate, info[1].As<v8::Function>());
   S->make_handle.Reset(S->isolate, info[2].As<v8::Function>());
+  S->transfer_box.Reset(S->isolate, info[3].As<v8::Object>());
   if (S->main->handle.IsEmpty() && !MakeHandle(S, S->main)) return;
   info.GetReturnValue().Set(S->main->handle.Get(S->isolate));
 }
@@ -90,36 +92,25 @@ static void Create(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(ctx->handle.Get(isolate));
 }
 
-// Delivers what the transfer slot holds to the JS caller of switchTo / kill on this thread.
+// Tells the JS caller of switchTo on this thread what the transfer slot holds: its value is in the
+// box already; the kind is returned (0: return it, 1: throw it), or termination is armed.
 static void Deliver(Shared* S, const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = S->isolate;
   Transfer kind = S->transfer_kind;
-  v8::Local<v8::Value> value = S->transfer_value.IsEmpty()
-                                   ? v8::Local<v8::Value>(v8::Undefined(isolate))
-                                   : S->transfer_value.Get(isolate);
-  S->transfer_value.Reset();
   S->transfer_kind = Transfer::kValue;
-  switch (kind) {
-    case Transfer::kValue:
-      info.GetReturnValue().Set(value);
-      break;
-    case Transfer::kThrow:
-      isolate->ThrowException(value);
-      break;
-    case Transfer::kTerminate:
-      // Uncatchable: unwinds this context's JS at the next stack check without running finally
-      // blocks, then RunContext passes the termination on (or returns to the killer).
-      isolate->TerminateExecution();
-      break;
+  if (kind == Transfer::kTerminate) {
+    // Uncatchable: unwinds this context's JS at the next stack check without running finally
+    // blocks, then RunContext passes the termination on (or returns to the killer).
+    S->isolate->TerminateExecution();
+    return;
   }
+  info.GetReturnValue().Set(kind == Transfer::kThrow ? 1 : 0);
 }
 
 static void SwitchTo(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Shared* S = HS_SHARED(info);
   v8::Isolate* isolate = S->isolate;
   Context* from = S->current;
-  v8::Local<v8::Value> value = info[1];
-  bool is_throw = info[2]->IsTrue();
+  bool is_throw = info[1]->IsTrue();
 
   if (from->killer != nullptr) {
     // Being killed: every switch re-throws the exit signal (node-fibers' reset() semantics).
@@ -140,11 +131,7 @@ static void SwitchTo(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   if (to == from) {
-    if (is_throw) {
-      isolate->ThrowException(value);
-    } else {
-      info.GetReturnValue().Set(value);
-    }
+    info.GetReturnValue().Set(is_throw ? 1 : 0);  // the value is still in the box
     return;
   }
   if (from != S->main && node::AsyncHooksGetExecutionAsyncId(isolate) != from->entry_async_id) {
@@ -160,9 +147,9 @@ static void SwitchTo(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (to->state == State::kNew) {
     if (is_throw) {
       // Throwing into a context that never ran: it finishes without running and, as if its
-      // function had thrown, the value comes straight back to the caller.
+      // function had thrown, the value (still in the box) comes straight back to the caller.
       ForgetContext(S, to);
-      isolate->ThrowException(value);
+      info.GetReturnValue().Set(1);
       return;
     }
     std::string error;
@@ -171,7 +158,7 @@ static void SwitchTo(const v8::FunctionCallbackInfo<v8::Value>& info) {
       return;
     }
   }
-  SetTransfer(S, is_throw ? Transfer::kThrow : Transfer::kValue, value);
+  S->transfer_kind = is_throw ? Transfer::kThrow : Transfer::kValue;
   to->resumer = from;
   DoSwitch(S, from, to);
   Deliver(S, info);
@@ -201,10 +188,7 @@ static void Kill(const v8::FunctionCallbackInfo<v8::Value>& info) {
   DoSwitch(S, from, ctx);
   bool thrown = S->transfer_kind == Transfer::kThrow;
   bool terminated = S->transfer_kind == Transfer::kTerminate;
-  v8::Local<v8::Value> value = S->transfer_value.IsEmpty()
-                                   ? v8::Local<v8::Value>(v8::Undefined(isolate))
-                                   : S->transfer_value.Get(isolate);
-  S->transfer_value.Reset();
+  v8::Local<v8::Value> value = TakeTransfer(S);
   S->transfer_kind = Transfer::kValue;
   if (terminated) {
     isolate->TerminateExecution();
@@ -238,10 +222,13 @@ static void StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 static void Configure(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Shared* S = HS_SHARED(info);
-  S->spin_iterations.store(static_cast<int>(info[0].As<v8::Number>()->Value()),
-                           std::memory_order_relaxed);
+  S->spin_ns.store(static_cast<int64_t>(info[0].As<v8::Number>()->Value()),
+                   std::memory_order_relaxed);
   S->pool_size = static_cast<size_t>(info[1].As<v8::Number>()->Value());
   TrimPool(S, S->pool_size);
+  bool follow = info[2]->IsTrue();
+  S->follow_cpu.store(follow, std::memory_order_relaxed);
+  if (!follow) UnpinAll(S);
 }
 
 static void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -249,14 +236,20 @@ static void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = S->isolate;
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   JoinExited(S);
-  size_t parked = 0;
+  size_t parked = 0, pinned = 0;
   for (auto& [id, ctx] : S->contexts) {
     if (ctx != S->main && ctx->state == State::kSuspended) ++parked;
+    if (ctx->thread != nullptr && ctx->thread->pinned_cpu >= 0) ++pinned;
   }
-  double values[4] = {static_cast<double>(parked), static_cast<double>(S->pool.size()),
-                      static_cast<double>(S->live_threads), static_cast<double>(S->threads_created)};
-  v8::Local<v8::Array> out = v8::Array::New(isolate, 4);
-  for (uint32_t i = 0; i < 4; ++i) out->Set(context, i, v8::Number::New(isolate, values[i])).Check();
+  for (Thread* t : S->pool) {
+    if (t->pinned_cpu >= 0) ++pinned;
+  }
+  if (S->main_pinned) ++pinned;
+  double values[5] = {static_cast<double>(parked), static_cast<double>(S->pool.size()),
+                      static_cast<double>(S->live_threads), static_cast<double>(S->threads_created),
+                      static_cast<double>(pinned)};
+  v8::Local<v8::Array> out = v8::Array::New(isolate, 5);
+  for (uint32_t i = 0; i < 5; ++i) out->Set(context, i, v8::Number::New(isolate, values[i])).Check();
   info.GetReturnValue().Set(out);
 }
 

@@ -13,6 +13,7 @@
 // Why, what was measured, and the hazards handled: docs/hardswitch.md.
 
 #include <algorithm>
+#include <cerrno>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -27,12 +28,15 @@
 namespace hardswitch {
 uint32_t NextId();
 void SetTransfer(Shared* S, Transfer kind, v8::Local<v8::Value> value);
+v8::Local<v8::Value> TakeTransfer(Shared* S);
 void DoSwitch(Shared* S, Context* from, Context* to);
 v8::Local<v8::Value> MakeError(Shared* S, const char* code, const std::string& message);
 bool AssignThread(Shared* S, Context* ctx, std::string* error);
 void ForgetContext(Shared* S, Context* ctx);
 void JoinExited(Shared* S);
 void TrimPool(Shared* S, size_t keep);
+void UnpinAll(Shared* S);
+void OnMicrotasksCompleted(v8::Isolate* isolate, void* data);
 void Cleanup(void* arg);
 void Export(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, Shared* S);
 }  // namespace hardswitch
@@ -63,6 +67,12 @@ static Shared* SharedFor(v8::Isolate* isolate) {
   if (it != g_registry->end()) return it->second;
   Shared* S = new Shared();
   S->isolate = isolate;
+#if defined(__linux__)
+  CPU_ZERO(&S->free_cpus);
+  if (sched_getaffinity(0, sizeof S->free_cpus, &S->free_cpus) != 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) CPU_SET(cpu, &S->free_cpus);
+  }
+#endif
   Context* main = new Context();
   main->id = NextId();
   main->state = State::kRunning;
@@ -70,7 +80,9 @@ static Shared* SharedFor(v8::Isolate* isolate) {
   S->main = main;
   S->current = main;
   S->contexts[main->id] = main;
+  S->main_thread = pthread_self();
   g_registry->emplace(isolate, S);
+  isolate->AddMicrotasksCompletedCallback(OnMicrotasksCompleted, S);
   node::AddEnvironmentCleanupHook(isolate, Cleanup, S);
   return S;
 }

@@ -17,11 +17,19 @@
 // pool (at most `pool_size` idle threads) or exits and is joined later. The main context has no
 // `Thread`; it waits on `Shared::main_baton`.
 //
-// Everything in here is touched only by the thread that holds the isolate lock, except the batons
-// (atomic) and `spin_iterations` (atomic, read by waiting threads).
+// Everything in here is touched only by the thread that holds the isolate lock (or, in ThreadMain,
+// the thread that is about to post the next context: nothing else runs then), except the batons
+// (atomic) and `spin_ns` (atomic, read by waiting threads).
+//
+// CPU placement ("follow the baton", see docs/hardswitch.md): by default, whoever hands the baton
+// to a context thread first moves that thread onto its own CPU (`Thread::pinned_cpu`), so the
+// wake-up is a local context switch instead of waking another, possibly halted, CPU. The isolate's
+// main thread is pinned only from a switch at which it is seen to have migrated until the end of
+// that macrotask (`main_pinned`).
 #pragma once
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <atomic>
 #include <cstdint>
@@ -66,6 +74,7 @@ struct Thread {
   Context* ctx = nullptr;      // the context to run, set before baton.Post()
   bool quit = false;           // set before baton.Post(): leave the pool and exit
   bool exit_after = false;     // decided under the lock when a context finishes
+  int pinned_cpu = -1;         // the one CPU this thread is restricted to, or -1: Shared::free_cpus
 };
 
 struct Context {
@@ -95,11 +104,23 @@ struct Shared {
   std::vector<Thread*> pool;                        // idle threads, parked on their baton
   std::vector<Thread*> exited;                      // threads that exit; joined later
 
+  // The transfer slot: its kind here, its value in element 0 of `transfer_box`, a null-prototype
+  // object made by index.ts. Why a JS object and not a v8::Global: index.ts's switchTo writes
+  // and reads the value there itself, so a switch creates and destroys no global handle (a
+  // Global::Reset per switch showed up in profiles); C++ touches the box only when a context
+  // starts, finishes or is killed.
   Transfer transfer_kind = Transfer::kValue;
-  v8::Global<v8::Value> transfer_value;
+  v8::Global<v8::Object> transfer_box;
 
-  std::atomic<int> spin_iterations{0};
+  std::atomic<int64_t> spin_ns{0};  // low-latency spin budget per wait; 0 = never spin
+  std::atomic<bool> follow_cpu{true};  // move a woken context thread onto the waker's CPU
   size_t pool_size = 32;
+#if defined(__linux__)
+  cpu_set_t free_cpus;  // the isolate thread's affinity when the addon loaded: unpinned threads'
+#endif
+  pthread_t main_thread{};    // the isolate's own thread (Node's main thread or a worker's)
+  int main_last_cpu = -1;     // CPU main was on at its previous switch (follow mode)
+  bool main_pinned = false;   // main pinned until the end of the current macrotask (see switch.cpp)
 
   size_t live_threads = 0;
   size_t threads_created = 0;

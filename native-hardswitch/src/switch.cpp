@@ -42,11 +42,16 @@ static void EnterN(v8::Isolate* isolate, int depth) {
   for (int i = 0; i < depth; ++i) isolate->Enter();
 }
 
+// Skips the Reset (a global handle destroyed and created) when the frame did not change, which
+// is the common case of a switch loop.
 static void SaveCped(Shared* S, Context* ctx) {
+#if HARDSWITCH_CPED
 #if HARDSWITCH_CPED == 2
-  ctx->cped.Reset(S->isolate, S->isolate->GetContinuationPreservedEmbedderDataV2());
-#elif HARDSWITCH_CPED == 1
-  ctx->cped.Reset(S->isolate, S->isolate->GetContinuationPreservedEmbedderData());
+  v8::Local<CpedType> frame = S->isolate->GetContinuationPreservedEmbedderDataV2();
+#else
+  v8::Local<CpedType> frame = S->isolate->GetContinuationPreservedEmbedderData();
+#endif
+  if (ctx->cped != frame) ctx->cped.Reset(S->isolate, frame);
 #else
   (void)S;
   (void)ctx;
@@ -70,9 +75,117 @@ static void OnResume(Shared* S, Context* ctx) {
   ctx->entry_async_id = node::AsyncHooksGetExecutionAsyncId(isolate);
 }
 
+// Needs an entered v8::Context (the box is an ordinary JS object).
 void SetTransfer(Shared* S, Transfer kind, v8::Local<v8::Value> value) {
   S->transfer_kind = kind;
-  S->transfer_value.Reset(S->isolate, value);
+  v8::Isolate* isolate = S->isolate;
+  S->transfer_box.Get(isolate)->Set(isolate->GetCurrentContext(), 0, value).FromMaybe(false);
+}
+
+// Takes the value out of the slot (leaving undefined, so the box keeps nothing alive).
+v8::Local<v8::Value> TakeTransfer(Shared* S) {
+  v8::Isolate* isolate = S->isolate;
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> box = S->transfer_box.Get(isolate);
+  v8::Local<v8::Value> value;
+  if (!box->Get(context, 0).ToLocal(&value)) value = v8::Undefined(isolate);
+  box->Set(context, 0, v8::Undefined(isolate)).FromMaybe(false);
+  return value;
+}
+
+// ---- CPU placement -----------------------------------------------------------------------------
+//
+// Why: a futex wake-up of a thread whose last CPU is idle wakes that CPU. On a VM an idle vCPU is
+// halted, and waking it is an inter-processor interrupt through the hypervisor: measured on a
+// 2-vCPU KVM guest at idle, a plain futex ping-pong between two threads costs 16-22 us per round
+// trip unpinned and 4.5-6 us with both threads on one CPU. Since exactly one thread of an isolate
+// runs JS at a time, nothing runs in parallel that one CPU would serialise. So the waker moves a
+// context thread onto its own CPU before posting it; the system call (~1.4 us there) is made only
+// when the thread is elsewhere, i.e. after the waker migrated. The main thread is never left
+// pinned: it wakes on the CPU it slept on, which is where its context threads are, and if the
+// scheduler moves it, its context threads follow at their next wake-up (and main is held on its
+// new CPU until the end of the macrotask, see PinMainWhenItMigrates). In low-latency mode
+// (spinning) the partner must run on another CPU, so no thread is pinned there.
+
+static void PinToThisCpu(Thread* t) {
+#if defined(__linux__)
+  int cpu = sched_getcpu();
+  if (cpu < 0 || cpu == t->pinned_cpu) return;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  // Fails (EINVAL) if a cpuset forbids that CPU: then the thread stays where it may run.
+  if (pthread_setaffinity_np(t->handle, sizeof one, &one) == 0) t->pinned_cpu = cpu;
+#else
+  (void)t;
+#endif
+}
+
+static void Unpin(Shared* S, Thread* t) {
+#if defined(__linux__)
+  if (t->pinned_cpu < 0) return;
+  pthread_setaffinity_np(t->handle, sizeof S->free_cpus, &S->free_cpus);
+  t->pinned_cpu = -1;
+#else
+  (void)S;
+  (void)t;
+#endif
+}
+
+// The main thread is pinned only for the rest of the current macrotask, and only once it was seen
+// to migrate between two of its switches. Why: measured at idle, the scheduler moved main to the
+// idle CPU every ~15 switches of a switch loop (at each wake-up its own CPU was busy with the
+// context thread that woke it), and each move meant a cross-CPU wake-up plus re-pinning the
+// context thread: 11 us round trips, against 8 us with the whole process pinned by taskset.
+// Unpinned again when the microtask queue is next drained (MicrotasksCompletedCallback: the end of
+// every callback the event loop runs), so main never stays pinned while Node waits for I/O.
+static void PinMainWhenItMigrates(Shared* S) {
+#if defined(__linux__)
+  int cpu = sched_getcpu();
+  if (!S->main_pinned && S->main_last_cpu >= 0 && cpu >= 0 && cpu != S->main_last_cpu) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (pthread_setaffinity_np(S->main_thread, sizeof one, &one) == 0) S->main_pinned = true;
+  }
+  S->main_last_cpu = cpu;
+#else
+  (void)S;
+#endif
+}
+
+void UnpinMain(Shared* S) {
+#if defined(__linux__)
+  if (!S->main_pinned) return;
+  pthread_setaffinity_np(S->main_thread, sizeof S->free_cpus, &S->free_cpus);
+  S->main_pinned = false;
+#else
+  (void)S;
+#endif
+}
+
+// MicrotasksCompletedCallback: runs with the isolate lock held, on whichever thread drained the
+// queue (main, normally).
+void OnMicrotasksCompleted(v8::Isolate* isolate, void* data) {
+  (void)isolate;
+  UnpinMain(static_cast<Shared*>(data));
+}
+
+// Gives every thread of this isolate back the affinity it would have had (follow mode turned off).
+void UnpinAll(Shared* S) {
+  UnpinMain(S);
+  for (Thread* t : S->pool) Unpin(S, t);
+  for (auto& [id, ctx] : S->contexts) {
+    if (ctx->thread != nullptr) Unpin(S, ctx->thread);
+  }
+}
+
+// Wakes `to` (the baton is handed over: the caller waits or exits next).
+static void Handoff(Shared* S, Context* to) {
+  if (to->thread != nullptr && S->follow_cpu.load(std::memory_order_relaxed)) {
+    PinToThisCpu(to->thread);
+  }
+  to->baton->Post();
 }
 
 void DoSwitch(Shared* S, Context* from, Context* to) {
@@ -81,11 +194,12 @@ void DoSwitch(Shared* S, Context* from, Context* to) {
   to->state = State::kRunning;
   S->current = to;
   SaveCped(S, from);
+  if (from == S->main && S->follow_cpu.load(std::memory_order_relaxed)) PinMainWhenItMigrates(S);
   {
     v8::Unlocker unlocker(isolate);
     int depth = ExitFully(isolate);
-    to->baton->Post();
-    from->baton->Wait(S->spin_iterations.load(std::memory_order_relaxed));
+    Handoff(S, to);
+    from->baton->Wait(S->spin_ns.load(std::memory_order_relaxed));
     EnterN(isolate, depth);
   }
   OnResume(S, from);
@@ -153,8 +267,22 @@ static Thread* AcquireThread(Shared* S, size_t stack_size, int* rc) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, stack_size);
+#if defined(__linux__)
+  // Not the creator's affinity: the creator may be a context thread pinned to one CPU.
+  pthread_attr_setaffinity_np(&attr, sizeof S->free_cpus, &S->free_cpus);
+#endif
   *rc = pthread_create(&t->handle, &attr, ThreadMain, t);
   pthread_attr_destroy(&attr);
+#if defined(__linux__)
+  if (*rc == EINVAL) {
+    // free_cpus is no longer allowed (the process's affinity was narrowed since the addon
+    // loaded): inherit the creator's affinity instead.
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, stack_size);
+    *rc = pthread_create(&t->handle, &attr, ThreadMain, t);
+    pthread_attr_destroy(&attr);
+  }
+#endif
   if (*rc != 0) {
     delete t;
     return nullptr;
@@ -255,10 +383,7 @@ static Context* RunContext(Shared* S, Thread* t, Context* ctx) {
     v8::Context::Scope context_scope(context);
     OnResume(S, ctx);
 
-    v8::Local<v8::Value> arg = S->transfer_value.IsEmpty()
-                                   ? v8::Local<v8::Value>(v8::Undefined(isolate))
-                                   : S->transfer_value.Get(isolate);
-    S->transfer_value.Reset();
+    v8::Local<v8::Value> arg = TakeTransfer(S);
     v8::Local<v8::Function> fn = ctx->fn.Get(isolate);
     ctx->fn.Reset();
 
@@ -325,16 +450,16 @@ static void* ThreadMain(void* arg) {
   t->stack_lo = StackLow();
   bool used_v8 = false;
   for (;;) {
-    t->baton.Wait(S->spin_iterations.load(std::memory_order_relaxed));
+    t->baton.Wait(S->spin_ns.load(std::memory_order_relaxed));
     if (t->quit) break;
     used_v8 = true;
     Context* next = RunContext(S, t, t->ctx);
     if (t->exit_after) {
       isolate->DiscardThreadSpecificMetadata();
-      next->baton->Post();  // last touch of shared memory: the thread is joined later
+      Handoff(S, next);  // last touch of shared memory: the thread is joined later
       return nullptr;
     }
-    next->baton->Post();
+    Handoff(S, next);
   }
   if (used_v8) isolate->DiscardThreadSpecificMetadata();
   return nullptr;
@@ -364,9 +489,10 @@ void Cleanup(void* arg) {
         Context* ctx = it->second;
         ctx->killer = S->main;
         ctx->resumer = S->main;
-        SetTransfer(S, Transfer::kTerminate, v8::Undefined(isolate));
+        // No value: the box is not touched here (there may be no entered v8::Context).
+        S->transfer_kind = Transfer::kTerminate;
         DoSwitch(S, S->main, ctx);
-        S->transfer_value.Reset();
+        S->transfer_kind = Transfer::kValue;
       }
     }
     std::vector<Context*> rest;
@@ -380,7 +506,9 @@ void Cleanup(void* arg) {
   S->make_error.Reset();
   S->make_exit_signal.Reset();
   S->make_handle.Reset();
-  S->transfer_value.Reset();
+  S->transfer_box.Reset();
+  isolate->RemoveMicrotasksCompletedCallback(OnMicrotasksCompleted, S);
+  UnpinMain(S);
   // Contexts still suspended here (teardown began while one of them ran) keep their parked
   // threads: they never touch the isolate again. Their records are dropped with S.
   Unregister(S);
