@@ -179,6 +179,14 @@ describe("temporal dead zone: transformed code throws what plain code throws", (
     });
   }
 
+  it("a named class expression refers to itself from its static initialisation and untransformed methods", async () => {
+    const { plain, transformed } = await both(`
+      const K = class Named { static made = Named.make(); static make() { return new Named(); } };
+      return [K.made instanceof K, K.name];`);
+    expect(plain).toEqual({ value: [true, "Named"] });
+    expect(transformed).toEqual(plain);
+  });
+
   // KNOWN LIMITATION (issue 2): methods of a class declared in a marked function read the class
   // name through the outer (hoisted) binding, not the class's inner one (their resume code lives
   // at module level, where the inner name is not visible). A method called by the class's own

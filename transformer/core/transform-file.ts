@@ -423,6 +423,10 @@ export function transformSourceFile(
     return tdz.reference(b, original, tdz.use(b, original) === "dead" ? undefined : rawRefFor(b, original));
   };
   const rawRefFor = (b: Binding, original: TS.Identifier | undefined): TS.Expression => {
+    // The inner name of a named class expression is only referenced from code that stays in the
+    // class body (methods using it are not transformed: usesClassExpressionName), where the name
+    // resolves natively; it never needs an environment.
+    if (b.kind === "self" && ts.isClassLike(b.scope.node)) return original ?? f.createIdentifier(b.name);
     const owner = ownerState(b);
     if (!owner) return original ? original : f.createIdentifier(b.name);
     const currentFn = fnNodeStack[fnNodeStack.length - 1];
