@@ -18,7 +18,7 @@
  *   are visited, deleted ones are not.
  */
 
-const ARRAY_ITERATOR_PROTO = Object.getPrototypeOf([][Symbol.iterator]()) as { next: unknown };
+export const ARRAY_ITERATOR_PROTO = Object.getPrototypeOf([][Symbol.iterator]()) as { next: unknown };
 const STRING_ITERATOR_PROTO = Object.getPrototypeOf(""[Symbol.iterator]()) as { next: unknown };
 const MAP_ITERATOR_PROTO = Object.getPrototypeOf(new Map()[Symbol.iterator]()) as { next: unknown };
 const SET_ITERATOR_PROTO = Object.getPrototypeOf(new Set()[Symbol.iterator]()) as { next: unknown };
@@ -76,7 +76,8 @@ export class ArrayMethodIterator extends ArrayIterator {
 const ARRAY_METHODS = new Map<unknown, "keys" | "values" | "entries">([
   [Array.prototype.keys, "keys"], [Array.prototype.values, "values"], [Array.prototype.entries, "entries"],
 ]);
-const ITERATOR_SELF = (Object.getPrototypeOf(ARRAY_ITERATOR_PROTO) as { [Symbol.iterator]: unknown })[Symbol.iterator];
+const ITERATOR_PROTO = Object.getPrototypeOf(ARRAY_ITERATOR_PROTO) as { [Symbol.iterator]: unknown };
+const ITERATOR_SELF = ITERATOR_PROTO[Symbol.iterator];
 
 /**
  * GetIterator for a lowered `for (x of c.keys() / .values() / .entries())` (see SoftRuntime.iter):
@@ -87,7 +88,7 @@ const ITERATOR_SELF = (Object.getPrototypeOf(ARRAY_ITERATOR_PROTO) as { [Symbol.
  * its collection and method (as for `for (x of map)`). Anything else is returned unchanged.
  */
 export function iterMethod(it: Iterator<unknown>, result: unknown, holder: unknown, method: unknown): Iterator<unknown> {
-  if (it !== result || (Object.getPrototypeOf(ARRAY_ITERATOR_PROTO) as { [Symbol.iterator]: unknown })[Symbol.iterator] !== ITERATOR_SELF) return it;
+  if (it !== result || ITERATOR_PROTO[Symbol.iterator] !== ITERATOR_SELF) return it;
   const proto = Object.getPrototypeOf(it);
   if (proto === ARRAY_ITERATOR_PROTO && Array.isArray(holder) && ARRAY_ITERATOR_PROTO.next === ARRAY_NEXT) {
     const kind = ARRAY_METHODS.get(method);
@@ -95,9 +96,7 @@ export function iterMethod(it: Iterator<unknown>, result: unknown, holder: unkno
     if (kind !== undefined) return new ArrayMethodIterator(holder, kind);
     return it;
   }
-  const m = COLLECTION_METHODS.indexOf(method as Function);
-  const setKeys = method === Set.prototype.keys ? 3 : -1; // Set's keys is its values
-  const index = m >= 0 ? m : setKeys;
+  const index = COLLECTION_METHODS.indexOf(method as Function); // Set's keys is its values function
   if (index < 0) return it;
   // The built-in method returned, so `holder` is a real Map / Set (it throws on anything else).
   if (isMapMethod(index) ? proto === MAP_ITERATOR_PROTO && MAP_ITERATOR_PROTO.next === MAP_NEXT

@@ -14,7 +14,7 @@
  */
 import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
 import { UNINITIALIZED, tdzStandIn, throwTdz } from "./tdz.js";
-import { ARRAY_NEXT, ARRAY_VALUES, ArrayIterator, iterMethod, iterOther } from "./iterators.js";
+import { ARRAY_ITERATOR_PROTO, ARRAY_NEXT, ARRAY_VALUES, ArrayIterator, iterMethod, iterOther } from "./iterators.js";
 
 export { ArrayIterator } from "./iterators.js";
 
@@ -252,7 +252,6 @@ export class SoftRuntime implements RuntimeABI {
   }
 }
 
-const ARRAY_ITERATOR_PROTO = Object.getPrototypeOf([][Symbol.iterator]()) as { next: unknown };
 
 const KEY = Symbol.for("tsgreenlet.runtime@1");
 type Holder = { [KEY]?: SoftRuntime };
