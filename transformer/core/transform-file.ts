@@ -1131,19 +1131,18 @@ export function transformSourceFile(
   const moduleTable = pickling.moduleTable();
   if (moduleTable) prologue.push(moduleTable);
   // Top-level function declarations carry no closure tag: register them so that
-  // `new Greenlet(fn)` with the default stack "auto" knows they are marked (runtime/greenlet/hard.ts).
+  // `new Greenlet(fn)` with the default stack "auto" knows they are marked (runtime/greenlet/hard.ts),
+  // and tag those that ignore their receiver for direct member calls (receiver.ts).
   const topFns = sf.statements.filter((s): s is TS.FunctionDeclaration => ts.isFunctionDeclaration(s) && transformedFns.has(s))
-    .map((d) => d.name?.text ?? anonymousDefaults.get(d)).filter((n): n is string => n !== undefined);
-  if (topFns.length) {
-    prologue.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "marks"),
-      undefined, [f.createArrayLiteralExpression(topFns.map((n) => f.createIdentifier(n)))])));
-  }
-  const directFns = sf.statements.filter((s): s is TS.FunctionDeclaration => ts.isFunctionDeclaration(s) && transformedFns.has(s) && ignoresReceiver(ts, s))
-    .map((d) => d.name?.text ?? anonymousDefaults.get(d)).filter((n): n is string => n !== undefined);
-  if (directFns.length) {
-    prologue.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "direct"),
-      undefined, [f.createArrayLiteralExpression(directFns.map((n) => f.createIdentifier(n)))])));
-  }
+    .map((d) => ({ d, name: d.name?.text ?? anonymousDefaults.get(d) }))
+    .filter((e): e is { d: TS.FunctionDeclaration; name: string } => e.name !== undefined);
+  const register = (method: string, names: readonly string[]): void => {
+    if (!names.length) return;
+    prologue.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), method),
+      undefined, [f.createArrayLiteralExpression(names.map((n) => f.createIdentifier(n)))])));
+  };
+  register("marks", topFns.map((e) => e.name));
+  register("direct", topFns.filter((e) => ignoresReceiver(ts, e.d)).map((e) => e.name));
   const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
     [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));
   const tdzSentinel = tdz.used ? [tdz.declaration()] : [];
