@@ -254,12 +254,7 @@ export function analyzeScopes(ts: typeof TS, file: TS.SourceFile): ScopeInfo {
         const fnNode = enclosingNonArrow(ts, scope);
         const fnScope = fnNode ? scopes.get(fnNode) : undefined;
         if (fnNode && fnScope && ts.isMethodDeclaration(fnNode) && ts.isClassLike(fnNode.parent)) {
-          let b = homeOf.get(fnNode);
-          if (!b) {
-            b = { name: "$$home", kind: "home", scope: fnScope, fn: fnScope, captured: true };
-            homeOf.set(fnNode, b);
-          }
-          refs.set(node, b);
+          refs.set(node, lexicalBinding(homeOf, fnNode, fnScope, "$$home", "home"));
         }
       }
       return;
@@ -270,14 +265,7 @@ export function analyzeScopes(ts: typeof TS, file: TS.SourceFile): ScopeInfo {
         // function's environment (so the arrow is an ordinary, picklable closure).
         const fnNode = enclosingNonArrow(ts, scope);
         const fnScope = fnNode ? scopes.get(fnNode) : undefined;
-        if (fnNode && fnScope) {
-          let b = newTargetOf.get(fnNode);
-          if (!b) {
-            b = { name: "$$nt", kind: "new.target", scope: fnScope, fn: fnScope, captured: true };
-            newTargetOf.set(fnNode, b);
-          }
-          refs.set(node, b);
-        }
+        if (fnNode && fnScope) refs.set(node, lexicalBinding(newTargetOf, fnNode, fnScope, "$$nt", "new.target"));
       }
       return;
     }
@@ -286,6 +274,15 @@ export function analyzeScopes(ts: typeof TS, file: TS.SourceFile): ScopeInfo {
       return;
     }
     ts.forEachChild(node, (c) => visit(c, scope));
+  };
+  /** The binding (one per function, kept in its environment) through which its arrows read a lexical value. */
+  const lexicalBinding = (of: Map<TS.Node, Binding>, fnNode: TS.Node, fnScope: Scope, name: string, kind: BindingKind): Binding => {
+    let b = of.get(fnNode);
+    if (!b) {
+      b = { name, kind, scope: fnScope, fn: fnScope, captured: true };
+      of.set(fnNode, b);
+    }
+    return b;
   };
   const visitFunctionLikeInitializer = (node: TS.PropertyDeclaration | TS.ClassStaticBlockDeclaration, scope: Scope): void => {
     // Field initializers and static blocks run as their own functions (this = instance/class).
