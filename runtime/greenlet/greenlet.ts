@@ -304,25 +304,30 @@ function transfer(target: Greenlet, mode: number, value: unknown, count: number,
   const cur = ts.current;
   if (target._state === ACTIVE && target !== cur) {
     const rt = RT;
-    if (direct && cur._owner !== null && cur._resident === false && rt.boundary === cur._base) {
-      // A resident target on another native stack is reached by the owner's drive loop (hard.ts).
-      if (target._resident === true && target !== cur._owner) checkElsewhere(cur, target);
-      rt.unwinding = true;
-      ts.pendingTarget = target;
-      ts.pendingMode = mode;
-      ts.pendingValue = value;
-      ts.pendingCount = count;
-      return 0;
-    }
+    if (direct && cur._owner !== null && cur._resident === false && rt.boundary === cur._base) return unwindTowards(cur, target, mode, value, count);
     if (target._resident === false && target._n > 0 && ts.tracer === null) return resumeHere(cur, target, mode, value);
   }
   return transferSlow(cur, target, mode, value, count, direct);
 }
 
-/** Before unwinding `cur` towards a resident `t` that is not its owner: a GreenletError unless hard.ts can route there. */
-function checkElsewhere(cur: Greenlet, t: Greenlet): void {
-  if (!elsewhere(cur, t)) throw buried(cur, t);
-  reachable(cur, t); // a GreenletError before anything unwinds
+/**
+ * The switch from `cur` (transformed frames only down to its owner's drive loop) to `t`: start
+ * unwinding cur's frames; the drive loop delivers the pending switch once they are filed.
+ */
+function unwindTowards(cur: Greenlet, t: Greenlet, mode: number, value: unknown, count: number): number {
+  // A resident target on another native stack is reached by the owner's drive loop (hard.ts);
+  // otherwise a GreenletError before anything unwinds.
+  if (t._resident === true && t !== cur._owner) {
+    if (!elsewhere(cur, t)) throw buried(cur, t);
+    reachable(cur, t);
+  }
+  RT.unwinding = true;
+  const ts = TS;
+  ts.pendingTarget = t;
+  ts.pendingMode = mode;
+  ts.pendingValue = value;
+  ts.pendingCount = count;
+  return 0;
 }
 
 function transferSlow(cur: Greenlet, target: Greenlet, mode: number, value: unknown, count: number, direct: boolean): unknown {
@@ -331,15 +336,7 @@ function transferSlow(cur: Greenlet, target: Greenlet, mode: number, value: unkn
   if (t === cur) return arrive(cur, cur, mode, value);
   if (t._state === UNSTARTED) lookupRun(t);
   const rt = RT;
-  if (direct && cur._owner !== null && cur._resident === false && rt.boundary === cur._base) {
-    if (t._resident === true && t !== cur._owner) checkElsewhere(cur, t);
-    rt.unwinding = true;
-    TS.pendingTarget = t;
-    TS.pendingMode = mode;
-    TS.pendingValue = value;
-    TS.pendingCount = count;
-    return 0;
-  }
+  if (direct && cur._owner !== null && cur._resident === false && rt.boundary === cur._base) return unwindTowards(cur, t, mode, value, count);
   if (t._resident) {
     if (elsewhere(cur, t)) return switchNative(cur, t, mode, value, count);
     throw pinned(cur, t, direct);
