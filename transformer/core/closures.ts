@@ -26,6 +26,7 @@
  */
 import type * as TS from "typescript";
 import { inferredName, mentions } from "./inferred-name.js";
+import { hasModifier } from "./modifiers.js";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
@@ -286,7 +287,7 @@ function segmentName(ts: typeof TS, n: TS.Node): string {
   const name = (n as { name?: TS.Node }).name;
   if (name && (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isPrivateIdentifier(name))) {
     if (ts.isConstructorDeclaration(n)) return "constructor";
-    const isStatic = ts.canHaveModifiers(n) && ts.getModifiers(n)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+    const isStatic = hasModifier(ts, n, ts.SyntaxKind.StaticKeyword);
     const prefix = ts.isGetAccessorDeclaration(n) ? "get " : ts.isSetAccessorDeclaration(n) ? "set " : "";
     return (isStatic ? "static " : "") + prefix + name.text;
   }

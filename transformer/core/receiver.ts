@@ -1,4 +1,5 @@
 import type * as TS from "typescript";
+import { hasModifier } from "./modifiers.js";
 
 /**
  * Receiver-free functions: calling one as `f(...args)` is indistinguishable from
@@ -20,7 +21,7 @@ import type * as TS from "typescript";
  */
 export function ignoresReceiver(ts: typeof TS, node: TS.FunctionLikeDeclaration): boolean {
   if (ts.isArrowFunction(node)) return true;
-  const staticMethod = ts.isMethodDeclaration(node) && (ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword) ?? false);
+  const staticMethod = ts.isMethodDeclaration(node) && hasModifier(ts, node, ts.SyntaxKind.StaticKeyword);
   if (!ts.isFunctionDeclaration(node) && !ts.isFunctionExpression(node) && !staticMethod) return false;
   let uses = false;
   const walk = (c: TS.Node): void => {
@@ -44,7 +45,7 @@ export function ignoresReceiver(ts: typeof TS, node: TS.FunctionLikeDeclaration)
 export function receiverFreeStatics(ts: typeof TS, cls: TS.ClassLikeDeclaration, include: (m: TS.MethodDeclaration) => boolean): string[] {
   const nameOf = (m: TS.ClassElement): string | undefined =>
     m.name && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name)) ? m.name.text : undefined;
-  const isStatic = (m: TS.ClassElement): boolean => ts.getModifiers(m as TS.HasModifiers)?.some((k) => k.kind === ts.SyntaxKind.StaticKeyword) ?? false;
+  const isStatic = (m: TS.ClassElement): boolean => hasModifier(ts, m, ts.SyntaxKind.StaticKeyword);
   const accessors = new Set(cls.members.filter((m) => isStatic(m) && (ts.isGetAccessorDeclaration(m) || ts.isSetAccessorDeclaration(m)))
     .map(nameOf).filter((n) => n !== undefined));
   const names: string[] = [];

@@ -22,6 +22,7 @@ import { inferredName, mentions } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
 import { ignoresReceiver, receiverFreeStatics } from "./receiver.js";
+import { hasModifier } from "./modifiers.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
 import { createPickleSupport } from "./closures.js";
 import { analyzeTdz } from "./tdz.js";
@@ -1175,10 +1176,6 @@ function prologueLength(ts: typeof TS, stmts: readonly TS.Statement[]): number {
 const PARAMETER_PROPERTY_MODIFIERS = ["PublicKeyword", "PrivateKeyword", "ProtectedKeyword", "ReadonlyKeyword", "OverrideKeyword"] as const;
 function isParameterPropertyModifier(ts: typeof TS, kind: TS.SyntaxKind): boolean {
   return PARAMETER_PROPERTY_MODIFIERS.some((k) => ts.SyntaxKind[k] === kind);
-}
-
-function hasModifier(ts: typeof TS, n: TS.Node, kind: TS.SyntaxKind): boolean {
-  return !!(ts.canHaveModifiers(n) && ts.getModifiers(n)?.some((m) => m.kind === kind));
 }
 
 function isDeclarationName(ts: typeof TS, id: TS.Identifier): boolean {
