@@ -401,3 +401,81 @@ describe("constructors: derived classes", () => {
     expect(g.switch()).toEqual(["pinned", ["arrow", "pinned"]]);
   });
 });
+
+// Inside a class body the class's name is the class's own inner binding (never reassigned,
+// initialised before static initialisers run). Methods and constructors read it natively and
+// keep it in their frame for the resume code, which lives outside the class body.
+class Registry {
+  static count = 0;
+  static readonly first = Registry.make("first"); // runs a transformed static method during static initialisation
+  constructor(readonly label: string) {
+    Registry.count++;
+  }
+  static make(label: string): Registry {
+    const suffix = getcurrent().parent ? getcurrent().parent!.switch(`${label}?`) : "";
+    return new Registry(`${label}${String(suffix)}`);
+  }
+}
+
+describe("classes referring to themselves by name", () => {
+  it("a static method runs during static initialisation and sees the class", () => {
+    expect(Registry.first).toBeInstanceOf(Registry);
+    expect(Registry.first.label).toBe("first");
+  });
+
+  it("a method switching inside resumes with its class (read from its frame)", () => {
+    const g = new Greenlet(() => Registry.make("r"));
+    expect(g.switch()).toBe("r?");
+    const made = g.switch("!") as Registry;
+    expect(made).toBeInstanceOf(Registry);
+    expect(made.label).toBe("r!");
+  });
+
+  it("methods keep their class after the outer binding is reassigned", () => {
+    let Shape = class Shape {
+      static unit(): Shape { return new Shape(getcurrent().parent!.switch("unit?") as number); }
+      constructor(readonly side: number) {}
+      area(): number { return Shape.scale * this.side * this.side; }
+      static scale = 1;
+    };
+    const Original = Shape;
+    Shape = null as unknown as typeof Shape; // the class body still sees its own binding
+    const g = new Greenlet(() => Original.unit().area());
+    expect(g.switch()).toBe("unit?");
+    expect(g.switch(3)).toBe(9);
+    function declared(): unknown {
+      class Local { static make(): Local { return new Local(); } }
+      const Kept = Local;
+      // @ts-expect-error reassigning a class declaration's binding is legal JavaScript
+      Local = undefined;
+      return Kept.make() instanceof Kept;
+    }
+    expect(declared()).toBe(true);
+  });
+
+  it("a class expression's methods that use its name are transformed: a switch inside resumes", () => {
+    const K = class Named {
+      static build(n: number): Named { return new Named(n + (getcurrent().parent!.switch("n?") as number)); }
+      constructor(readonly n: number) {}
+    };
+    const g = new Greenlet(() => K.build(1).n);
+    expect(g.switch()).toBe("n?");
+    expect(g.switch(41)).toBe(42);
+  });
+
+  it("a constructor using its class name entered from untransformed code", () => {
+    const before = Registry.count;
+    const made: Registry[] = [];
+    callEachUntransformed(["a", "b"], (l) => { made.push(Reflect.construct(Registry, [l]) as Registry); });
+    expect(made.map((r) => r.label)).toEqual(["a", "b"]);
+    expect(Registry.count).toBe(before + 2);
+  });
+
+  it("a frame suspended in such a method pickles and resumes", () => {
+    const g = new Greenlet(function run() { return Registry.make("p").label; });
+    expect(g.switch()).toBe("p?");
+    const copy = unpickle(pickle(g));
+    expect(copy.switch("2")).toBe("p2");
+    expect(g.switch("1")).toBe("p1");
+  });
+});

@@ -187,12 +187,7 @@ describe("temporal dead zone: transformed code throws what plain code throws", (
     expect(transformed).toEqual(plain);
   });
 
-  // KNOWN LIMITATION (issue 2): methods of a class declared in a marked function read the class
-  // name through the outer (hoisted) binding, not the class's inner one (their resume code lives
-  // at module level, where the inner name is not visible). A method called by the class's own
-  // static initialisation therefore sees the class in its dead zone (ReferenceError) where plain
-  // code sees the class.
-  it.skip("a static method called during the class's static initialisation sees the class", async () => {
+  it("a static method called during the class's static initialisation sees the class", async () => {
     const { plain, transformed } = await both(`
       class F { static made = F.make(); static make() { return new F(); } }
       return F.made instanceof F;`);

@@ -309,6 +309,37 @@ export function analyzeScopes(ts: typeof TS, file: TS.SourceFile): ScopeInfo {
     }
   };
 
+  /**
+   * Inside a class body the class's own name is its inner binding (initialised before static
+   * initialisers run, never reassigned), not the declaration's outer one. A reference from a
+   * method or constructor gets a binding of that member ("self", like a function expression's
+   * name): native in its normal path, saved in its frame for the resume code, which lives outside
+   * the class body. Anywhere else in the body (field initialisers, static blocks, accessors, and
+   * directly in the heritage clause or a computed key) it is the class scope's "self" binding,
+   * which stays native.
+   */
+  const memberSelves = new Map<Scope, Binding>();
+  const classSelf = (name: string, from: Scope, found: Binding): Binding | undefined => {
+    let below: Scope | undefined;
+    for (let s: Scope | null = from; s !== null; below = s, s = s.parent) {
+      if (ts.isClassLike(s.node) && s.node.name?.text === name) {
+        // A function in the heritage clause or a computed key belongs to the enclosing code
+        // (it may be transformed and moved out of the class body): it keeps the outer binding.
+        if (below !== undefined && below.node.parent !== s.node) return undefined;
+        if (below !== undefined && (ts.isMethodDeclaration(below.node) || ts.isConstructorDeclaration(below.node))) {
+          let m = memberSelves.get(below);
+          if (!m) memberSelves.set(below, m = { name, kind: "self", scope: below, fn: below, captured: false });
+          return m;
+        }
+        let c = s.decls.get(name);
+        if (!c) s.decls.set(name, c = { name, kind: "self", scope: s, fn: s.fn.kind === "module" ? null : s.fn, captured: false });
+        return c;
+      }
+      if (s === found.scope) return undefined;
+    }
+    return undefined;
+  };
+
   const module = makeScope("module", file, null);
   hoistVars(file, module);
   declareLexical(file.statements, module);
@@ -324,11 +355,13 @@ export function analyzeScopes(ts: typeof TS, file: TS.SourceFile): ScopeInfo {
       }
       continue;
     }
-    const b = lookup(scope, id.text);
-    if (!b) continue;
+    const found = lookup(scope, id.text);
+    if (!found) continue;
+    const b = classSelf(id.text, scope, found) ?? found;
     refs.set(id, b);
     if (b.fn !== null && scope.fn !== b.fn) b.captured = true;
   }
+  for (const b of memberSelves.values()) b.scope.decls.set(b.name, b);
   return { refs, scopes, argumentsOf, newTargetOf, homeOf };
 }
 

@@ -178,23 +178,7 @@ export function transformSourceFile(
   const isTransformableMethod = (n: TS.Node): n is MethodLike =>
     ts.isMethodDeclaration(n) && isMethodLike(n) && n.body !== undefined && !n.asteriskToken &&
     !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && staticKey(ts, n) !== undefined &&
-    (!usesSuperOrPrivate(n) || ts.isClassLike(n.parent)) && !usesClassExpressionName(n) && !awaitsOrYieldsAround(n);
-  /** `class X { m() { X } }` as an expression: X is visible only inside the class, not to a module-level resume function. */
-  const usesClassExpressionName = (n: MethodLike | TS.ConstructorDeclaration): boolean => {
-    let found = false;
-    const walk = (c: TS.Node): void => {
-      if (found) return;
-      if (ts.isIdentifier(c)) {
-        const b = scopes.refs.get(c);
-        if (b?.kind === "self" && ts.isClassExpression(b.scope.node)) found = true;
-        return;
-      }
-      ts.forEachChild(c, walk);
-    };
-    if (n.body) walk(n.body);
-    n.parameters.forEach(walk);
-    return found;
-  };
+    (!usesSuperOrPrivate(n) || ts.isClassLike(n.parent)) && !awaitsOrYieldsAround(n);
   /** The class/literal is wrapped in an arrow (wrapSelves): `await`/`yield` around the member would break. */
   const awaitsOrYieldsAround = (n: MethodLike | TS.ConstructorDeclaration): boolean => {
     let found = false;
@@ -252,7 +236,6 @@ export function transformSourceFile(
     }
     if (usesNewTarget(n)) return "this constructor reads new.target, which its resume function would not have";
     if (readsArguments(n)) return "this constructor reads arguments, which its resume function would not have";
-    if (usesClassExpressionName(n)) return "this constructor refers to the name of its class expression and is not transformed yet";
     if (awaitsOrYieldsAround(n)) return "the class of this constructor is next to await/yield and is not transformed";
     return undefined;
   };
@@ -361,7 +344,6 @@ export function transformSourceFile(
       : (ts.isArrowFunction(n) || ts.isFunctionExpression(n)) && usesSuperOrPrivate(n)
         ? "functions nested in methods that use super or a #private name are not transformed yet"
       : isMethodLike(n) && staticKey(ts, n) === undefined ? "methods with computed or #private keys are not transformed yet"
-      : isMethodLike(n) && usesClassExpressionName(n) ? "this method refers to the name of its class expression and is not transformed yet"
       : undefined;
     if (why === undefined) return;
     // Only where it matters: a function without calls cannot be below a switch.
@@ -424,9 +406,9 @@ export function transformSourceFile(
     return tdz.reference(b, original, tdz.use(b, original) === "dead" ? undefined : rawRefFor(b, original));
   };
   const rawRefFor = (b: Binding, original: TS.Identifier | undefined): TS.Expression => {
-    // The inner name of a named class expression is only referenced from code that stays in the
-    // class body (methods using it are not transformed: usesClassExpressionName), where the name
-    // resolves natively; it never needs an environment.
+    // A class's inner name, referenced from code that stays in the class body (field
+    // initialisers, static blocks, accessors; methods have their own binding: scopes.ts
+    // classSelf), resolves natively there; it never needs an environment.
     if (b.kind === "self" && ts.isClassLike(b.scope.node)) return original ?? f.createIdentifier(b.name);
     const owner = ownerState(b);
     if (!owner) return original ? original : f.createIdentifier(b.name);
@@ -625,7 +607,8 @@ export function transformSourceFile(
       isConstant: (e) => {
         const b = ts.isIdentifier(e) ? scopes.refs.get(e) : undefined;
         // Not imports: an imported `let` is a live binding a call in the arguments may reassign.
-        return b !== undefined && b.kind === "const";
+        // A class's or function expression's own name inside it cannot be reassigned either.
+        return b !== undefined && (b.kind === "const" || b.kind === "self");
       },
       bindingTarget: (id) => {
         const b = scopes.refs.get(id);
@@ -706,7 +689,6 @@ export function transformSourceFile(
     }
     if (ntB) entry.push(assignStmt(f.createPropertyAccessExpression(f.createIdentifier(envOf(st)), "$$nt"), f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target"))));
     if (homeB) entry.push(assignStmt(f.createPropertyAccessExpression(f.createIdentifier(envOf(st)), "$$home"), homeExpression(node as TS.MethodDeclaration)!));
-    const selfB = [...st.scope.decls.values()].find((b) => b.kind === "self");
     if (st.envName) {
       addLocal(st, st.envName, false);
       const props: TS.ObjectLiteralElementLike[] = [];
@@ -719,7 +701,6 @@ export function transformSourceFile(
       entry.unshift(assignStmt(f.createIdentifier(st.envName), f.createObjectLiteralExpression(props, false)));
       // Captured parameters were copied by paramInit (after env creation).
     }
-    void selfB;
 
     const declared = st.locals.filter((n) => !st.native.has(n));
     const letDecl = (names: string[], withPc: boolean): TS.Statement[] => {
