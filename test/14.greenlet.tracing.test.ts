@@ -334,11 +334,92 @@ describe("a tracer that throws", () => {
 });
 
 describe("switching inside a tracer", () => {
-  // KNOWN LIMITATION (issue 2): the tracer is called by the runtime's drive loop, which is not
-  // transformed, so the tracer is entered as a boundary: g2 can start on top of it, but g2's
-  // switch back to its parent (below the boundary) is refused with GreenletError. Supporting it
-  // needs drive to call the tracer as a resumable frame (runtime switch path).
-  it.skip("is legal, is traced itself, and the interrupted start still receives its original arguments", () => {
+  // The tracer runs as a frame of the target: a transformed tracer that switches away is
+  // suspended with the target, which continues the traced switch when the tracer returns.
+  it("a switch into a suspended greenlet is delivered once its tracer, which switched away, returns", () => {
+    const main = getcurrent();
+    const log: unknown[] = [];
+    const g = new Greenlet(() => {
+      log.push(["g got", main.switch("g ready")]);
+      log.push(["g got", main.switch("g again")]);
+      return "g done";
+    });
+    expect(g.switch()).toBe("g ready");
+    let detour: Greenlet | null = new Greenlet(() => {
+      log.push("detour runs");
+      return "from detour";
+    });
+    let seenFrames: string[] = [];
+    settrace((_event, { target }) => {
+      if (detour !== null && target === g) {
+        const d = detour;
+        detour = null;
+        log.push(["tracer in g", getcurrent() === g]);
+        log.push(["tracer back", d.switch()]);
+      } else if (target === main && detour === null && seenFrames.length === 0) {
+        seenFrames = g.frames.map((f) => f.functionName);
+      }
+    });
+    // The tracer switches to detour, whose end goes to its parent: main.
+    expect(g.switch(1)).toBe("from detour");
+    expect(g.dead).toBe(false);
+    // g is suspended inside its tracer, above the switch it was tracing.
+    expect(seenFrames.slice(1, 3)).toEqual(["(traced switch)", "(anonymous)"]);
+    // Resuming g resumes the tracer (which receives 2); g then gets the value it was sent first.
+    expect(g.switch(2)).toBe("g again");
+    settrace(null);
+    expect(g.switch(3)).toBe("g done");
+    expect(log).toEqual([["tracer in g", true], "detour runs", ["tracer back", 2], ["g got", 1], ["g got", 3]]);
+  });
+
+  it("a traced throw waits for the tracer too, and a tracer that throws after resuming is removed, its error raised in the target", () => {
+    const main = getcurrent();
+    const g = new Greenlet(() => {
+      try {
+        main.switch("ready");
+      } catch (e) {
+        return `g caught ${(e as Error).message}`;
+      }
+      return "not thrown";
+    });
+    expect(g.switch()).toBe("ready");
+    let detour: Greenlet | null = new Greenlet(() => "detoured");
+    const tracer = (_event: string, { target }: TraceArgs) => {
+      if (detour !== null && target === g) {
+        const d = detour;
+        detour = null;
+        d.switch();
+      }
+    };
+    settrace(tracer);
+    expect(g.throw(new SomeError("boom"))).toBe("detoured");
+    expect(g.switch()).toBe("g caught boom");
+    expect(settrace(null)).toBe(tracer);
+
+    const h = new Greenlet(() => {
+      try {
+        main.switch("h ready");
+      } catch (e) {
+        return `h caught ${(e as Error).message}`;
+      }
+      return "not thrown";
+    });
+    expect(h.switch()).toBe("h ready");
+    let once = true;
+    const failing = (_event: string, { target }: TraceArgs) => {
+      if (once && target === h) {
+        once = false;
+        new Greenlet(() => "away", main).switch();
+        throw new SomeError("tracer failed");
+      }
+    };
+    settrace(failing);
+    expect(h.switch("x")).toBe("away");
+    expect(h.switch("y")).toBe("h caught tracer failed");
+    expect(settrace(null) ?? null).toBeNull();
+  });
+
+  it("is legal, is traced itself, and the interrupted start still receives its original arguments", () => {
     const results: unknown[][] = [];
     let switchToG2 = true;
     let g1: Greenlet;

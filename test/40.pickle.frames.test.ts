@@ -1,9 +1,9 @@
 // Pickling: suspended frames come back exactly where they stopped — deep call chains, closures
 // sharing environments, `this`, pending try/catch/finally, forking, unstarted greenlets.
 import { afterEach, describe, expect, it } from "vitest";
-import { Greenlet, getcurrent } from "tsgreenlet";
+import { Greenlet, getcurrent, settrace } from "tsgreenlet";
 import { pickle, unpickle } from "tsgreenlet/pickle";
-import { Box, Walker, boundFns, chain, counters, greet, guarded, log, liveTemp, loopClosures, makeUnstarted, nestedDecl, staleTemps, sumOf, useCollector, walkTask } from "../fixtures/pickle/hold.js";
+import { Box, Walker, boundFns, chain, counters, detouringTracer, startedAfterTrace, tracing, greet, guarded, log, liveTemp, loopClosures, makeUnstarted, nestedDecl, staleTemps, sumOf, useCollector, walkTask } from "../fixtures/pickle/hold.js";
 import { task } from "../fixtures/pickle/program.js";
 
 afterEach(() => {
@@ -20,6 +20,27 @@ describe("frames", () => {
     // 100 + (3+1) = 104; 104 + (3+4) = 111; twice(5) = 10; total 111
     expect(c.switch()).toEqual([104, 111, 10, 111]);
     expect(g.switch()).toEqual([104, 111, 10, 111]);
+  });
+
+  it("a greenlet suspended inside its tracer (before its run started) resumes the tracer, then starts with the original arguments", () => {
+    const g = new Greenlet(startedAfterTrace);
+    tracing.target = g;
+    tracing.log = [];
+    settrace(detouringTracer);
+    try {
+      expect(g.switch(1)).toBe("in tracer");
+    } finally {
+      settrace(null);
+    }
+    const c = copyOf(g);
+    expect(c.frames.map((f) => f.functionName)).toEqual(["detouringTracer", "(traced start)"]);
+    expect(c.switch("A")).toBe(2);
+    expect(c.switch("B")).toBe("run got 1 then B");
+    expect(g.switch("C")).toBe(2);
+    expect(g.switch("D")).toBe("run got 1 then D");
+    // The copy's tracer frame had already read `tracing.log` (the receiver of its push) before
+    // switching: it pushed "A" into its own copy of that array.
+    expect(tracing.log).toEqual([["tracer got", "C"]]);
   });
 
   it("a chain 200 frames deep resumes with every frame's locals", () => {

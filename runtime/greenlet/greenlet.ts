@@ -451,7 +451,10 @@ function step(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count:
   if (t._owner !== owner) t._owner = owner;
   t._base = RT.boundary;
   if (TS.tracer !== null) {
-    callTracer(mode, origin, t, value);
+    if (traceInto(t, mode, value, count, origin)) {
+      TS.stepThrew = false;
+      return 0;
+    }
     mode = tracedMode;
     value = tracedValue;
   }
@@ -605,19 +608,131 @@ function finish(t: Greenlet, threw: boolean, result: unknown, owner: Greenlet): 
   return p;
 }
 
-/** Tracer call in the target's context; a tracer that throws is removed and its error raised in the target. */
+/**
+ * Tracer call in the target's context; a tracer that throws is removed and its error raised in
+ * the target. The outcome goes to `tracedMode`/`tracedValue` after the call (a tracer that
+ * switches inside a nested drive is traced again meanwhile).
+ */
 function callTracer(mode: number, origin: Greenlet, target: Greenlet, value: unknown): void {
   const tracer = TS.tracer!;
-  tracedMode = mode;
-  tracedValue = value;
   try {
     tracer(mode === RESUME_THROW ? "throw" : "switch", { origin, target });
   } catch (e) {
     TS.tracer = null;
-    tracedMode = RESUME_THROW;
-    tracedValue = e;
+    mode = RESUME_THROW;
+    value = e;
+  }
+  tracedMode = mode;
+  tracedValue = value;
+}
+
+/**
+ * The tracer call of a switch into a soft greenlet `t`, as a frame of `t` (greenlet lets a
+ * tracer switch): it is entered with the callee token, so a transformed tracer that switches
+ * away unwinds like t's own code. Its frames are then filed on t's stack above a continuation
+ * record that, once the tracer returns, delivers the traced switch to t's innermost frame, or
+ * starts t with the arguments of the switch that was being traced. Returns true when the tracer
+ * switched away (the pending switch is in TS, as for any unwinding switch).
+ */
+function traceInto(t: Greenlet, mode: number, value: unknown, count: number, origin: Greenlet): boolean {
+  const rt = RT;
+  const tracer = TS.tracer!;
+  rt.buf = rt.spill;
+  rt.sp = 0;
+  let m = mode;
+  let v = value;
+  try {
+    rt.t = tracer;
+    tracer(mode === RESUME_THROW ? "throw" : "switch", { origin, target: t });
+  } catch (e) {
+    TS.tracer = null;
+    m = RESUME_THROW;
+    v = e;
+  }
+  if (rt.unwinding !== true) {
+    tracedMode = m;
+    tracedValue = v;
+    return false;
+  }
+  const buf = rt.buf;
+  const at = rt.sp;
+  if (t._state === UNSTARTED) {
+    t._state = ACTIVE;
+    buf[at] = TRACED_START;
+    buf[at + 3] = t._runFn;
+    buf[at + 4] = mode;
+    buf[at + 5] = value;
+    buf[at + 6] = count;
+    t._runFn = undefined;
+    t._run = undefined;
+  } else {
+    buf[at] = TRACED_SWITCH;
+    buf[at + 3] = mode;
+    buf[at + 4] = value;
+  }
+  buf[at + 1] = 1;
+  buf[at + 2] = t;
+  capture(t, buf, 0, at + (buf[at] as FunctionInfo).size);
+  return true;
+}
+
+/** A tracer frame finished: a tracer that threw is removed and its error raised in the target. */
+function tracerDone(mode: number, value: unknown): void {
+  if (mode === RESUME_THROW) {
+    TS.tracer = null;
+    throw value;
   }
 }
+
+// The continuation records of traceInto: runtime functions written in the frame protocol
+// (abi.ts), registered like transformed ones so that such a greenlet lists and pickles its frames.
+const TRACED_SWITCH: FunctionInfo = RT.fn({
+  id: "tsgreenlet/runtime#traced switch", name: "(traced switch)", file: "tsgreenlet/runtime", hash: "traced-switch-1",
+  size: 5, locals: ["mode", "value"], points: [[0, 0]],
+  resume(rec, p, mode, value) {
+    tracerDone(mode, value);
+    if (rec[p + 3] === RESUME_THROW) throw rec[p + 4];
+    return rec[p + 4];
+  },
+});
+
+/** Waits for run's result when run, started by a TRACED_START record, switched away. */
+const RUN_RESULT: FunctionInfo = RT.fn({
+  id: "tsgreenlet/runtime#run result", name: "(run)", file: "tsgreenlet/runtime", hash: "run-result-1",
+  size: 3, locals: [], points: [[0, 0]],
+  resume(_rec, _p, mode, value) {
+    if (mode === RESUME_THROW) throw value;
+    return value;
+  },
+});
+
+const TRACED_START: FunctionInfo = RT.fn({
+  id: "tsgreenlet/runtime#traced start", name: "(traced start)", file: "tsgreenlet/runtime", hash: "traced-start-1",
+  size: 7, locals: ["run", "mode", "value", "count"], points: [[0, 0]],
+  resume(this: unknown, rec, p, mode, value) {
+    tracerDone(mode, value);
+    const run = rec[p + 3];
+    const m = rec[p + 4] as number;
+    const v = rec[p + 5];
+    const count = rec[p + 6] as number;
+    // greenlet: an unstarted greenlet that receives an exception dies without running.
+    if (m === RESUME_THROW) throw v;
+    if (typeof run !== "function") throw new TypeError(`greenlet run is not callable (got ${describeValue(run)})`);
+    const rt = RT;
+    rt.t = run;
+    const r = count === 0 ? run.call(this) : count === 1 ? run.call(this, v) : Reflect.apply(run, this, v as unknown[]);
+    if (rt.unwinding === true) {
+      // run's frames spilled from p on (this record was read already); this one waits behind them.
+      const at = rt.sp;
+      rt.buf[at] = RUN_RESULT;
+      rt.buf[at + 1] = 1;
+      rt.buf[at + 2] = this;
+      rt.sp = at + RUN_RESULT.size;
+      return 0;
+    }
+    return r;
+  },
+});
 
 function arrive(origin: Greenlet, target: Greenlet, mode: number, value: unknown): unknown {
   if (TS.tracer !== null) {

@@ -405,5 +405,20 @@ function isReference(ts: typeof TS, id: TS.Identifier): boolean {
   if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isExportSpecifier(p)) return false;
   if (ts.isMetaProperty(p)) return false;
   if (ts.isJsxAttribute(p)) return false;
-  return true;
+  return !inTypePosition(ts, id);
+}
+
+/**
+ * Names in types (`x as Base`, annotations, `implements I`) are erased: counting them as
+ * references would make a function capture (or a method save) a binding its code never reads.
+ */
+function inTypePosition(ts: typeof TS, id: TS.Identifier): boolean {
+  let n: TS.Node = id;
+  while (ts.isQualifiedName(n.parent)) n = n.parent;
+  const p = n.parent;
+  if (ts.isExpressionWithTypeArguments(p)) {
+    // `class C extends Base<T>`: Base is a value; in `implements` and interfaces, a type.
+    return !(ts.isHeritageClause(p.parent) && p.parent.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(p.parent.parent));
+  }
+  return ts.isTypeNode(p);
 }
