@@ -13,7 +13,7 @@
  * it: otherwise the untransformed frame would be unwound silently (Quasar's failure mode).
  */
 import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
-import { UNINITIALIZED, tdzStandIn, throwTdz } from "./tdz.js";
+import { UNINITIALIZED, constStandIn, tdzStandIn, throwTdz } from "./tdz.js";
 import { ARRAY_ITERATOR_PROTO, ARRAY_NEXT, ARRAY_VALUES, ArrayIterator, iterMethod, iterOther } from "./iterators.js";
 
 export { ArrayIterator } from "./iterators.js";
@@ -115,6 +115,8 @@ export class SoftRuntime implements RuntimeABI {
   readonly Z: unknown = UNINITIALIZED;
   tdz(name: string): never { return throwTdz(name, SoftRuntime.prototype.tdz); }
   tdzRef(env: Record<string, unknown> | null, name: string): object { return tdzStandIn(env, name, this.Z); }
+  /** A write to a const hoisted by the transform: a stand-in whose store throws (runtime/tdz.ts). */
+  constRef(name: string, value?: unknown): object { return constStandIn(name, value); }
 
   /**
    * `super[key]` in an arrow of a class method, lowered through the method's home object (the

@@ -39,3 +39,17 @@ export function tdzStandIn(env: Record<string, unknown> | null, name: string, un
     set(value: unknown) { check(); env![name] = value; },
   });
 }
+
+/**
+ * The assignment target of a write to a `const` that the transform hoisted to an assignable local
+ * or environment slot: storing through it throws the engine's TypeError, at the moment the engine
+ * would (after the right-hand side). `value`: what `c += v` / `c++` read first.
+ */
+export function constStandIn(name: string, value?: unknown): object {
+  const store = (): never => {
+    const e = new TypeError("Assignment to constant variable.");
+    Error.captureStackTrace?.(e, store);
+    throw e;
+  };
+  return Object.defineProperty({}, name, { get: () => value, set: store });
+}

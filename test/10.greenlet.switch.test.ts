@@ -1245,6 +1245,31 @@ describe("suspension inside expressions", () => {
     });
   });
 
+  it("suspends in assignment patterns: defaults, computed keys and member targets, in destructuring's order", () => {
+    const main = getcurrent();
+    const log: string[] = [];
+    const box: Record<string, unknown> = {};
+    const holder = () => {
+      log.push("target object");
+      return box;
+    };
+    const key = (k: string) => {
+      log.push(`key ${k}`);
+      return k;
+    };
+    const g = new Greenlet((source: Record<string, unknown>, list: unknown[]) => {
+      let a: unknown, rest: unknown, x: unknown, tail: unknown, m: unknown;
+      const value = ({ a = main.switch("a?"), [key("k")]: holder().k = main.switch("k?"), ...rest } = source);
+      [x = main.switch("x?"), , holder()[key("y")], ...tail] = list;
+      for ({ m = main.switch("m?") } of [{}, { m: "given m" }] as { m?: unknown }[]) log.push(`m=${String(m)}`);
+      return { a, rest, x, tail, box, same: value === source };
+    });
+    const { yielded, result } = drive(g, (v) => `<${String(v)}>`, { b: 1, k: undefined }, [undefined, "skipped", "y value", 4, 5]);
+    expect(yielded).toEqual(["a?", "k?", "x?", "m?"]);
+    expect(result).toEqual({ a: "<a?>", rest: { b: 1 }, x: "<x?>", tail: [4, 5], box: { k: "<k?>", y: "y value" }, same: true });
+    expect(log).toEqual(["key k", "target object", "target object", "key y", "m=<m?>", "m=given m"]);
+  });
+
   it("suspends between spread arguments and array and object spreads", () => {
     const main = getcurrent();
     const collect = (...args: unknown[]) => args;

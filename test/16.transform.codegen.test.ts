@@ -89,11 +89,17 @@ describe("non-suspending analysis: generated code", () => {
       function leaf() { return 1; }
       function later() { return 2; }
       later = leaf;
+      function cast() { return 3; }
+      (cast as unknown as () => number) = leaf;
+      function bang() { return 4; }
+      [bang!] = [leaf];
       export function a() { return ext(); }
       export function b() { return later(); }
       export function c(o: { m(): number }) { return o.m(); }
-      export function d(f: () => number) { return f(); }`);
-    for (const callee of ["ext", "later", "f"]) expect(out).toContain(`$$rt.t = ${callee};`);
+      export function d(f: () => number) { return f(); }
+      export function e() { return cast() + bang(); }`);
+    // cast and bang are reassigned through `as` and `!` (still writes of the binding).
+    for (const callee of ["ext", "later", "f", "cast", "bang"]) expect(out).toContain(`$$rt.t = ${callee};`);
     expect(out).toMatch(/\$\$rt\.t = \$\$t\d+;\s*\$\$t\d+ = \$\$rt\.isDirect\(\$\$t\d+\) \? \$\$t\d+\(\) : \$\$t\d+\.call\(\$\$t\d+\)/); // o.m()
     expect(out).not.toContain("$$rt.t = leaf;");
   });

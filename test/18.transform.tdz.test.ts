@@ -2,40 +2,11 @@
 // Differential: every case is one JavaScript function body, run once as plain code and once
 // transformed by the public transform API; the outcomes (value, or error class and message) must
 // be the same. Cases that suspend use the marked fixture fixtures/tdz/suspend.ts.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { transform } from "tsgreenlet/transform";
+import { differential } from "./helpers/differential.js";
 
-const runtimeUrl = pathToFileURL(fileURLToPath(new URL("../dist/runtime/index.js", import.meta.url))).href;
-const dir = mkdtempSync(join(tmpdir(), "tsgreenlet-tdz-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-type Outcome = { value: unknown } | { error: string };
-const settle = (fn: () => unknown): Outcome => {
-  try {
-    return { value: fn() };
-  } catch (e) {
-    return { error: `${(e as Error).constructor.name}: ${(e as Error).message}` };
-  }
-};
-
-let n = 0;
-/** Runs `run(arg)` with `body` as plain JavaScript and as a transformed marked function. */
-async function both(body: string, arg?: unknown): Promise<{ plain: Outcome; transformed: Outcome; code: string }> {
-  const source = `export function run(arg) {\n${body}\n}\n`;
-  const plain = (await import(/* @vite-ignore */ write(source))) as { run(a: unknown): unknown };
-  const { code } = transform(`"use greenlet";\n${source}`, `tdz-case-${n}.js`, { runtimeModule: runtimeUrl });
-  const marked = (await import(/* @vite-ignore */ write(code))) as { run(a: unknown): unknown };
-  return { plain: settle(() => plain.run(arg)), transformed: settle(() => marked.run(arg)), code };
-}
-function write(source: string): string {
-  const file = join(dir, `case-${++n}.mjs`);
-  writeFileSync(file, source);
-  return pathToFileURL(file).href;
-}
+const { both, dispose } = differential("tdz");
+afterAll(dispose);
 
 const cases: [name: string, body: string, arg?: unknown][] = [
   ["a closure called before the declaration reads a const", `

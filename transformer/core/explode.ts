@@ -41,6 +41,11 @@ export interface ExplodeHost {
    * tag can be called like a function with it. Undefined: keep the tagged template uninstrumented.
    */
   templateObject?(t: TS.TemplateLiteral): TS.Expression | undefined;
+  /**
+   * Lowers `pattern = value` (value already in a temporary) element by element, for an
+   * assignment pattern with calls in it. Undefined: keep the assignment uninstrumented (warned).
+   */
+  assignmentPattern?(out: TS.Statement[], pattern: TS.ObjectLiteralExpression | TS.ArrayLiteralExpression, value: TS.Expression): void;
 }
 
 export function containsCall(ts: typeof TS, node: TS.Node): boolean {
@@ -421,8 +426,14 @@ export function createExploder(h: ExplodeHost) {
     if (op === K.EqualsToken) {
       if (ts.isObjectLiteralExpression(e.left) || ts.isArrayLiteralExpression(e.left)) {
         if (has(e.left)) {
-          h.warn?.(e.left, "calls inside this assignment pattern are not switch points (a switch inside them pins the greenlet)");
-          return uninstrumented(out, e);
+          if (!h.assignmentPattern) {
+            h.warn?.(e.left, "calls inside this assignment pattern are not switch points (a switch inside them pins the greenlet)");
+            return uninstrumented(out, e);
+          }
+          // The value of `pattern = rhs` is rhs.
+          const v = toTemp(out, e.right);
+          h.assignmentPattern(out, e.left, v);
+          return v;
         }
         const v = toTemp(out, e.right);
         return f.createAssignment(h.rewrite(e.left) as TS.Identifier, v);

@@ -8,6 +8,7 @@ export function inferredName(ts: typeof TS, node: TS.Node): string | undefined {
   if (ts.isPropertyAssignment(p) && p.initializer === node && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) return p.name.text;
   if (ts.isBinaryExpression(p) && p.right === node && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)) return p.left.text;
   if ((ts.isParameter(p) || ts.isBindingElement(p)) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
+  if (ts.isShorthandPropertyAssignment(p) && p.objectAssignmentInitializer === node) return p.name.text;
   if (ts.isPropertyDeclaration(p) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
   if (ts.isExportAssignment(p)) return "default";
   return undefined;

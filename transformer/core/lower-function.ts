@@ -46,6 +46,7 @@
  */
 import type * as TS from "typescript";
 import { containsCall, createExploder, type ExplodeHost } from "./explode.js";
+import { isAssignmentPattern, patternElements, skipOuterExpressions, type AssignmentPattern } from "./patterns.js";
 import {
   BODY_LABEL, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL,
 } from "./names.js";
@@ -123,6 +124,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     warn: (n, message) => h.error(n, message),
     objectLiteral: (o, lit) => h.objectLiteral(o, lit),
     templateObject: (t) => h.templateObject(t),
+    assignmentPattern: (out, p, value) => lowerPattern(out, p, value),
     resumePoint(out, callee, call, target, pos) {
       if (uninstrumented > 0) {
         out.push(f.createExpressionStatement(target ? f.createAssignment(target, call) : call));
@@ -190,16 +192,18 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
   };
 
   /**
-   * A binding pattern whose defaults (or computed keys) contain calls, lowered element by element
-   * so those calls are switch points. Property reads, default tests and iterator steps happen in
-   * the order destructuring performs them; an array pattern closes its iterator as destructuring
-   * does (on completion unless exhausted, and after a throw).
+   * A binding pattern, or an assignment pattern (`({ a = f() } = o)`, `[x.y, z = g()] = it`),
+   * whose defaults (or computed keys, or member targets) contain calls, lowered element by element
+   * so those calls are switch points. Property reads, target evaluation, default tests and
+   * iterator steps happen in the order destructuring performs them (an assignment target's object
+   * and key are evaluated before its value is read); an array pattern closes its iterator as
+   * destructuring does (on completion unless exhausted, and after a throw).
    *
    *   const { a = f(), ...r } = o   ->  $$s = o; ({} = $$s); $$v = $$s.a;
    *                                     if ($$v === undefined) { $$t = f() <rp>; a = $$t; } else a = $$v;
    *                                     r = $$rt.objectRest($$s, ["a"]);
    */
-  const lowerPattern = (out: TS.Statement[], p: TS.BindingName, value: TS.Expression): void => {
+  const lowerPattern = (out: TS.Statement[], p: TS.BindingName | AssignmentPattern, value: TS.Expression): void => {
     const set = (t: TS.Expression, v: TS.Expression) => f.createExpressionStatement(f.createAssignment(t as TS.Identifier, v));
     const saved = (v: TS.Expression): TS.Expression => {
       if (ts.isIdentifier(v) && v.text.startsWith("$$t")) return v;
@@ -207,39 +211,53 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
       out.push(set(t, v));
       return t;
     };
+    /**
+     * What an element's value is stored into: a nested pattern, or an expression evaluated now as
+     * far as the language does before reading the value (a member target's object and key).
+     */
+    const targetOf = (into: TS.Statement[], t: TS.Node): TS.Expression | TS.BindingPattern | AssignmentPattern => {
+      if (ts.isObjectBindingPattern(t) || ts.isArrayBindingPattern(t)) return t;
+      const e = skipOuterExpressions(ts, t as TS.Expression);
+      if (isAssignmentPattern(ts, e)) return e;
+      if (ts.isIdentifier(e)) return ts.isBindingElement(e.parent) || ts.isVariableDeclaration(e.parent) || ts.isParameter(e.parent) ? h.bindingTarget(e) : h.rewrite(e);
+      return x.explodeTarget(into, e);
+    };
     /** Binds one element: value `v` (a temporary), default `init` when it is undefined. */
-    const bindElement = (into: TS.Statement[], name: TS.BindingName, v: TS.Expression, init: TS.Expression | undefined): void => {
+    const bindElement = (into: TS.Statement[], target: TS.Expression | TS.BindingPattern | AssignmentPattern, name: string | undefined,
+                         v: TS.Expression, init: TS.Expression | undefined): void => {
+      const nested = ts.isObjectBindingPattern(target) || ts.isArrayBindingPattern(target) || isAssignmentPattern(ts, target);
       if (init) {
         const then: TS.Statement[] = [];
-        if (ts.isIdentifier(name)) {
-          then.push(named(h.bindingTarget(name), x.explode(then, init), name.text));
-          into.push(f.createIfStatement(f.createStrictEquality(v, f.createVoidZero()), block(then),
-            block([set(h.bindingTarget(name), v)])));
+        if (!nested) {
+          then.push(name !== undefined ? named(target, x.explode(then, init), name) : set(target, x.explode(then, init)));
+          into.push(f.createIfStatement(f.createStrictEquality(v, f.createVoidZero()), block(then), block([set(target, v)])));
           return;
         }
         then.push(set(v, x.explode(then, init)));
         into.push(f.createIfStatement(f.createStrictEquality(v, f.createVoidZero()), block(then)));
       }
-      if (ts.isIdentifier(name)) into.push(set(h.bindingTarget(name), v));
-      else lowerPattern(into, name, v);
+      if (!nested) into.push(set(target, v));
+      else lowerPattern(into, target, v);
     };
     if (ts.isIdentifier(p)) {
       out.push(set(h.bindingTarget(p), value));
       return;
     }
     const src = saved(value);
-    if (ts.isObjectBindingPattern(p)) {
+    const elements = patternElements(ts, p);
+    if (ts.isObjectBindingPattern(p) || ts.isObjectLiteralExpression(p)) {
       // RequireObjectCoercible, with the engine's own TypeError.
       out.push(set(f.createObjectLiteralExpression([]), src));
       const keys: TS.Expression[] = [];
-      for (const el of p.elements) {
-        if (el.dotDotDotToken) {
+      for (const el of elements) {
+        if (el.rest) {
+          const target = targetOf(out, el.target!);
           const rest = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "objectRest"), undefined,
             [src, f.createArrayLiteralExpression(keys)]);
-          bindElement(out, el.name, saved(rest), undefined);
+          bindElement(out, target, undefined, saved(rest), undefined);
           continue;
         }
-        const pn = el.propertyName ?? (el.name as TS.Identifier);
+        const pn = el.key!;
         let read: TS.Expression;
         if (ts.isComputedPropertyName(pn)) {
           const k = saved(x.explode(out, pn.expression));
@@ -248,15 +266,16 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
         } else {
           const key = ts.isIdentifier(pn) || ts.isStringLiteral(pn) ? pn.text : ts.isNumericLiteral(pn) ? String(Number(pn.text)) : undefined;
           if (key === undefined) {
-            h.error(el, "this destructuring key is not supported with calls in the pattern");
+            h.error(el.node, "this destructuring key is not supported with calls in the pattern");
             continue;
           }
           keys.push(f.createStringLiteral(key));
           read = f.createElementAccessExpression(src, f.createStringLiteral(key));
         }
+        const target = targetOf(out, el.target!);
         const v = h.temp();
         out.push(set(v, read));
-        bindElement(out, el.name, v, el.initializer);
+        bindElement(out, target, el.name, v, el.init);
       }
       return;
     }
@@ -275,20 +294,21 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
         f.createIfStatement(f.createLogicalNot(f.createPropertyAccessExpression(r, "done")), block([...onValue, set(done, f.createFalse())])),
       ])));
     };
-    for (const el of p.elements) {
-      if (ts.isOmittedExpression(el)) { step(body, []); continue; }
+    for (const el of elements) {
+      if (el.hole) { step(body, []); continue; }
+      const target = targetOf(body, el.target!);
       const v = h.temp();
-      if (el.dotDotDotToken) {
+      if (el.rest) {
         body.push(set(v, f.createArrayLiteralExpression([])));
         const loop: TS.Statement[] = [];
         step(loop, [set(f.createElementAccessExpression(v, f.createPropertyAccessExpression(v, "length")), f.createPropertyAccessExpression(r, "value"))]);
         body.push(f.createWhileStatement(f.createLogicalNot(done), block(loop)));
-        bindElement(body, el.name, v, undefined);
+        bindElement(body, target, undefined, v, undefined);
         continue;
       }
       body.push(set(v, f.createVoidZero()));
       step(body, [set(v, f.createPropertyAccessExpression(r, "value"))]);
-      bindElement(body, el.name, v, el.initializer);
+      bindElement(body, target, el.name, v, el.init);
     }
     const rt = (name: string) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), name), undefined, [it]);
     const xv = f.createUniqueName("$$x");
@@ -643,7 +663,12 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
       const target = ts.isIdentifier(d.name) ? h.bindingTarget(d.name) : h.patternTarget(d.name);
       return ts.isIdentifier(d.name) ? named(target, value, d.name.text) : f.createExpressionStatement(f.createAssignment(target as TS.Identifier, value));
     }
-    if (has(init)) h.error(init, "calls inside this assignment pattern are not switch points (a switch inside them pins the greenlet)");
+    const target = skipOuterExpressions(ts, init);
+    if (isAssignmentPattern(ts, target) && has(target)) {
+      const stmts: TS.Statement[] = [];
+      lowerPattern(stmts, target, value);
+      return block(stmts);
+    }
     return f.createExpressionStatement(f.createAssignment(h.rewrite(init) as TS.Identifier, value));
   };
 

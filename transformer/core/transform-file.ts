@@ -26,6 +26,7 @@ import { hasModifier } from "./modifiers.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
 import { createPickleSupport } from "./closures.js";
 import { analyzeTdz } from "./tdz.js";
+import { writeKind } from "./writes.js";
 
 const DIRECTIVE = "use greenlet";
 
@@ -403,7 +404,20 @@ export function transformSourceFile(
   const refFor = (b: Binding, original: TS.Identifier | undefined): TS.Expression => {
     if (!original) return rawRefFor(b, undefined);
     // A reference that always throws does not touch the binding (nor make a closure capture it).
-    return tdz.reference(b, original, tdz.use(b, original) === "dead" ? undefined : rawRefFor(b, original));
+    const dead = tdz.use(b, original) === "dead";
+    if (b.kind === "const" && !dead && ownerState(b)) {
+      // A const hoisted to a local or an environment slot is assignable: a write goes through a
+      // stand-in that throws the engine's TypeError when the value is stored (after the
+      // right-hand side; `c += v` and `c++` read the value first).
+      const w = writeKind(ts, original);
+      if (w !== "none") {
+        const args: TS.Expression[] = [f.createStringLiteral(b.name)];
+        if (w === "compound") args.push(tdz.reference(b, original, rawRefFor(b, original)));
+        return f.createPropertyAccessExpression(
+          f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "constRef"), undefined, args), b.name);
+      }
+    }
+    return tdz.reference(b, original, dead ? undefined : rawRefFor(b, original));
   };
   const rawRefFor = (b: Binding, original: TS.Identifier | undefined): TS.Expression => {
     // A class's inner name, referenced from code that stays in the class body (field
