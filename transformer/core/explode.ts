@@ -41,13 +41,19 @@ export interface ExplodeHost {
    * tag can be called like a function with it. Undefined: keep the tagged template uninstrumented.
    */
   templateObject?(t: TS.TemplateLiteral): TS.Expression | undefined;
+  /**
+   * `yield` / `yield*` in a rewritten generator body (transformer/core/yield.ts): appends its
+   * statements, returns the expression holding the value the yield evaluates to.
+   */
+  yieldExpression?(out: TS.Statement[], e: TS.YieldExpression, explode: (out: TS.Statement[], e: TS.Expression) => TS.Expression): TS.Expression;
 }
 
 export function containsCall(ts: typeof TS, node: TS.Node): boolean {
   let found = false;
   const walk = (n: TS.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) {
+    // A `yield` (only in rewritten generator bodies) is a resume point like a call.
+    if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n) || ts.isYieldExpression(n)) {
       found = true;
       return;
     }
@@ -271,6 +277,10 @@ export function createExploder(h: ExplodeHost) {
       return explode(out, e.expression);
     }
     if (ts.isCallExpression(e)) return explodeCall(out, e, e);
+    if (ts.isYieldExpression(e)) {
+      if (!h.yieldExpression) throw new Error("tsgreenlet: yield outside a rewritten generator body");
+      return h.yieldExpression(out, e, explode);
+    }
     if (ts.isNewExpression(e)) {
       const ctor = toTemp(out, e.expression);
       const args = explodeList(out, e.arguments ?? []);
