@@ -61,25 +61,25 @@ export class GeneratorState {
 }
 
 /** Gives an existing object a private field (constructor return override): invisible to reflection. */
-class Base {
+class GeneratorStampBase {
   constructor(o: object) {
     return o;
   }
 }
-class Stamp extends Base {
+class GeneratorStamp extends GeneratorStampBase {
   #st: GeneratorState;
   constructor(o: object, st: GeneratorState) {
     super(o);
     this.#st = st;
   }
   static get(o: unknown): GeneratorState | undefined {
-    return o !== null && typeof o === "object" && #st in o ? (o as Stamp).#st : undefined;
+    return o !== null && typeof o === "object" && #st in o ? (o as GeneratorStamp).#st : undefined;
   }
 }
 
 /** The state behind a rewritten generator object (undefined for anything else). */
 export function generatorState(o: unknown): GeneratorState | undefined {
-  return Stamp.get(o);
+  return GeneratorStamp.get(o);
 }
 
 const ITERATOR_PROTO = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
@@ -176,7 +176,7 @@ export function generatorSupport(rt: GeneratorRuntime): GeneratorSupport {
   };
 
   const stateOf = (o: unknown, method: string): GeneratorState => {
-    const st = Stamp.get(o);
+    const st = GeneratorStamp.get(o);
     if (st === undefined) throw new TypeError(`${method} method called on incompatible receiver ${o === null || (typeof o !== "object" && typeof o !== "function") ? String(o) : Object.prototype.toString.call(o)}`);
     return st;
   };
@@ -220,12 +220,12 @@ export function generatorSupport(rt: GeneratorRuntime): GeneratorSupport {
     make(fn, rec) {
       const st = new GeneratorState(rec, GEN_START, fn, null);
       rec[3] = st;
-      const o = new Stamp(Object.create(protoOf(fn)) as object, st) as object;
+      const o = new GeneratorStamp(Object.create(protoOf(fn)) as object, st) as object;
       st.o = o;
       return o;
     },
     wrap(st, p) {
-      const o = new Stamp(Object.create(p) as object, st) as object;
+      const o = new GeneratorStamp(Object.create(p) as object, st) as object;
       st.o = o;
       return o;
     },

@@ -294,6 +294,10 @@ function segmentName(ts: typeof TS, n: TS.Node): string {
     return (isStatic ? "static " : "") + prefix + name.text;
   }
   if (ts.isConstructorDeclaration(n)) return "constructor";
+  // `*[Symbol.iterator]()`: the key's source text.
+  if (name && ts.isComputedPropertyName(name) && ts.isMethodDeclaration(n)) {
+    return (hasModifier(ts, n, ts.SyntaxKind.StaticKeyword) ? "static " : "") + `[${name.expression.getText()}]`;
+  }
   return inferredName(ts, n) ?? "anonymous";
 }
 

@@ -186,8 +186,22 @@ export function transformSourceFile(
   // their caller could not resume there anyway (they would only get slower).
   const isTransformableMethod = (n: TS.Node): n is MethodLike =>
     ts.isMethodDeclaration(n) && isMethodLike(n) && n.body !== undefined && (!n.asteriskToken || rewritableGenerator(n)) &&
-    !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && staticKey(ts, n) !== undefined &&
+    !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && (staticKey(ts, n) !== undefined || (rewritableGenerator(n) && wellKnownSymbolKey(n))) &&
     (!usesSuperOrPrivate(n) || ts.isClassLike(n.parent)) && !usesClassExpressionName(n) && !awaitsOrYieldsAround(n);
+  /**
+   * `*[Symbol.iterator]()`: a generator method keyed by a well-known symbol (the global `Symbol`)
+   * is rewritten too; its key is evaluated into a variable as the class is defined
+   * (`[$$kyN = Symbol.iterator]`) so that its identity can be read like a static key's.
+   */
+  const wellKnownSymbolKey = (n: MethodLike): boolean => {
+    const name = n.name;
+    if (!ts.isComputedPropertyName(name)) return false;
+    const e = name.expression;
+    return ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Symbol" &&
+      ts.isIdentifier(e.name) && scopes.refs.get(e.expression) === undefined;
+  };
+  /** Variables holding the evaluated computed keys of such methods. */
+  const computedKeys = new Map<TS.Node, string>();
   /** `class X { m() { X } }` as an expression: X is visible only inside the class, not to a module-level resume function. */
   const usesClassExpressionName = (n: MethodLike | TS.ConstructorDeclaration): boolean => {
     let found = false;
@@ -973,12 +987,14 @@ export function transformSourceFile(
       // Other classes and object literals get a per-evaluation variable (wrapSelves).
       const v = `$$m${n}`;
       methodSelves.set(node, v);
+      const key = ts.isMethodDeclaration(node) && ts.isComputedPropertyName(node.name) ? `$$ky${n}` : undefined;
+      if (key) computedKeys.set(node, key);
       const once = ts.isClassDeclaration(node.parent) && ts.isSourceFile(node.parent.parent);
       return {
         expr: f.createIdentifier(v),
         // A constructor's identity is a `var`: a `let` read (TDZ check) in a small constructor
         // inlined in a loop kept V8 from eliding the instance (measured 2x).
-        prologue: once ? f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(v)],
+        prologue: once ? f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(v), ...(key ? [f.createVariableDeclaration(key)] : [])],
           ts.isConstructorDeclaration(node) ? ts.NodeFlags.None : ts.NodeFlags.Let)) : undefined,
       };
     }
@@ -1007,7 +1023,7 @@ export function transformSourceFile(
         f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionEqualsToken, f.createIdentifier(RT_IMPORT)), f.createThis())) :
       assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createCallExpression(
         f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "own"), undefined,
-        [holderOf(m), f.createStringLiteral(staticKey(ts, m)!), f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : rewrittenGenerators.has(m) ? 3 : 0)])));
+        [holderOf(m), computedKeys.has(m) ? f.createIdentifier(computedKeys.get(m)!) : f.createStringLiteral(staticKey(ts, m)!), f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : rewrittenGenerators.has(m) ? 3 : 0)])));
   const classHolder = (m: MethodLike): TS.Expression =>
     hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
   /**
@@ -1018,7 +1034,7 @@ export function transformSourceFile(
    */
   const wrapSelves = (original: TS.ClassLikeDeclaration | TS.ObjectLiteralExpression, updated: TS.Expression): TS.Expression => {
     const members: readonly TS.Node[] = ts.isObjectLiteralExpression(original) ? original.properties : original.members;
-    const names = members.filter((m) => methodSelves.has(m)).map((m) => methodSelves.get(m)!);
+    const names = members.filter((m) => methodSelves.has(m)).flatMap((m) => [methodSelves.get(m)!, ...(computedKeys.has(m) ? [computedKeys.get(m)!] : [])]);
     if (!names.length) {
       const lead = ts.isClassLike(original) ? leadMembers(members[0]?.parent ?? original) : [];
       if (!lead.length) return updated;
@@ -1094,7 +1110,9 @@ export function transformSourceFile(
     }
     else if (ts.isFunctionExpression(node)) out = f.updateFunctionExpression(node, node.modifiers, rewrittenGenerators.has(node) ? undefined : node.asteriskToken, node.name, undefined, params, undefined, block);
     else if (ts.isArrowFunction(node)) out = f.updateArrowFunction(node, node.modifiers, undefined, params, undefined, node.equalsGreaterThanToken, block);
-    else if (ts.isMethodDeclaration(node)) out = f.updateMethodDeclaration(node, node.modifiers, rewrittenGenerators.has(node) ? undefined : node.asteriskToken, node.name, node.questionToken, undefined, params, undefined, block);
+    else if (ts.isMethodDeclaration(node)) out = f.updateMethodDeclaration(node, node.modifiers, rewrittenGenerators.has(node) ? undefined : node.asteriskToken,
+      computedKeys.has(node) && ts.isComputedPropertyName(node.name)
+        ? f.createComputedPropertyName(f.createAssignment(f.createIdentifier(computedKeys.get(node)!), node.name.expression)) : node.name, node.questionToken, undefined, params, undefined, block);
     else if (ts.isGetAccessorDeclaration(node)) out = f.updateGetAccessorDeclaration(node, node.modifiers, node.name, params, undefined, block);
     else if (ts.isSetAccessorDeclaration(node)) out = f.updateSetAccessorDeclaration(node, node.modifiers, node.name, params, block);
     else if (ts.isConstructorDeclaration(node)) out = f.updateConstructorDeclaration(node, node.modifiers, params, block);
