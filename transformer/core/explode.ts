@@ -456,8 +456,9 @@ export function createExploder(h: ExplodeHost) {
   };
 
   const isOptionalChain = (e: TS.Node): boolean => (e.flags & ts.NodeFlags.OptionalChain) !== 0;
+  // Type-only wrappers too: `o.m!()` / `(o.m as F)()` are erased to calls with receiver `o`.
   const skipParens = (e: TS.Expression): TS.Expression => {
-    while (ts.isParenthesizedExpression(e)) e = e.expression;
+    while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
     return e;
   };
 
