@@ -54,7 +54,7 @@ export class GeneratorState {
     public r: unknown[] | null,
     public s: number,
     /** The generator function (its `prototype` is the objects' prototype; pickling re-reads it). */
-    public readonly f: Function,
+    public f: Function,
     /** The generator object. */
     public o: object | null,
   ) {}
