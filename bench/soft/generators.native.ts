@@ -1,0 +1,23 @@
+// Deliberately NOT marked: native generators and their consumers, the baselines of
+// bench/soft/switch.ts and bench/soft/generators.ts. Keep the functions below `---` identical
+// to those of generators.marked.ts (bench/run.mjs checks).
+// ---
+export function* range(n: number): Generator<number, void, unknown> {
+  for (let i = 0; i < n; i++) yield i;
+}
+
+export function sumRange(n: number): number {
+  let s = 0;
+  for (const x of range(n)) s += x;
+  return s;
+}
+
+export function* forever(): Generator<undefined, never, unknown> {
+  for (;;) yield undefined;
+}
+
+export function nextLoop(it: Generator<undefined, never, unknown>, n: number): number {
+  let k = 0;
+  for (let i = 0; i < n; i++) if (it.next().done !== true) k++;
+  return k;
+}
