@@ -272,6 +272,24 @@ const cases: [name: string, source: string][] = [
       log.push(local(), local(), [...new Top(3)], [...Top]);
       return log;
     }`],
+  ["generator methods using super and #private names, recursive yield*, arguments of an object-literal method", `
+    export function run() {
+      const log = [];
+      class A { base() { return "base"; } *items() { yield "A"; } }
+      class B extends A {
+        #secret = 7;
+        *items() { yield* super.items(); yield super.base(); yield this.#secret; }
+        static *walk(t) { if (!t) return; yield* B.walk(t.l); yield t.v; yield* B.walk(t.r); }
+      }
+      log.push([...new B().items()]);
+      const tree = { v: 2, l: { v: 1 }, r: { v: 4, l: { v: 3 } } };
+      log.push([...B.walk(tree)]);
+      function* deep(n) { return n === 0 ? yield "bottom" : 1 + (yield* deep(n - 1)); }
+      const it = deep(200); log.push(it.next(), it.next(5));
+      const util = { *gen() { yield arguments.length; } };
+      log.push([...util.gen(1, 2, 3)]);
+      return log;
+    }`],
 ];
 
 describe("rewritten generators: same behaviour as native generators", () => {
