@@ -290,6 +290,23 @@ const cases: [name: string, source: string][] = [
       log.push([...util.gen(1, 2, 3)]);
       return log;
     }`],
+  ["parameter patterns and defaults evaluated at the call; return/throw while running; yield inside catch with a plain finally", `
+    export function run() {
+      const log = [];
+      const f = (x) => (log.push("f", x), x * 3);
+      function* g({ a, b = f(a) }, [c, ...d] = [9, 8, 7], ...rest) { yield [a, b, c, d, rest, arguments.length]; }
+      const it = g({ a: 2 });
+      log.push("made");
+      log.push(it.next());
+      try { g(); } catch (e) { log.push(e.constructor.name); }
+      let self;
+      function* r() { try { self.return(1); } catch (e) { log.push(e.message); } try { self.throw(2); } catch (e) { log.push(e.message); } yield 5; }
+      self = r(); log.push(self.next());
+      function* t() { try { throw new Error("x"); } catch (e) { const v = yield e.message; log.push("in catch", v, e.message); } finally { log.push("fin"); } }
+      const ti = t(); log.push(ti.next(), ti.next("V"));
+      const ti2 = t(); ti2.next(); log.push(ti2.return("R"));
+      return log;
+    }`],
 ];
 
 describe("rewritten generators: same behaviour as native generators", () => {
