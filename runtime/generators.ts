@@ -2,8 +2,8 @@
  * Rewritten generators: the runtime half (the transform's half is transformer/core/yield.ts).
  *
  * A generator function of marked code becomes a plain function that evaluates its parameters and
- * returns `$$rt.gen(info, fn, this, [locals])`: a generator object whose frame is a heap record
- * `[info, pc, this, $$g, ...locals]` (runtime/abi.ts layout) held by its GeneratorState. The body
+ * returns `$$rt.gen(fn, [info, 0, this, $$g, ...locals])`: a generator object whose frame is that
+ * heap record (runtime/abi.ts layout) held by its GeneratorState. The body
  * only ever runs through its resume function (like a constructor entered from untransformed
  * code, RT.construct): `next(v)` / `throw(e)` / `return(v)` call
  * `info.resume(record, 0, mode, v)` with mode 0 / 1 / 2. A `yield` stores the frame back into
