@@ -145,11 +145,30 @@ describe("switching inside rewritten generator bodies, next() called from marked
 });
 
 describe("next() called from untransformed code: the body is a boundary", () => {
-  it("spread by untransformed code: a switch inside the body runs the target on top, nothing corrupted", () => {
-    const main = getcurrent();
+  it("spread by untransformed code: switching to the parent from inside the body is refused (GreenletError), nothing corrupted", () => {
     const g = new Greenlet(() => spreadAll(asking(2)));
-    // The consumer (main) is the parent; the switch to it from below the boundary cannot unwind g.
+    // main is below g's pinned frames: the switch cannot unwind g and is refused before anything moves.
     expect(() => g.switch()).toThrow(GreenletError);
-    void main;
+    expect(g.dead).toBe(true);
+    // The same generator function still works, consumed from marked code, in a fresh greenlet.
+    const h = new Greenlet(() => { let n = 0; for (const v of asking(1)) n += v + 1; return n; });
+    expect(h.switch()).toBe("item 0?");
+    expect(h.switch(0)).toBe(1);
+  });
+
+  it("spread by untransformed code: a switch to another suspended greenlet runs it on top and comes back", () => {
+    function* doubling(w: Greenlet, n: number): Generator<number> {
+      for (let i = 0; i < n; i++) yield w.switch(i) as number;
+    }
+    const g = new Greenlet(() => {
+      const w = new Greenlet(() => {
+        let x = getcurrent().parent!.switch() as number;
+        for (;;) x = getcurrent().parent!.switch(x * 2) as number;
+      });
+      w.switch(); // started: w is suspended, its parent is g
+      return spreadAll(doubling(w, 3));
+    });
+    expect(g.switch()).toEqual([0, 2, 4]);
+    expect(g.dead).toBe(true);
   });
 });

@@ -84,6 +84,13 @@ describe("pickling rewritten generators", () => {
     other.switch();
   });
 
+  it("a generator object carrying own properties is refused (they would be lost)", () => {
+    const g = new Greenlet(marked.holdTagged);
+    expect(g.switch(marked.ask)).toBe("tagged");
+    expect(() => pickle(g)).toThrow(/a generator object with own properties \(tag\) cannot be pickled[\s\S]*-> it/);
+    g.switch();
+  });
+
   it("changed generator code is refused by id, and a registered migration maps its frame", () => {
     const g = new Greenlet(marked.holdGenerators);
     g.switch(marked.ask);

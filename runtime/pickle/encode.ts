@@ -209,7 +209,10 @@ export class Encoder {
     if (o instanceof Error) return this.error(i, o, proto);
     if (proto === GeneratorState.prototype) return this.generatorFrame(i, o as GeneratorState);
     const gst = generatorState(o);
-    if (gst !== undefined) return ["Go", this.slot(gst, i, GEN_STATE)];
+    if (gst !== undefined) {
+      if (Reflect.ownKeys(o).length > 0) fail(`a generator object with own properties (${Reflect.ownKeys(o).map(String).join(", ")}) cannot be pickled: keep such data next to the generator, not on it`, this.pathOf(i));
+      return ["Go", this.slot(gst, i, GEN_STATE)];
+    }
     for (const [name, c] of REFUSED) {
       if (c !== undefined && o instanceof c) fail(`a ${name} cannot be pickled${name === "Promise" ? " (a pending operation cannot be saved; wait for it before suspending, or keep only its result)" : ""}`, this.pathOf(i));
     }
