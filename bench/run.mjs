@@ -43,6 +43,14 @@ const REG = ["--import", "tsgreenlet/register"];
 
 // 1 + 2. Switch round trips (same process, interleaved with their baselines).
 for (const r of run(node, [...REG, "bench/soft/switch.ts", String(RUNS)], { label: "soft-switch" })) emit(r);
+// 1b. Rewritten generators vs native generators (same process, interleaved).
+{
+  const below = (f) => readFileSync(join(here, "soft", f), "utf8").split("// ---\n")[1];
+  if (below("generators.marked.ts") !== below("generators.native.ts")) {
+    crashed = true; console.error("[bench] generators.marked.ts and generators.native.ts differ below their `// ---` line");
+  }
+  for (const r of run(node, [...REG, "bench/soft/generators.ts", String(RUNS)], { label: "generators" })) emit(r);
+}
 // 4. Memory.
 for (const r of run(node, ["--expose-gc", ...REG, "bench/soft/memory.ts"], { label: "soft-memory" })) emit(r);
 
@@ -113,6 +121,8 @@ for (const r of results) {
     rows.push([r.bench, `${f(r.subjectMs)} ms`, `${f(r.baselineMs)} ms (untransformed)`, `${f(r.ratio, 2)}x`, "<= 2x", r.met ? "met" : "MISSED"]);
   else if (r.bench === "soft-overhead-summary")
     rows.push([r.bench, `median ${f(r.medianRatio, 2)}x`, `worst ${f(r.worstRatio, 2)}x`, "", r.target, r.met ? "met" : "MISSED"]);
+  else if (r.bench.startsWith("generator-"))
+    rows.push([r.bench, `${f(r.subjectNs)} ns`, `${f(r.baselineNs)} ns (native generator)`, `${f(r.ratio, 2)}x`, "", "(info)"]);
   else if (r.bench === "soft-memory")
     rows.push([r.bench, `${f(r.heapDeltaMB)} MB`, `${r.count} greenlets, ${r.bytesPerGreenlet} B each`, "", "< 100 MB", r.met ? "met" : "MISSED"]);
   else if (r.bench === "pickle-throughput" || r.bench === "pickle-resume")

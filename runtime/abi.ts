@@ -76,6 +76,16 @@ export interface RuntimeABI {
   /** Completion of a resumed constructor: `return v` gives v when it is an object, else the instance. */
   made(v: unknown, self: unknown): unknown;
   madeDerived(v: unknown, self: unknown): unknown;
+  /**
+   * Rewritten generators (runtime/generators.ts): a generator object owning the record
+   * `[info, 0, this, $$g, ...locals]`; generator-function prototypes for functions created by
+   * marked code; the `yield*` checks.
+   */
+  gen(fn: Function, record: unknown[]): object;
+  genfn<F extends Function>(fn: F): F;
+  genfns(fns: readonly Function[]): void;
+  iterResult(r: unknown): void;
+  yieldStarNoThrow(it: Iterator<unknown>): never;
   /** Registers the description of a transformed function; returns it. */
   fn(info: FunctionInfo): FunctionInfo;
   /** Registers the closure factory of a transformed function expression (pickling); returns it. */

@@ -14,6 +14,7 @@
  */
 import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
 import { UNINITIALIZED, constStandIn, tdzStandIn, throwTdz } from "./tdz.js";
+import { generatorSupport, type GeneratorSupport } from "./generators.js";
 import { ARRAY_ITERATOR_PROTO, ARRAY_NEXT, ARRAY_VALUES, ArrayIterator, iterMethod, iterOther } from "./iterators.js";
 
 export { ArrayIterator } from "./iterators.js";
@@ -55,6 +56,19 @@ export class SoftRuntime implements RuntimeABI {
       this.boundary--;
       this.boundaryFns.pop();
     }
+  }
+
+  /** Rewritten generators (runtime/generators.ts). */
+  readonly generators: GeneratorSupport = generatorSupport(this);
+
+  /** A rewritten generator function called: its generator object (body not started). */
+  gen(fn: Function, record: unknown[]): object {
+    return this.generators.make(fn, record);
+  }
+
+  /** A rewritten generator function created (declaration, expression): its prototype and [[Prototype]] as a generator function's. */
+  genfn<F extends Function>(fn: F): F {
+    return this.generators.mark(fn, false) as F;
   }
 
   /**
@@ -135,6 +149,22 @@ export class SoftRuntime implements RuntimeABI {
     if (r === null || (typeof r !== "object" && typeof r !== "function")) throw new TypeError("Iterator result is not an object");
   }
 
+  /** `yield*` (transformer/core/yield.ts): an inner result that is not an object is a TypeError. */
+  iterResult(r: unknown): void {
+    if (r === null || (typeof r !== "object" && typeof r !== "function")) throw new TypeError(`Iterator result ${String(r)} is not an object`);
+  }
+
+  /** `yield*` received throw() but the inner iterator has no `throw` method: close it, then a TypeError. */
+  yieldStarNoThrow(it: Iterator<unknown>): never {
+    this.iterReturn(it);
+    throw new TypeError("The iterator does not provide a 'throw' method");
+  }
+
+  /** Top-level rewritten generator function declarations: generator-function prototype (see genfn). */
+  genfns(fns: readonly Function[]): void {
+    for (const fn of fns) this.generators.mark(fn, false);
+  }
+
   /** IteratorClose after a throw: the original exception wins. */
   iterAbort(it: Iterator<unknown>): void {
     try {
@@ -170,7 +200,10 @@ export class SoftRuntime implements RuntimeABI {
    */
   own(holder: object, key: string, kind: number): unknown {
     const d = Object.getOwnPropertyDescriptor(holder, key);
-    return d === undefined ? undefined : kind === 0 ? d.value : kind === 1 ? d.get : d.set;
+    if (d === undefined) return undefined;
+    // Kind 3: a rewritten generator method (it gets a `prototype` like a generator method).
+    if (kind === 3) return typeof d.value === "function" ? this.generators.mark(d.value as Function, true) : d.value;
+    return kind === 0 ? d.value : kind === 1 ? d.get : d.set;
   }
 
   /**
@@ -263,6 +296,7 @@ function install(): SoftRuntime {
   const existing = g[KEY];
   if (existing !== undefined) return existing;
   const rt = new SoftRuntime();
+  rt.fn(rt.generators.nextInfo); // the `next` frame of a generator suspended with its greenlet (pickles name it)
   Object.defineProperty(g, KEY, { value: rt, enumerable: false, configurable: false, writable: false });
   return rt;
 }

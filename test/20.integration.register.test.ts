@@ -6,7 +6,7 @@ import {
   RUN_EACH, columnOf, fixture, node, splitRunEach, stackPositions, tempProject, untransformedOutputs, type RunResult, expectThrowsMapped,
 } from "../fixtures/integration/support/harness.js";
 
-const FIXTURES = ["semantics.ts", "constructs.ts", "pipeline.reference.ts", "throws.ts", "warnings.ts", "param-initializers.ts"] as const;
+const FIXTURES = ["semantics.ts", "constructs.ts", "pipeline.reference.ts", "throws.ts", "warnings.ts", "param-initializers.ts", "generators.ts"] as const;
 const REGISTER = ["--import", "tsgreenlet/register"];
 
 let scratch: ReturnType<typeof tempProject>;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   [reference, pipeline, batch, badOptions] = await Promise.all([
     untransformedOutputs(FIXTURES, scratch.dir),
     node([...REGISTER, fixture("pipeline.ts")]),
-    node([...REGISTER, RUN_EACH, ...["semantics.ts", "constructs.ts", "throws.ts", "warnings.ts", "param-initializers.ts"].map(fixture)]),
+    node([...REGISTER, RUN_EACH, ...["semantics.ts", "constructs.ts", "throws.ts", "warnings.ts", "param-initializers.ts", "generators.ts"].map(fixture)]),
     node([...REGISTER, fixture("semantics.ts")], { env: { TSGREENLET_OPTIONS: '{"al":true}' } }),
   ]);
   outputs = splitRunEach(batch.stdout);
@@ -43,6 +43,9 @@ describe("register loader", () => {
     expect(reference["semantics.ts"].stdout).toContain("greenlets 5 dead=true");
     expect(out("semantics.ts")).toBe(reference["semantics.ts"].stdout);
     expect(out("constructs.ts")).toBe(reference["constructs.ts"].stdout);
+    // Rewritten generators (a program full of them) behave as native ones.
+    expect(reference["generators.ts"].stdout).toMatch(/^fib \[0,1,1,1,2,3,5,8,13,21\]/);
+    expect(out("generators.ts")).toBe(reference["generators.ts"].stdout);
   });
 
   it("runs a switching program (as the entry point) like its native-generator twin", () => {

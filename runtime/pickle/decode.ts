@@ -16,6 +16,7 @@
  * B, fill Maps and Sets.
  */
 import { RT } from "../runtime.js";
+import { GEN_DONE, GEN_RUNNING, GEN_START, GEN_YIELD, GeneratorState } from "../generators.js";
 import { Greenlet } from "../greenlet/greenlet.js";
 import { base64ToBytes } from "./base64.js";
 import { resolveClass, resolveReference, type ClassEntry } from "./registry.js";
@@ -38,6 +39,8 @@ export interface GreenletMap {
   self: Greenlet;
   parent: Greenlet | null;
   main: Greenlet;
+  /** The record of a rewritten generator's frame (index.ts: code checks and migrations). */
+  generatorRecord?: (id: string, hash: string, pc: number, locals: readonly string[], values: unknown[]) => unknown[];
 }
 
 export class Decoder {
@@ -48,6 +51,8 @@ export class Decoder {
   private readonly customs: number[] = [];
   private readonly deferred: number[] = [];
   private readonly iterators: number[] = [];
+  /** Generator objects: their prototype is their function's `prototype`, known once frames are filled. */
+  private readonly generators: number[] = [];
   constructor(private readonly table: unknown[], private readonly shapes: string[][], private readonly g: GreenletMap) {
     this.values = new Array(table.length);
     this.built = new Array(table.length).fill(false);
@@ -59,6 +64,12 @@ export class Decoder {
     for (let i = 0; i < n; i++) this.fill(i);
     for (let k = this.customs.length - 1; k >= 0; k--) this.revive(this.customs[k]!);
     for (const f of this.fixups) f();
+    for (const i of this.generators) {
+      const o = this.values[i] as object;
+      const st = this.values[-((this.table[i] as unknown[])[1] as number) - 1] as GeneratorState;
+      const p = (st.f as { prototype?: unknown }).prototype;
+      if (p !== null && typeof p === "object" && p !== RT.generators.proto) Object.setPrototypeOf(o, p);
+    }
     for (const i of this.deferred) this.fillCollection(i);
     for (const i of this.iterators) this.openIterator(i);
   }
@@ -198,6 +209,15 @@ export class Decoder {
         else throw new Corrupt(`invalid greenlet reference in entry ${i}`);
         break;
       }
+      case "Gs": v = new GeneratorState(null, GEN_DONE, Object, null); break;
+      case "Go": {
+        const ref = e[1];
+        const tag = typeof ref === "number" && Number.isInteger(ref) && ref < 0 && ref >= -this.table.length ? (this.entry(-ref - 1))[0] : undefined;
+        if (tag !== "Gs") throw new Corrupt(`entry ${i}: a generator object without a generator frame`);
+        v = RT.generators.wrap(this.slot(ref) as GeneratorState, RT.generators.proto);
+        this.generators.push(i);
+        break;
+      }
       case "k": v = this.closure(i, e); break;
       case "F": v = this.boundFunction(i, e); break;
       default:
@@ -287,6 +307,10 @@ export class Decoder {
     const e = this.table[i] as unknown[];
     const v = this.values[i];
     switch (e[0]) {
+      case "Gs":
+        // After custom values are revived (a frame's locals may hold them).
+        this.fixups.push(() => this.fillGenerator(i, e, v as GeneratorState));
+        return;
       case "o":
         this.fillShaped(v as object, e, 1, i, false);
         return;
@@ -329,6 +353,32 @@ export class Decoder {
         return;
       }
     }
+  }
+
+  /** `["Gs", state, fn, object, id, hash, pc, this, names, ...locals]` (encode.ts generatorFrame). */
+  private fillGenerator(i: number, e: unknown[], st: GeneratorState): void {
+    const s = e[1];
+    if (s !== GEN_START && s !== GEN_YIELD && s !== GEN_RUNNING && s !== GEN_DONE) throw new Corrupt(`entry ${i}: invalid generator state`);
+    const fn = this.slot(e[2]);
+    const o = this.slot(e[3]);
+    if (typeof fn !== "function" || o === null || typeof o !== "object") throw new Corrupt(`entry ${i}: invalid generator`);
+    st.s = s;
+    st.f = fn;
+    st.o = o;
+    if (s === GEN_DONE) {
+      st.r = null;
+      return;
+    }
+    const [id, hash, pc, , si] = e.slice(4, 9);
+    const names = typeof si === "number" ? this.shapes[si] : undefined;
+    if (typeof id !== "string" || typeof hash !== "string" || typeof pc !== "number" || names === undefined || this.g.generatorRecord === undefined) {
+      throw new Corrupt(`entry ${i}: invalid generator frame`);
+    }
+    const locals = s === GEN_RUNNING ? new Array(names.length - 1).fill(undefined) : e.slice(9).map((x) => this.slot(x));
+    if (locals.length !== names.length - 1) throw new Corrupt(`entry ${i}: the generator frame has ${locals.length} locals, ${names.length - 1} expected`);
+    const rec = this.g.generatorRecord(id, hash, pc, names, [this.slot(e[7]), st, ...locals]);
+    rec[3] = st;
+    st.r = rec;
   }
 
   /** Shape keys were checked by decodeEnvelope (strings, no "__proto__", no duplicates). */

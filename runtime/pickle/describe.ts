@@ -37,6 +37,8 @@ export function describePickle(env: Envelope): string {
       case "F": return "bound function";
       case "f": return "reference";
       case "G": return "greenlet";
+      case "Go": return "generator";
+      case "Gs": return "generator frame";
       default: return "primitive";
     }
   };
@@ -58,6 +60,14 @@ export function describePickle(env: Envelope): string {
       case "R": return `/${String(e[1])}/${String(e[2])}`;
       case "E": return `${kindOf(e)} ${JSON.stringify(e[2])} ${id}`;
       case "b": return `${kindOf(e)} ${show(e[2], depth)}`;
+      case "Go": {
+        // A rewritten generator: its function id and where it is suspended.
+        const st = entry(e[1]);
+        const states = ["not started", "suspended at a yield", "running", "done"];
+        const where = st && typeof st[1] === "number" ? states[st[1]] ?? "?" : "?";
+        const fn = st && typeof st[4] === "string" ? ` ${st[4]}` : "";
+        return `<generator${fn} ${where}${st && st[1] === 1 ? ` (resume point ${String(st[6])})` : ""} ${id}>`;
+      }
     }
     if (depth <= 0) return `<${kindOf(e)} ${id}>`;
     if (e[0] === "o" || e[0] === "n" || e[0] === "c") {

@@ -15,7 +15,8 @@
  */
 import { RT } from "../runtime.js";
 import { Greenlet } from "../greenlet/greenlet.js";
-import type { ClosureInfo } from "../abi.js";
+import type { ClosureInfo, FunctionInfo } from "../abi.js";
+import { GEN_DONE, GEN_RUNNING, GeneratorState, generatorState } from "../generators.js";
 import { classByCtor, classNameOf, fail, referenceTable } from "./registry.js";
 import { bytesToBase64 } from "./base64.js";
 import { IdentityIndex } from "./identity.js";
@@ -57,6 +58,10 @@ const ENV: Label = { l: "<captured variables>" };
 const THIS: Label = { l: "<lexical this>" };
 const BOUND_TARGET: Label = { l: "<bound target>" };
 const BOUND_THIS: Label = { l: "<bound this>" };
+const GEN_STATE: Label = { l: "<generator frame>" };
+const GEN_FUNCTION: Label = { l: "<generator function>" };
+const GEN_OBJECT: Label = { l: "<generator object>" };
+const GEN_THIS: Label = { l: "<generator this>" };
 
 export class Encoder {
   readonly table: unknown[] = [];
@@ -76,6 +81,13 @@ export class Encoder {
   private readonly refTable = referenceTable();
   /** Loop iterators of the frames (index.ts replaces them by fresh ones and gives their state). */
   readonly loops = new Map<object, LoopIteratorState>();
+  /**
+   * Generators running with the pickled greenlet suspended inside them (their `next` frame is
+   * on its stack): their frame is that stack's record, so they are saved without locals.
+   */
+  readonly runningGenerators = new Set<GeneratorState>();
+  /** Applied to each local of a suspended generator's record (index.ts: native loop iterators). */
+  localValue: (v: unknown, record: unknown[], at: number) => unknown = (v) => v;
 
   constructor(private readonly self: Greenlet, private readonly parentG: Greenlet | null, private readonly main: Greenlet) {}
 
@@ -195,6 +207,12 @@ export class Encoder {
       return ["b", box, this.slot(inner, i, { l: "<boxed value>" })];
     }
     if (o instanceof Error) return this.error(i, o, proto);
+    if (proto === GeneratorState.prototype) return this.generatorFrame(i, o as GeneratorState);
+    const gst = generatorState(o);
+    if (gst !== undefined) {
+      if (Reflect.ownKeys(o).length > 0) fail(`a generator object with own properties (${Reflect.ownKeys(o).map(String).join(", ")}) cannot be pickled: keep such data next to the generator, not on it`, this.pathOf(i));
+      return ["Go", this.slot(gst, i, GEN_STATE)];
+    }
     for (const [name, c] of REFUSED) {
       if (c !== undefined && o instanceof c) fail(`a ${name} cannot be pickled${name === "Promise" ? " (a pending operation cannot be saved; wait for it before suspending, or keep only its result)" : ""}`, this.pathOf(i));
     }
@@ -216,9 +234,47 @@ export class Encoder {
         "are picklable (for (const [k, v] of map), for (const v of set)); a frame suspended inside for (… of map.keys() / .values() / .entries()) " +
         "holds a native iterator: iterate the Map or Set itself, or a copy ([...map.keys()])", this.pathOf(i));
     }
-    if (type === "Generator") fail("a generator object cannot be pickled (the transform does not rewrite generators yet)", this.pathOf(i));
+    if (type === "Generator") fail("a native generator object cannot be pickled: only generators of marked (\"use greenlet\") code are rewritten so that their frame is data (async generators and generators the transform warned about stay native)", this.pathOf(i));
     fail(`an object of type ${type} (no registered class) cannot be pickled`, this.pathOf(i));
   }
+
+  /**
+   * A rewritten generator's state (runtime/generators.ts): `["Gs", state, fn, object]`, then for
+   * a generator not done its record `id, hash, pc, this, locals...` (`$$g`, the state itself, left
+   * out; a running one's locals are omitted: its live frame is a record of the pickled stack).
+   */
+  private generatorFrame(i: number, st: GeneratorState): unknown[] {
+    const e: unknown[] = ["Gs", st.s, this.slot(st.f, i, GEN_FUNCTION), this.slot(st.o, i, GEN_OBJECT)];
+    if (st.s === GEN_DONE) return e;
+    if (st.s === GEN_RUNNING && !this.runningGenerators.has(st)) {
+      fail(`a generator that is running cannot be pickled (its frame is on the real stack: pickle it once it is suspended at a yield, or from outside the greenlet suspended inside it)`, this.pathOf(i));
+    }
+    const rec = st.r!;
+    const info = rec[0] as FunctionInfo;
+    const pc = rec[1] as number;
+    this.code.set(`f:${info.id}`, [info.id, info.hash, "f"]);
+    e.push(info.id, info.hash, st.s === GEN_RUNNING ? 0 : pc, this.slot(rec[2], i, GEN_THIS), this.keyList(info.locals));
+    if (st.s === GEN_RUNNING) return e;
+    const dead = pc > 0 ? info.dead?.[pc - 1] : undefined;
+    for (let j = 1; j < info.locals.length; j++) {
+      const v = dead !== undefined && dead.includes(j) ? undefined : this.localValue(rec[3 + j], rec, 3 + j);
+      e.push(this.slot(v, i, { l: `local ${info.locals[j]!}` }));
+    }
+    return e;
+  }
+
+  /** Index in `shapes` of a list of names (a generator record's local names). */
+  private keyList(names: readonly string[]): number {
+    const k = names.join("\u0000");
+    let at = this.keyLists.get(k);
+    if (at === undefined) {
+      at = this.shapes.length;
+      this.shapes.push([...names]);
+      this.keyLists.set(k, at);
+    }
+    return at;
+  }
+  private readonly keyLists = new Map<string, number>();
 
   private functionEntry(i: number, fn: Function): unknown[] {
     const ref = this.refTable.get(fn);
@@ -385,6 +441,15 @@ function keyIn(parent: unknown, child: unknown): unknown {
   if (typeof parent === "function" && Object.hasOwn(parent, "$$k")) {
     return (parent as { $$this?: unknown }).$$this === child ? { l: "<lexical this>" } : { l: "<captured variables>" };
   }
+  if (parent instanceof GeneratorState) {
+    if (parent.f === child) return GEN_FUNCTION;
+    if (parent.o === child) return GEN_OBJECT;
+    const r = parent.r;
+    if (r !== null && r[2] === child) return GEN_THIS;
+    const k = r === null ? -1 : r.indexOf(child, 4);
+    if (k >= 0) return { l: `local ${(r![0] as FunctionInfo).locals[k - 3]}` };
+  }
+  if (generatorState(parent) === child) return GEN_STATE;
   if (ArrayBuffer.isView(parent)) return { l: "<buffer>" };
   if (parent instanceof Error && parent.cause === child) return { l: "<cause>" };
   if (parent instanceof Error && (parent as { errors?: unknown }).errors === child) return { l: "<errors>" };

@@ -12,6 +12,7 @@
 import { RT } from "../runtime.js";
 import { Greenlet, getcurrent } from "../greenlet/greenlet.js";
 import { REC_LOCALS, REC_PC, REC_THIS, type FunctionInfo } from "../abi.js";
+import type { GeneratorState } from "../generators.js";
 import { Encoder } from "./encode.js";
 import { loopIteratorState } from "../iterators.js";
 import { Corrupt, Decoder } from "./decode.js";
@@ -96,7 +97,7 @@ export function pickle(g: Greenlet): Uint8Array {
     // A native iterator of a lowered for-of over a Map, Set or string: reading its position
     // drains it, so the frame's temporary gets an equivalent fresh one (g stays as it was).
     const replaced = new Map<object, object>();
-    const loopIterator = (v: object, at: number): unknown => {
+    const loopIterator = (v: object, at: number, holder: unknown[] = st): unknown => {
       let fresh = replaced.get(v);
       if (fresh === undefined) {
         const state = loopIteratorState(v);
@@ -105,9 +106,16 @@ export function pickle(g: Greenlet): Uint8Array {
         replaced.set(v, fresh);
         enc.loops.set(fresh, state);
       }
-      st[at] = fresh;
+      holder[at] = fresh;
       return fresh;
     };
+    // Suspended generators' records hold loop iterators the same way.
+    enc.localValue = (v, record, at) => (v !== null && typeof v === "object" && Object.getPrototypeOf(v) !== Object.prototype ? loopIterator(v, at, record) : v);
+    // Generators whose next() frame is on this stack run with g suspended inside them.
+    for (let k = 0; k < gi._n; k++) {
+      const p = gi._starts[k]!;
+      if (st[p] === RT.generators.nextInfo) enc.runningGenerators.add(st[p + REC_THIS] as GeneratorState);
+    }
     for (let k = 0; k < gi._n; k++) {
       const p = gi._starts[k]!;
       const info = st[p] as FunctionInfo;
@@ -156,7 +164,7 @@ export function unpickle(bytes: Uint8Array): Greenlet {
   const g = new Greenlet();
   const gi = g as unknown as GreenletInternals;
   try {
-    const dec = new Decoder(env.table, env.shapes, { self: g, parent: gi._parent, main: mainGreenlet() });
+    const dec = new Decoder(env.table, env.shapes, { self: g, parent: gi._parent, main: mainGreenlet(), generatorRecord });
     dec.run();
     if (env.kind === "unstarted") {
       const run = dec.slot(env.run);
@@ -220,6 +228,28 @@ function frameRecord(fd: FrameData, values: unknown[]): unknown[] {
   const thisV = "this" in res ? res.this : values[0];
   const out = res.locals ?? {};
   return [target, res.pc, thisV, ...target.locals.map((n) => (Object.hasOwn(out, n) ? out[n] : out[sourceName(n)]))];
+}
+
+/**
+ * The record of a rewritten generator (decode.ts), through a migration when the code changed.
+ * pc 0: not started, or running with the greenlet suspended inside it (its locals are then
+ * rewritten at its next yield): the locals carry over by name.
+ */
+function generatorRecord(id: string, hash: string, pc: number, locals: readonly string[], values: unknown[]): unknown[] {
+  const info = RT.functions.get(id);
+  const ok = info !== undefined && info.hash === hash;
+  if (pc !== 0 || !ok) {
+    if (pc === 0) {
+      const m = migrationFor(id, hash);
+      const target = m === undefined ? undefined : RT.functions.get(m.to ?? id);
+      if (target === undefined) throw new UnpickleError(`generator ${id}: the code changed and no migration gives its current version`);
+      const byName = new Map(locals.map((n, j) => [n, values[j + 1]]));
+      return [target, 0, values[0], ...target.locals.map((n) => byName.get(n))];
+    }
+    return frameRecord({ id, name: id, file: id.slice(0, id.indexOf("#")), line: 0, pc, hash, locals: [...locals], slots: [] }, values);
+  }
+  if (values.length !== info.size - 2) throw new Corrupt(`generator ${id}: ${values.length - 1} locals, the function has ${info.size - 3}`);
+  return [info, 0, ...values];
 }
 
 /** `name$$N` (a block-scoped local renamed by the transform) -> `name`. */

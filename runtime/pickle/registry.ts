@@ -144,6 +144,8 @@ function fixed(): Map<string, unknown> {
   addFunctionsOf(out, "tsgreenlet:ArrayIterator.prototype", ArrayIterator.prototype);
   addFunctionsOf(out, "tsgreenlet:ArrayMethodIterator.prototype", ArrayMethodIterator.prototype);
   for (const [name, fn] of NATIVE_NEXTS) out.set(name, fn);
+  // Rewritten generators' next/return/throw (a frame temporary holds the method it calls).
+  addFunctionsOf(out, "tsgreenlet:Generator.prototype", RT.generators.proto);
   fixedRefs = out;
   return out;
 }

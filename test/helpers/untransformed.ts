@@ -49,3 +49,8 @@ export function* squaresLayeredNative(n: number): Generator<number> {
     yield i * i;
   }
 }
+
+/** Spreads an iterable from an untransformed frame (its next() calls come from native code). */
+export function spreadAll<T>(items: Iterable<T>): T[] {
+  return [...items];
+}

@@ -42,7 +42,8 @@ export interface PickleSupport {
    * Wraps the creation of a transformed function expression in a module-level factory.
    * `locals`/`native` are the function's record locals and which of them are bound outside it.
    */
-  closure(node: TS.FunctionLikeDeclaration, created: TS.Expression, locals: readonly string[], native: ReadonlySet<string>): TS.Expression;
+  /** `generator`: a rewritten generator function (gets its generator-function prototype: `$$RT.genfn`). */
+  closure(node: TS.FunctionLikeDeclaration, created: TS.Expression, locals: readonly string[], native: ReadonlySet<string>, generator?: boolean): TS.Expression;
   /** `$$RT.mod(...)` for the module's top-level bindings (undefined when there are none). */
   moduleTable(): TS.Statement | undefined;
   /**
@@ -124,7 +125,7 @@ export function createPickleSupport(
   const idOf = (node: TS.Node): string => `${mod}#${ids.get(ts.getOriginalNode(node)) ?? "anonymous"}`;
   const hashOf = (node: TS.Node): string => createHash("sha256").update(node.getText(sf)).digest("hex").slice(0, 16);
 
-  const closure = (node: TS.FunctionLikeDeclaration, created: TS.Expression, locals: readonly string[], native: ReadonlySet<string>): TS.Expression => {
+  const closure = (node: TS.FunctionLikeDeclaration, created: TS.Expression, locals: readonly string[], native: ReadonlySet<string>, generator = false): TS.Expression => {
     const isArrow = ts.isArrowFunction(node);
     const use = isArrow ? lexicalUse(ts, created) : { self: false, unsupported: false };
     if (use.unsupported) return created;
@@ -149,6 +150,7 @@ export function createPickleSupport(
       free.map((p) => f.createParameterDeclaration(undefined, undefined, p)), undefined, f.createBlock([
         f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(local, undefined, undefined, value)], ts.NodeFlags.Const)),
         tag("$$k", f.createIdentifier(desc)),
+        ...(generator ? [f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "genfn"), undefined, [f.createIdentifier(local)]))] : []),
         ...(ignoresReceiver(ts, node) ? [tag(DIRECT_TAG, f.createIdentifier(local))] : []),
         ...(use.self ? [tag("$$this", f.createThis())] : []),
         ...free.map((p, j) => tag(`$$e${j}`, f.createIdentifier(p))),
@@ -292,6 +294,10 @@ function segmentName(ts: typeof TS, n: TS.Node): string {
     return (isStatic ? "static " : "") + prefix + name.text;
   }
   if (ts.isConstructorDeclaration(n)) return "constructor";
+  // `*[Symbol.iterator]()`: the key's source text.
+  if (name && ts.isComputedPropertyName(name) && ts.isMethodDeclaration(n)) {
+    return (hasModifier(ts, n, ts.SyntaxKind.StaticKeyword) ? "static " : "") + `[${name.expression.getText()}]`;
+  }
   return inferredName(ts, n) ?? "anonymous";
 }
 

@@ -46,13 +46,19 @@ export interface ExplodeHost {
    * assignment pattern with calls in it. Undefined: keep the assignment uninstrumented (warned).
    */
   assignmentPattern?(out: TS.Statement[], pattern: TS.ObjectLiteralExpression | TS.ArrayLiteralExpression, value: TS.Expression): void;
+  /**
+   * `yield` / `yield*` in a rewritten generator body (transformer/core/yield.ts): appends its
+   * statements, returns the expression holding the value the yield evaluates to.
+   */
+  yieldExpression?(out: TS.Statement[], e: TS.YieldExpression, explode: (out: TS.Statement[], e: TS.Expression) => TS.Expression): TS.Expression;
 }
 
 export function containsCall(ts: typeof TS, node: TS.Node): boolean {
   let found = false;
   const walk = (n: TS.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) {
+    // A `yield` (only in rewritten generator bodies) is a resume point like a call.
+    if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n) || ts.isYieldExpression(n)) {
       found = true;
       return;
     }
@@ -276,6 +282,10 @@ export function createExploder(h: ExplodeHost) {
       return explode(out, e.expression);
     }
     if (ts.isCallExpression(e)) return explodeCall(out, e, e);
+    if (ts.isYieldExpression(e)) {
+      if (!h.yieldExpression) throw new Error("tsgreenlet: yield outside a rewritten generator body");
+      return h.yieldExpression(out, e, explode);
+    }
     if (ts.isNewExpression(e)) {
       const ctor = toTemp(out, e.expression);
       const args = explodeList(out, e.arguments ?? []);
@@ -457,8 +467,9 @@ export function createExploder(h: ExplodeHost) {
   };
 
   const isOptionalChain = (e: TS.Node): boolean => (e.flags & ts.NodeFlags.OptionalChain) !== 0;
+  // Type-only wrappers too: `o.m!()` / `(o.m as F)()` are erased to calls with receiver `o`.
   const skipParens = (e: TS.Expression): TS.Expression => {
-    while (ts.isParenthesizedExpression(e)) e = e.expression;
+    while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
     return e;
   };
 

@@ -48,14 +48,19 @@ import type * as TS from "typescript";
 import { containsCall, createExploder, type ExplodeHost } from "./explode.js";
 import { isAssignmentPattern, patternElements, skipOuterExpressions, type AssignmentPattern } from "./patterns.js";
 import {
-  BODY_LABEL, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL,
+  BODY_LABEL, GEN_LOCAL, GEN_YIELD, GEN_YIELD_RAW, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL, YIELD_LABEL,
 } from "./names.js";
+import { explodeYield } from "./yield.js";
 
 export interface ResumePoint {
   readonly pc: number;
+  /** For a yield point: the value yielded. */
   readonly callee: TS.Expression;
+  /** For a yield point: the value yielded too (dead-temporaries analysis reads `call`). */
   readonly call: TS.Expression;
   readonly target: TS.Identifier | undefined;
+  /** A `yield` of a rewritten generator (transformer/core/yield.ts) rather than a call. */
+  readonly yield?: { readonly mode: TS.Identifier | undefined };
 }
 
 export interface FunctionPlan {
@@ -111,7 +116,7 @@ export interface LowerHost {
  * Lowers the statements of a function body into the intermediate form (resume points marked),
  * shared by the normal and the resume emitters.
  */
-export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opts: { uninstrumented?: boolean } = {}): { body: TS.Statement[]; rps: Map<TS.Node, ResumePoint>; points: (readonly [number, number])[] } {
+export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opts: { uninstrumented?: boolean; generator?: boolean } = {}): { body: TS.Statement[]; rps: Map<TS.Node, ResumePoint>; points: (readonly [number, number])[] } {
   const { ts, f } = h;
   const rps = new Map<TS.Node, ResumePoint>();
   const points: (readonly [number, number])[] = [];
@@ -139,6 +144,21 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
       out.push(marker);
     },
   };
+  if (opts.generator) {
+    const yieldPoint = (out: TS.Statement[], value: TS.Expression, target: TS.Identifier, mode: TS.Identifier | undefined, pos: TS.Node): void => {
+      const pc = points.length + 1;
+      points.push(h.position(pos));
+      const marker = f.createEmptyStatement();
+      if (pos.pos >= 0 && !(pos.flags & ts.NodeFlags.Synthesized)) ts.setTextRange(marker, { pos: pos.getStart(), end: pos.end });
+      rps.set(marker, { pc, callee: value, call: value, target, yield: { mode } });
+      out.push(marker);
+    };
+    xh.yieldExpression = (out, e, explode) => explodeYield({
+      ts, f, temp: () => h.temp(),
+      callPoint: (o, callee, call, target, pos) => xh.resumePoint(o, callee, call, target, pos),
+      yieldPoint,
+    }, out, e, explode);
+  }
   // > 0: calls are emitted plain (no resume point): inside `finally` lowering, and for code that
   // runs before a derived constructor's super() (opts.uninstrumented).
   let uninstrumented = opts.uninstrumented ? 1 : 0;
@@ -780,6 +800,7 @@ function rangeOf(ts: typeof TS, rps: Map<TS.Node, ResumePoint>, memo: Map<TS.Nod
 export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[], rps: Map<TS.Node, ResumePoint>): TS.Statement[] {
   const visit = (n: TS.Node): TS.Node | TS.Node[] => {
     const rp = rps.get(n);
+    if (rp?.yield) throw new Error("tsgreenlet: a yield point on a normal path (generator bodies only run through their resume function)");
     if (rp) return positioned(ts, callAndTest(ts, f, rp), n);
     if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
     return ts.visitEachChild(n, visit, undefined);
@@ -852,6 +873,7 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
   const blockOf = (s: TS.Statement): TS.Block => f.createBlock(list(ts.isBlock(s) ? s.statements : [s]), true);
 
   const resumePoint = (s: TS.Statement, rp: ResumePoint, before: TS.Statement[]): TS.Statement[] => {
+    if (rp.yield) return yieldPoint(s, rp, before);
     const deliver: TS.Statement[] = [
       f.createExpressionStatement(f.createAssignment(pc(), f.createNumericLiteral(0))),
       f.createIfStatement(f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_THROW)),
@@ -860,6 +882,30 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
     if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, f.createIdentifier(RES_VALUE))));
     return positioned(ts, [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
       f.createIfStatement(pcIsZero(), f.createBlock([...before, ...positioned(ts, callAndTest(ts, f, rp), s)], true)))], s);
+  };
+  /**
+   * A yield (transformer/core/yield.ts): resumed here, throw (mode 1) or deliver; a delegating
+   * yield (`yield*`) delivers the mode too. Reached, it leaves through `$$gy` to the spill into
+   * the generator's own record, with the unwinding flag set so that guarded finally code is skipped.
+   */
+  const yieldPoint = (s: TS.Statement, rp: ResumePoint, before: TS.Statement[]): TS.Statement[] => {
+    const set = (t: TS.Expression, v: TS.Expression) => f.createExpressionStatement(f.createAssignment(t as TS.Identifier, v));
+    const mode = rp.yield!.mode;
+    const deliver: TS.Statement[] = [set(pc(), f.createNumericLiteral(0))];
+    if (mode) deliver.push(set(mode, f.createIdentifier(RES_MODE)));
+    else deliver.push(f.createIfStatement(f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_THROW)),
+      f.createThrowStatement(f.createIdentifier(RES_VALUE))));
+    deliver.push(set(rp.target!, f.createIdentifier(RES_VALUE)));
+    const leave: TS.Statement[] = [
+      ...before,
+      set(f.createIdentifier(RES_VALUE), rp.callee),
+      set(f.createPropertyAccessExpression(f.createIdentifier(GEN_LOCAL), "s"), f.createNumericLiteral(mode ? GEN_YIELD_RAW : GEN_YIELD)),
+      set(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding"), f.createTrue()),
+      set(pc(), f.createNumericLiteral(rp.pc)),
+      f.createBreakStatement(f.createIdentifier(YIELD_LABEL)),
+    ];
+    return positioned(ts, [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
+      f.createIfStatement(pcIsZero(), f.createBlock(leave, true)))], s);
   };
   const stmt = (s: TS.Statement): TS.Statement | TS.Statement[] => {
     const rp = rps.get(s);
@@ -910,7 +956,27 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
   return list(body);
 }
 
-export { emitSpill, emitRestore };
+export { emitSpill, emitRestore, emitYieldSpill };
+
+/**
+ * After `$$gy:` in a generator's resume function: a yield left the body. Clears the unwinding
+ * flag it set, stores pc and locals into the generator's record (`$$g.r`: info, this and `$$g`
+ * itself never change) and returns the yielded value (`$$v`).
+ */
+function emitYieldSpill(f: TS.NodeFactory, locals: readonly string[]): TS.Statement[] {
+  const rec = () => f.createIdentifier(RES_RECORDS);
+  const set = (t: TS.Expression, v: TS.Expression) => f.createExpressionStatement(f.createAssignment(t as TS.Identifier, v));
+  const out: TS.Statement[] = [
+    set(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding"), f.createFalse()),
+    set(rec(), f.createPropertyAccessExpression(f.createIdentifier(GEN_LOCAL), "r")),
+    set(f.createElementAccessExpression(rec(), f.createNumericLiteral(1)), f.createIdentifier(PC)),
+  ];
+  locals.forEach((name, i) => {
+    if (name !== GEN_LOCAL) out.push(set(f.createElementAccessExpression(rec(), f.createNumericLiteral(REC_HEADER + i)), f.createIdentifier(name)));
+  });
+  out.push(f.createReturnStatement(f.createIdentifier(RES_VALUE)));
+  return out;
+}
 
 /**
  * `$$rt.buf[$$rt.sp] = info; $$rt.buf[$$rt.sp + 1] = $$pc; ...; $$rt.sp += size; return 0;`

@@ -32,3 +32,13 @@ export const RESUME_THROW = 1;
  * is set whenever a sentinel can be found (even in a function called before its module ran).
  */
 export const TDZ_SENTINEL = "$$Z";
+
+/** Rewritten generators (transformer/core/yield.ts, runtime/generators.ts): the body's first local, its GeneratorState. */
+export const GEN_LOCAL = "$$g";
+/** Label a `yield` leaves by (past the unwinding spill) to store the frame into `$$g.r`. */
+export const YIELD_LABEL = "$$gy";
+/** `$$g.s` values a yield stores (runtime/generators.ts GEN_YIELD, GEN_YIELD_RAW). */
+export const GEN_YIELD = 1;
+export const GEN_YIELD_RAW = 4;
+/** Resume mode of `return(v)` at a yield. */
+export const RESUME_RETURN = 2;

@@ -19,8 +19,9 @@ import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scope
 import { containsCall } from "./explode.js";
 import { findNonSuspending } from "./non-suspending.js";
 import { inferredName, mentions } from "./inferred-name.js";
-import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
-import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
+import { emitNormal, emitRestore, emitResume, emitSpill, emitYieldSpill, lowerBody, type LowerHost } from "./lower-function.js";
+import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, GEN_LOCAL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL, YIELD_LABEL } from "./names.js";
+import { unsupportedYield } from "./yield.js";
 import { ignoresReceiver, receiverFreeStatics } from "./receiver.js";
 import { hasModifier } from "./modifiers.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
@@ -60,6 +61,8 @@ export function transformSourceFile(
   const pickling = createPickleSupport(ts, f, sf, fileName, scopes, prologue, epilogue);
 
   const transformedFns = new Set<TS.Node>();
+  /** Generator functions among them (rewritten: transformer/core/yield.ts). */
+  const rewrittenGenerators = new Set<TS.Node>();
   const fnStates = new Map<TS.Node, FnState>();
   const stack: FnState[] = [];
   /** Innermost function-like node being visited (transformed or not). */
@@ -166,7 +169,13 @@ export function transformSourceFile(
   };
   const isPlainFunction = (n: TS.Node): n is TS.FunctionDeclaration | TS.FunctionExpression | TS.ArrowFunction =>
     (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) && n.body !== undefined &&
-    !n.asteriskToken && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword);
+    (!n.asteriskToken || rewritableGenerator(n)) && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword);
+  /**
+   * Generators rewritten so their frame is a heap record (transformer/core/yield.ts,
+   * runtime/generators.ts): not async, every yield in a position the lowering takes apart.
+   */
+  const rewritableGenerator = (n: TS.FunctionLikeDeclaration): boolean =>
+    !!n.asteriskToken && n.body !== undefined && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && unsupportedYield(ts, n.body) === undefined;
   /**
    * Methods and accessors of classes and object literals. Their identity for the entry check is
    * read once per evaluation of the class/literal (see wrapSelves), so the key must be static.
@@ -177,9 +186,23 @@ export function transformSourceFile(
   // Accessors stay untransformed: they run on property access, which is not a call site, so
   // their caller could not resume there anyway (they would only get slower).
   const isTransformableMethod = (n: TS.Node): n is MethodLike =>
-    ts.isMethodDeclaration(n) && isMethodLike(n) && n.body !== undefined && !n.asteriskToken &&
-    !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && staticKey(ts, n) !== undefined &&
+    ts.isMethodDeclaration(n) && isMethodLike(n) && n.body !== undefined && (!n.asteriskToken || rewritableGenerator(n)) &&
+    !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && (staticKey(ts, n) !== undefined || (rewritableGenerator(n) && wellKnownSymbolKey(n))) &&
     (!usesSuperOrPrivate(n) || ts.isClassLike(n.parent)) && !awaitsOrYieldsAround(n);
+  /**
+   * `*[Symbol.iterator]()`: a generator method keyed by a well-known symbol (the global `Symbol`)
+   * is rewritten too; its key is evaluated into a variable as the class is defined
+   * (`[$$kyN = Symbol.iterator]`) so that its identity can be read like a static key's.
+   */
+  const wellKnownSymbolKey = (n: MethodLike): boolean => {
+    const name = n.name;
+    if (!ts.isComputedPropertyName(name)) return false;
+    const e = name.expression;
+    return ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Symbol" &&
+      ts.isIdentifier(e.name) && scopes.refs.get(e.expression) === undefined;
+  };
+  /** Variables holding the evaluated computed keys of such methods. */
+  const computedKeys = new Map<TS.Node, string>();
   /** The class/literal is wrapped in an arrow (wrapSelves): `await`/`yield` around the member would break. */
   const awaitsOrYieldsAround = (n: MethodLike | TS.ConstructorDeclaration): boolean => {
     let found = false;
@@ -200,7 +223,10 @@ export function transformSourceFile(
       const m = marked || (ts.isBlock(body) && hasDirective(ts, body.statements));
       const ok = m && ((isPlainFunction(n) && (!usesSuperOrPrivate(n) || (superThroughHome(n) && (superArrows.add(n), true)))) || isTransformableMethod(n) ||
         (ts.isConstructorDeclaration(n) && ctorObstacle(n) === undefined)) && !inNamespaceOrBlockAtTop(n);
-      if (ok) transformedFns.add(n);
+      if (ok) {
+        transformedFns.add(n);
+        if ((n as TS.FunctionLikeDeclaration).asteriskToken) rewrittenGenerators.add(n);
+      }
       else if (m) warnUntransformed(n);
       // Functions nested in an untransformed function (or in a class body) stay untransformed.
       ts.forEachChild(n, (c) => mark(c, ok ? m : false, true));
@@ -337,6 +363,18 @@ export function transformSourceFile(
   };
   /** Says, at the construct, why a marked function stays untransformed (a switch inside it pins the greenlet). */
   const warnUntransformed = (n: TS.Node): void => {
+    const fl = n as TS.FunctionLikeDeclaration;
+    if (fl.asteriskToken && fl.body && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword)) {
+      const y = unsupportedYield(ts, fl.body);
+      if (y) {
+        diag(y, "warning", "this generator stays a native generator: the transform cannot take apart a yield here (optional chains, tagged templates, assignment patterns, super, array holes, class members); a switch inside it pins the greenlet to the real stack and its generator objects cannot be pickled");
+        return;
+      }
+    }
+    if (fl.asteriskToken && fl.body && hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword)) {
+      diag((n as { name?: TS.Node }).name ?? n, "warning", "async generators are not transformed: they stay native (a switch inside them pins the greenlet to the real stack; their objects cannot be pickled)");
+      return;
+    }
     const why = ts.isConstructorDeclaration(n) ? ctorObstacle(n) ?? "this constructor is not transformed"
       : (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) && n.body && containsCall(ts, n.body)
         ? "getters and setters run on property access, which is not a switch point"
@@ -531,7 +569,7 @@ export function transformSourceFile(
     try {
       const out = lowerFunction(node, st);
       // Function expressions are created through a factory so that closures can be pickled.
-      return ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) ? out : pickling.closure(node, out as TS.Expression, st.locals, st.native);
+      return ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) ? out : pickling.closure(node, out as TS.Expression, st.locals, st.native, rewrittenGenerators.has(node));
     } finally {
       fnNodeStack.pop();
       stack.pop();
@@ -556,6 +594,9 @@ export function transformSourceFile(
     const movedParams = new Set<TS.ParameterDeclaration>();
     const simpleParams = new Set<string>();
     const isCtor = ts.isConstructorDeclaration(node);
+    // A rewritten generator's first local is its GeneratorState (runtime/generators.ts).
+    const isGen = rewrittenGenerators.has(node);
+    if (isGen) addLocal(st, GEN_LOCAL, false);
     node.parameters.forEach((p, i) => {
       if (ts.isIdentifier(p.name) && p.name.text === "this") return; // a type annotation (`this: T`): erased, not a local
       // TypeScript parameter properties (`constructor(private x = 1)`) keep their modifiers and
@@ -647,7 +688,7 @@ export function transformSourceFile(
         ts.setOriginalNode(fe, d);
         ts.setTextRange(fe, d);
         const st2 = transformedFns.has(d) ? fnStates.get(d) : undefined;
-        return assignStmt(refFor(b, undefined), st2 ? pickling.closure(d, fe, st2.locals, st2.native) : fe);
+        return assignStmt(refFor(b, undefined), st2 ? pickling.closure(d, fe, st2.locals, st2.native, rewrittenGenerators.has(d)) : fe);
       },
       classDeclaration: (d) => {
         const b = d.name ? scopes.refs.get(d.name) : undefined;
@@ -679,7 +720,7 @@ export function transformSourceFile(
     const superStmt = superAt?.stmt;
     const bodyStart = ts.isBlock(body) ? (superAt ? superAt.index + 1 : prologueLength(ts, body.statements)) : 0;
     const stmts: TS.Statement[] = ts.isBlock(body)
-      ? [...(superStmt ? [] : paramInit), ...body.statements.slice(bodyStart)]
+      ? [...(superStmt || isGen ? [] : paramInit), ...body.statements.slice(bodyStart)]
       : [...paramInit, ts.setTextRange(f.createReturnStatement(body), body)];
     let superCall: TS.Statement[] = [];
     if (superStmt && ts.isBlock(body)) {
@@ -692,7 +733,14 @@ export function transformSourceFile(
       superCall = [...emitNormal(ts, f, earlyLowered.body, earlyLowered.rps),
         ts.setTextRange(f.createExpressionStatement(rewrite(superStmt.expression) as TS.Expression), superStmt)];
     }
-    const lowered = lowerBody(host, stmts);
+    // A generator evaluates its parameters when called (calls there are plain: boundaries), its
+    // body at the first next().
+    let genParams: TS.Statement[] = [];
+    if (isGen) {
+      const pl = lowerBody(host, paramInit, { uninstrumented: true });
+      genParams = emitNormal(ts, f, pl.body, pl.rps);
+    }
+    const lowered = lowerBody(host, stmts, { generator: isGen });
     const hasPoints = lowered.points.length > 0;
 
     // Entry: function environment and `arguments`.
@@ -724,7 +772,7 @@ export function transformSourceFile(
     };
 
     let newBody: TS.Statement[];
-    if (!hasPoints) {
+    if (!hasPoints && !isGen) {
       newBody = superStmt
         ? [...letDecl(declared, false), ...entry, ...paramInit, ...superCall, ...lowered.body]
         : [...letDecl(declared, false), ...entry, ...lowered.body];
@@ -758,10 +806,12 @@ export function transformSourceFile(
     const clear = assignStmt(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "t"), f.createNull());
     const thisExpr = f.createThis();
     const spillLocals = st.locals;
-    const labelled = f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock([...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true));
+    // (A generator body has no normal path: it only runs through its resume function.)
+    const labelled = f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock(isGen ? [] : [...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true));
     const spill = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
     if (superStmt) spill[spill.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
-    const normalBody = isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, self.expr,
+    const normalBody = isGen ? generatorWrapper(node, self.expr, rtDecl, [...letDecl(declared, false), ...entry, ...genParams], infoName, spillLocals)
+      : isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, self.expr,
       [...letDecl(declared, true), ...entry, ...(superStmt ? [...paramInit, ...superCall] : [])], [labelled, ...spill], infoName, spillLocals) : [
       rtDecl, check, clear,
       ...letDecl(declared, true),
@@ -770,13 +820,17 @@ export function transformSourceFile(
       ...spill,
     ];
     const resumed = emitResume(ts, f, lowered.body, lowered.rps);
-    const resumeBody = [
-      rtDecl,
-      emitRestore(f, ts, spillLocals),
+    const resumeCore = [
       f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock(isCtor
         ? [...ctorCompletions(resumed, superStmt !== undefined), f.createReturnStatement(f.createThis())]
         : [...resumed, f.createReturnStatement()], true)),
       ...emitSpill(f, ts, f.createIdentifier(infoName), f.createThis(), spillLocals),
+    ];
+    const resumeBody = [
+      rtDecl,
+      emitRestore(f, ts, spillLocals),
+      // A generator's yields leave past the unwinding spill, to the spill into its own record.
+      ...(isGen ? [f.createLabeledStatement(f.createIdentifier(YIELD_LABEL), f.createBlock(resumeCore, true)), ...emitYieldSpill(f, spillLocals)] : resumeCore),
     ];
     if (superHome) resumeBody.splice(0, resumeBody.length, ...superThrough(resumeBody, superHome));
     const resumeParams = () => [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createParameterDeclaration(undefined, undefined, p));
@@ -870,6 +924,25 @@ export function transformSourceFile(
     ];
   };
   /**
+   * The function a rewritten generator becomes: evaluates its parameters (and environment,
+   * `arguments`) and returns a generator object owning the frame record, body not started:
+   *   const $$rt = ...; [if (new.target !== undefined) throw TypeError]  let locals; [params]
+   *   return $$rt.gen(self, [$$iN, 0, this, locals...]);
+   */
+  const generatorWrapper = (node: TS.FunctionLikeDeclaration, self: TS.Expression, rtDecl: TS.Statement, head: TS.Statement[], infoName: string, locals: readonly string[]): TS.Statement[] => {
+    const out: TS.Statement[] = [rtDecl];
+    if (ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) {
+      // A generator function is not a constructor.
+      out.push(f.createIfStatement(f.createStrictInequality(f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")), f.createVoidZero()),
+        f.createThrowStatement(f.createNewExpression(f.createIdentifier("TypeError"), undefined, [f.createStringLiteral(`${functionName(node)} is not a constructor`)]))));
+    }
+    out.push(...head);
+    const record = f.createArrayLiteralExpression([f.createIdentifier(infoName), f.createNumericLiteral(0), f.createThis(),
+      ...locals.map((l) => f.createIdentifier(l))]);
+    out.push(f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "gen"), undefined, [self, record])));
+    return out;
+  };
+  /**
    * In a constructor's resume function, `return v` completes the `new` expression: with v when
    * it is an object, otherwise with the instance (`this` of the record).
    */
@@ -909,12 +982,14 @@ export function transformSourceFile(
       // Other classes and object literals get a per-evaluation variable (wrapSelves).
       const v = `$$m${n}`;
       methodSelves.set(node, v);
+      const key = ts.isMethodDeclaration(node) && ts.isComputedPropertyName(node.name) ? `$$ky${n}` : undefined;
+      if (key) computedKeys.set(node, key);
       const once = ts.isClassDeclaration(node.parent) && ts.isSourceFile(node.parent.parent);
       return {
         expr: f.createIdentifier(v),
         // A constructor's identity is a `var`: a `let` read (TDZ check) in a small constructor
         // inlined in a loop kept V8 from eliding the instance (measured 2x).
-        prologue: once ? f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(v)],
+        prologue: once ? f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(v), ...(key ? [f.createVariableDeclaration(key)] : [])],
           ts.isConstructorDeclaration(node) ? ts.NodeFlags.None : ts.NodeFlags.Let)) : undefined,
       };
     }
@@ -943,7 +1018,7 @@ export function transformSourceFile(
         f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionEqualsToken, f.createIdentifier(RT_IMPORT)), f.createThis())) :
       assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createCallExpression(
         f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "own"), undefined,
-        [holderOf(m), f.createStringLiteral(staticKey(ts, m)!), f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : 0)])));
+        [holderOf(m), computedKeys.has(m) ? f.createIdentifier(computedKeys.get(m)!) : f.createStringLiteral(staticKey(ts, m)!), f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : rewrittenGenerators.has(m) ? 3 : 0)])));
   const classHolder = (m: MethodLike): TS.Expression =>
     hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
   /**
@@ -954,7 +1029,7 @@ export function transformSourceFile(
    */
   const wrapSelves = (original: TS.ClassLikeDeclaration | TS.ObjectLiteralExpression, updated: TS.Expression): TS.Expression => {
     const members: readonly TS.Node[] = ts.isObjectLiteralExpression(original) ? original.properties : original.members;
-    const names = members.filter((m) => methodSelves.has(m)).map((m) => methodSelves.get(m)!);
+    const names = members.filter((m) => methodSelves.has(m)).flatMap((m) => [methodSelves.get(m)!, ...(computedKeys.has(m) ? [computedKeys.get(m)!] : [])]);
     if (!names.length) {
       const lead = ts.isClassLike(original) ? leadMembers(members[0]?.parent ?? original) : [];
       if (!lead.length) return updated;
@@ -1026,11 +1101,13 @@ export function transformSourceFile(
     let out: TS.Node;
     if (ts.isFunctionDeclaration(node)) {
       const name = node.name ?? (anonymousDefaults.has(node) ? f.createIdentifier(anonymousDefaults.get(node)!) : undefined);
-      out = f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, name, undefined, params, undefined, block);
+      out = f.updateFunctionDeclaration(node, node.modifiers, rewrittenGenerators.has(node) ? undefined : node.asteriskToken, name, undefined, params, undefined, block);
     }
-    else if (ts.isFunctionExpression(node)) out = f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, undefined, params, undefined, block);
+    else if (ts.isFunctionExpression(node)) out = f.updateFunctionExpression(node, node.modifiers, rewrittenGenerators.has(node) ? undefined : node.asteriskToken, node.name, undefined, params, undefined, block);
     else if (ts.isArrowFunction(node)) out = f.updateArrowFunction(node, node.modifiers, undefined, params, undefined, node.equalsGreaterThanToken, block);
-    else if (ts.isMethodDeclaration(node)) out = f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, undefined, params, undefined, block);
+    else if (ts.isMethodDeclaration(node)) out = f.updateMethodDeclaration(node, node.modifiers, rewrittenGenerators.has(node) ? undefined : node.asteriskToken,
+      computedKeys.has(node) && ts.isComputedPropertyName(node.name)
+        ? f.createComputedPropertyName(f.createAssignment(f.createIdentifier(computedKeys.get(node)!), node.name.expression)) : node.name, node.questionToken, undefined, params, undefined, block);
     else if (ts.isGetAccessorDeclaration(node)) out = f.updateGetAccessorDeclaration(node, node.modifiers, node.name, params, undefined, block);
     else if (ts.isSetAccessorDeclaration(node)) out = f.updateSetAccessorDeclaration(node, node.modifiers, node.name, params, block);
     else if (ts.isConstructorDeclaration(node)) out = f.updateConstructorDeclaration(node, node.modifiers, params, block);
@@ -1138,6 +1215,7 @@ export function transformSourceFile(
       undefined, [f.createArrayLiteralExpression(names.map((n) => f.createIdentifier(n)))])));
   };
   register("marks", topFns.map((e) => e.name));
+  register("genfns", topFns.filter((e) => rewrittenGenerators.has(e.d)).map((e) => e.name));
   register("direct", topFns.filter((e) => ignoresReceiver(ts, e.d)).map((e) => e.name));
   const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
     [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));
