@@ -3,17 +3,13 @@
 // and once transformed by the public transform API (generators rewritten); the logs (or the
 // error) must be the same. Each case also checks that its generators were rewritten (no
 // `function*` / `*m(` left in the output), so a case cannot pass by staying native.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { transform } from "tsgreenlet/transform";
+import { differential, runtimeUrl } from "./helpers/differential.js";
 
-const runtimeUrl = pathToFileURL(fileURLToPath(new URL("../dist/runtime/index.js", import.meta.url))).href;
-const dir = mkdtempSync(join(tmpdir(), "tsgreenlet-gen-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { load, dispose } = differential("gen");
+afterAll(dispose);
 
 const show = (v: unknown) => inspect(v, { depth: 20, showHidden: false });
 const settle = (fn: () => unknown): string => {
@@ -24,17 +20,9 @@ const settle = (fn: () => unknown): string => {
   }
 };
 
-let n = 0;
-function write(source: string): string {
-  const file = join(dir, `case-${++n}.mjs`);
-  writeFileSync(file, source);
-  return pathToFileURL(file).href;
-}
 async function both(source: string): Promise<{ plain: string; transformed: string; code: string; warnings: string[] }> {
-  const plain = (await import(/* @vite-ignore */ write(source))) as { run(): unknown };
-  const { code, diagnostics } = transform(`"use greenlet";\n${source}`, `gen-case-${n}.js`, { runtimeModule: runtimeUrl });
-  const marked = (await import(/* @vite-ignore */ write(code))) as { run(): unknown };
-  return { plain: settle(() => plain.run()), transformed: settle(() => marked.run()), code, warnings: diagnostics.map((d) => d.message) };
+  const { plain, marked, code, warnings } = await load<{ run(): unknown }>(source);
+  return { plain: settle(() => plain.run()), transformed: settle(() => marked.run()), code, warnings };
 }
 
 const cases: [name: string, source: string][] = [
@@ -306,6 +294,21 @@ const cases: [name: string, source: string][] = [
       const ti = t(); log.push(ti.next(), ti.next("V"));
       const ti2 = t(); ti2.next(); log.push(ti2.return("R"));
       return log;
+    }`],
+  ["generator methods that use their class's name (declaration and named class expression)", `
+    export function run() {
+      class Tree {
+        static marker = -1;
+        constructor(v, kids = []) { this.v = v; this.kids = kids; }
+        *walk() { yield this.v; for (const k of this.kids) yield* k.walk(); yield Tree.marker; }
+      }
+      const Original = Tree;
+      Tree = null;
+      const K = class Named {
+        static *count(n) { for (let i = 0; i < n; i++) yield new Named(i); }
+        constructor(i) { this.i = i; }
+      };
+      return [[...new Original(1, [new Original(2)]).walk()], [...K.count(3)].map((x) => x.i)];
     }`],
 ];
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { transform } from "tsgreenlet/transform";
 
-const runtimeUrl = pathToFileURL(fileURLToPath(new URL("../../dist/runtime/index.js", import.meta.url))).href;
+export const runtimeUrl = pathToFileURL(fileURLToPath(new URL("../../dist/runtime/index.js", import.meta.url))).href;
 
 export type Outcome = { value: unknown } | { error: string };
 
@@ -27,13 +27,17 @@ export function differential(prefix: string) {
     writeFileSync(file, source);
     return pathToFileURL(file).href;
   };
+  /** Imports module `source` as plain JavaScript and transformed as a marked module. */
+  const load = async <M>(source: string): Promise<{ plain: M; marked: M; code: string; warnings: string[] }> => {
+    const plain = (await import(/* @vite-ignore */ write(source))) as M;
+    const { code, diagnostics } = transform(`"use greenlet";\n${source}`, `${prefix}-case-${n}.js`, { runtimeModule: runtimeUrl });
+    const marked = (await import(/* @vite-ignore */ write(code))) as M;
+    return { plain, marked, code, warnings: diagnostics.map((d) => d.message) };
+  };
   /** Runs `run(arg)` with `body` as plain JavaScript and as a transformed marked function. */
   const both = async (body: string, arg?: unknown): Promise<{ plain: Outcome; transformed: Outcome; code: string }> => {
-    const source = `export function run(arg) {\n${body}\n}\n`;
-    const plain = (await import(/* @vite-ignore */ write(source))) as { run(a: unknown): unknown };
-    const { code } = transform(`"use greenlet";\n${source}`, `${prefix}-case-${n}.js`, { runtimeModule: runtimeUrl });
-    const marked = (await import(/* @vite-ignore */ write(code))) as { run(a: unknown): unknown };
+    const { plain, marked, code } = await load<{ run(a: unknown): unknown }>(`export function run(arg) {\n${body}\n}\n`);
     return { plain: settle(() => plain.run(arg)), transformed: settle(() => marked.run(arg)), code };
   };
-  return { both, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return { both, load, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
