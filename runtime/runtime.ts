@@ -14,7 +14,7 @@
  */
 import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
 import { UNINITIALIZED, constStandIn, tdzStandIn, throwTdz } from "./tdz.js";
-import { generatorSupport, type GeneratorSupport } from "./generators.js";
+import { generatorState, generatorSupport, type GeneratorSupport } from "./generators.js";
 import { ARRAY_ITERATOR_PROTO, ARRAY_NEXT, ARRAY_VALUES, ArrayIterator, iterMethod, iterOther } from "./iterators.js";
 
 export { ArrayIterator } from "./iterators.js";
@@ -62,6 +62,11 @@ export class SoftRuntime implements RuntimeABI {
   readonly generators: GeneratorSupport = generatorSupport(this);
 
   /** A rewritten generator function called: its generator object (body not started). */
+  /** Whether `o` is a rewritten generator object (a call-free for-of in marked code then takes its lowered form). */
+  isGen(o: unknown): boolean {
+    return generatorState(o) !== undefined;
+  }
+
   gen(fn: Function, record: unknown[]): object {
     return this.generators.make(fn, record);
   }

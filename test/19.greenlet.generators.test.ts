@@ -36,6 +36,21 @@ function drive(g: Greenlet, answer: (q: unknown) => unknown): { questions: unkno
 }
 
 describe("switching inside rewritten generator bodies, next() called from marked code", () => {
+  it("a for-of without calls in its body (a native loop otherwise) consumes a generator that switches", () => {
+    const g = new Greenlet(() => {
+      const it = asking(3);
+      let sum = 0;
+      for (const v of it) sum += v;
+      const plain = [4, 5, 6];
+      let other = 0;
+      for (const v of plain) other += v; // an array: the native loop
+      return [sum, other];
+    });
+    const { questions, result } = drive(g, (q) => String(q).length);
+    expect(questions).toEqual(["item 0?", "item 1?", "item 2?"]);
+    expect(result).toEqual([0 + 7 + 10 + 7 + 20 + 7, 15]); // each answer is the question's length, 7
+  });
+
   it("explicit it.next(): the greenlet suspends inside the body and resumes there", () => {
     const g = new Greenlet(() => {
       const it = asking(3);

@@ -310,6 +310,23 @@ const cases: [name: string, source: string][] = [
       };
       return [[...new Original(1, [new Original(2)]).walk()], [...K.count(3)].map((x) => x.i)];
     }`],
+  ["yield inside assignment patterns: defaults, computed keys, member targets, holes", `
+    export function run() {
+      const log = [];
+      function* g(src) {
+        let a, b, rest, x;
+        const box = {};
+        ({ a = yield "a?", [yield "key?"]: b = yield "b?", ...rest } = src);
+        [x = yield "x?", , box[yield "slot?"]] = [undefined, "hole", "boxed"];
+        return [a, b, rest, x, box];
+      }
+      const it = g({ k: undefined, other: 1 });
+      let r = it.next();
+      const answers = { "a?": "A", "key?": "k", "b?": "B", "x?": "X", "slot?": "s" };
+      while (!r.done) { log.push(r.value); r = it.next(answers[r.value]); }
+      log.push(r.value);
+      return log;
+    }`],
 ];
 
 describe("rewritten generators: same behaviour as native generators", () => {

@@ -22,7 +22,7 @@ export function nextLoop(it: Generator<undefined, never, unknown>, n: number): n
   return k;
 }
 
-/** A for-of with no call inside stays a native loop: its next() calls come from the engine. */
+/** A for-of with no call inside: over a rewritten generator it takes the lowered form (isGen check). */
 export function sumEach(it: Iterable<number>): number {
   let s = 0;
   for (const x of it) s += x;

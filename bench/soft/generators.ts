@@ -5,8 +5,8 @@
  * batches (process CPU time), median over `runs` batches.
  *   generator-for-of:  marked `for (const x of range(n)) s += x` over a rewritten generator
  *                      vs the same function untransformed over a native generator
- *   generator-native-loop: a marked for-of without calls (left native: next() is entered as a
- *                      boundary) over a rewritten generator vs the same over a native generator
+ *   generator-native-loop: a marked for-of without calls over a rewritten generator (the
+ *                      isGen check picks the lowered loop) vs the same over a native generator
  *   generator-next:    `it.next()` round trip of a rewritten generator called from marked code
  *                      vs a native generator's `it.next()` from untransformed code
  */
@@ -47,5 +47,5 @@ const perNext = (loop: (it: Generator<undefined, never, unknown>, n: number) => 
 
 const N = 2_000_000;
 compare("generator-for-of", "marked for-of summing a rewritten generator (2M yields)", perElement(native.sumRange, N), perElement(marked.sumRange, N), "untransformed for-of over a native generator");
-compare("generator-native-loop", "marked for-of without calls (a native loop) over a rewritten generator", perElement((n) => native.sumEach(native.range(n)), N), perElement((n) => marked.sumEach(marked.range(n)), N), "the same over a native generator, untransformed");
+compare("generator-native-loop", "marked for-of without calls (isGen: lowered loop) over a rewritten generator", perElement((n) => native.sumEach(native.range(n)), N), perElement((n) => marked.sumEach(marked.range(n)), N), "the same over a native generator, untransformed");
 compare("generator-next", "it.next() round trip, rewritten generator, marked caller", perNext(native.nextLoop, native.forever(), N), perNext(marked.nextLoop, marked.forever(), N), "native generator next() from untransformed code");

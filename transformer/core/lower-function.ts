@@ -469,7 +469,18 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     }
     if (ts.isForOfStatement(s) && !s.awaitModifier) {
       if (!has(s.statement) && !has(s.expression) && !h.loopNeedsLowering(s)) {
-        out.push(wrap(f.createForOfStatement(undefined, loopTarget(s.initializer), h.rewrite(s.expression), lowerToBlock(s.statement))));
+        if (uninstrumented > 0 || containsFunction(ts, s.statement)) {
+          out.push(wrap(f.createForOfStatement(undefined, loopTarget(s.initializer), h.rewrite(s.expression), lowerToBlock(s.statement))));
+          return;
+        }
+        // A loop without calls stays a native for-of, except over a rewritten generator: its
+        // body may switch, which needs the loop's next() to be a switch point (the lowered form).
+        const src = h.temp();
+        out.push(f.createExpressionStatement(f.createAssignment(src, h.rewrite(s.expression))));
+        const lowered: TS.Statement[] = [];
+        lowerForOf(s, lowered, label, src);
+        out.push(f.createIfStatement(rtCall("isGen", [src]), block(lowered),
+          block([wrap(f.createForOfStatement(undefined, loopTarget(s.initializer), src, lowerToBlock(s.statement)))])));
         return;
       }
       lowerForOf(s, out, label);
@@ -700,16 +711,16 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
    *                                catch ($$x) { if (!$$d) { $$d = true; $$rt.iterAbort($$it); } throw $$x; }
    *                                finally { if (!$$d && $$rt.unwinding !== true) { $$d = true; $$rt.iterReturn($$it); } }
    */
-  const lowerForOf = (s: TS.ForOfStatement, out: TS.Statement[], label: TS.Identifier | undefined): void => {
+  const lowerForOf = (s: TS.ForOfStatement, out: TS.Statement[], label: TS.Identifier | undefined, evaluated?: TS.Expression): void => {
     const it = h.temp();
     const done = h.temp();
     const r = h.temp();
-    const src = x.explode(out, s.expression);
+    const src = evaluated ?? x.explode(out, s.expression);
     // `for (x of c.keys() / .values() / .entries())`: RT.iter also gets the receiver and the
     // method called, so that a built-in Map/Set/Array iterator made right here can be pickled.
     let head = s.expression;
     while (ts.isParenthesizedExpression(head)) head = head.expression;
-    const parts = ts.isCallExpression(head) && head.arguments.length === 0 && ts.isPropertyAccessExpression(head.expression) &&
+    const parts = !evaluated && ts.isCallExpression(head) && head.arguments.length === 0 && ts.isPropertyAccessExpression(head.expression) &&
       ts.isIdentifier(head.expression.name) && /^(keys|values|entries)$/.test(head.expression.name.text) ? x.memberCallParts(src) : undefined;
     out.push(f.createExpressionStatement(f.createAssignment(it, rtCall("iter", parts ? [src, parts.holder, parts.fn] : [src]))));
     // The loop holds its iterator in `it`; the call's temporary must not keep the built-in one
@@ -1005,4 +1016,16 @@ function emitRestore(f: TS.NodeFactory, ts: typeof TS, locals: readonly string[]
   const decls = locals.map((name, i) => f.createVariableDeclaration(name, undefined, undefined, at(REC_HEADER + i)));
   decls.push(f.createVariableDeclaration(PC, undefined, undefined, at(1)));
   return f.createVariableStatement(undefined, f.createVariableDeclarationList(decls, ts.NodeFlags.Let));
+}
+
+/** Whether `n` contains a function or class (lowering its code twice would define it twice). */
+function containsFunction(ts: typeof TS, n: TS.Node): boolean {
+  let found = false;
+  const walk = (c: TS.Node): void => {
+    if (found) return;
+    if (ts.isFunctionLike(c) || ts.isClassLike(c)) { found = true; return; }
+    ts.forEachChild(c, walk);
+  };
+  walk(n);
+  return found;
 }

@@ -367,7 +367,7 @@ export function transformSourceFile(
     if (fl.asteriskToken && fl.body && !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword)) {
       const y = unsupportedYield(ts, fl.body);
       if (y) {
-        diag(y, "warning", "this generator stays a native generator: the transform cannot take apart a yield here (optional chains, tagged templates, assignment patterns, super, array holes, class members); a switch inside it pins the greenlet to the real stack and its generator objects cannot be pickled");
+        diag(y, "warning", "this generator stays a native generator: the transform cannot take apart a yield here (optional chains, tagged templates, super, holes in array literals, class members); a switch inside it pins the greenlet to the real stack and its generator objects cannot be pickled");
         return;
       }
     }

@@ -24,7 +24,7 @@ export function writeKind(ts: typeof TS, id: TS.Identifier): WriteKind {
 }
 
 /** Whether `n` is (part of) the target of a destructuring assignment or a for-in/of head. */
-function inPattern(ts: typeof TS, n: TS.Node): boolean {
+export function inPattern(ts: typeof TS, n: TS.Node): boolean {
   for (let c = n; ;) {
     const p = c.parent;
     if (!p) return false;

@@ -32,6 +32,7 @@
  */
 import type * as TS from "typescript";
 import { RES_MODE, RESUME_RETURN, RT_LOCAL } from "./names.js";
+import { inPattern } from "./writes.js";
 
 export interface YieldHost {
   readonly ts: typeof TS;
@@ -115,20 +116,19 @@ export function unsupportedYield(ts: typeof TS, body: TS.Node): TS.YieldExpressi
         continue;
       }
       if (ts.isNewExpression(p)) continue;
-      if (ts.isBinaryExpression(p)) {
-        if (node === p.left && (ts.isObjectLiteralExpression(p.left) || ts.isArrayLiteralExpression(p.left))) return false;
-        continue;
-      }
+      if (ts.isBinaryExpression(p)) continue; // assignment patterns are lowered element by element too
       if (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) {
         if (p.expression.kind === ts.SyntaxKind.SuperKeyword) return false;
         continue;
       }
       if (ts.isArrayLiteralExpression(p)) {
-        if (p.elements.some((x) => ts.isOmittedExpression(x))) return false;
+        // Holes in an array value cannot be rebuilt element by element; in a pattern they are skips.
+        if (p.elements.some((x) => ts.isOmittedExpression(x)) && !inPattern(ts, p)) return false;
         continue;
       }
       if (ts.isObjectLiteralExpression(p)) continue;
       if (ts.isPropertyAssignment(p)) continue;
+      if (ts.isShorthandPropertyAssignment(p) && node === p.objectAssignmentInitializer) continue; // `({ a = yield } = o)`
       if (ts.isComputedPropertyName(p)) {
         if (!ts.isPropertyAssignment(p.parent) && !ts.isBindingElement(p.parent)) return false;
         continue;
