@@ -5,7 +5,7 @@
  *
  *   [source]                                  [lowered: normal path]
  *   function f(n) {                           function f(n) {
- *     let acc = 0;                              const $$rt = $$RT;
+ *     let acc = 0;                              const $$rt = $$tsgreenlet1;
  *     for (let i = 0; i < n; i++)               if ($$rt.t !== f) return $$rt.enter(f, this, arguments, new.target);
  *       acc = add(acc, i);                      $$rt.t = null;
  *     return acc;                               let acc, i$$1, $$t1, $$pc = 0;
@@ -25,7 +25,7 @@
  *
  *   [lowered: resume path, module level]
  *   function $$r1($$c, $$p, $$m, $$v) {
- *     const $$rt = $$RTc ?? $$RT;
+ *     const $$rt = $$tsgreenlet1;                  // the runtime as a read-only global (names.ts RT_GLOBAL)
  *     let n = $$c[$$p + 3], acc = ..., $$pc = $$c[$$p + 1];
  *     $$body: {
  *       if ($$pc === 0) acc = 0;                          // statements before the resume point are skipped

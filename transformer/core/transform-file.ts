@@ -20,7 +20,7 @@ import { containsCall } from "./explode.js";
 import { findNonSuspending } from "./non-suspending.js";
 import { inferredName, mentions } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
-import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL } from "./names.js";
+import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_GLOBAL, RT_IMPORT, RT_LOCAL } from "./names.js";
 import { ignoresReceiver, receiverFreeStatics } from "./receiver.js";
 import { hasModifier } from "./modifiers.js";
 import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js";
@@ -742,8 +742,7 @@ export function transformSourceFile(
     const resumeName = `$$r${n}`;
     const self = selfReference(node, n);
     const rtDecl = f.createVariableStatement(undefined, f.createVariableDeclarationList(
-      [f.createVariableDeclaration(RT_LOCAL, undefined, undefined,
-        f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionToken, f.createIdentifier(RT_IMPORT)))], ts.NodeFlags.Const));
+      [f.createVariableDeclaration(RT_LOCAL, undefined, undefined, f.createIdentifier(RT_GLOBAL))], ts.NodeFlags.Const));
     // The slow path passes arguments and new.target in runtime fields (see runtime/abi.ts).
     const rtField = (name: string) => f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), name);
     const slowPath: TS.Statement[] = [
@@ -832,7 +831,7 @@ export function transformSourceFile(
    * Instead an entry from untransformed code (`Reflect.construct`, an untransformed `new`, a
    * derived class's `super()`) runs the body through its own resume function from the start
    * (pc 0, locals as they are), inside `RT.construct`, which counts a boundary meanwhile:
-   *   const $$rt = $$RTc; const $$x = $$rt.t !== C; $$rt.t = null; let locals, $$pc = 0;
+   *   const $$rt = $$tsgreenlet1; const $$x = $$rt.t !== C; $$rt.t = null; let locals, $$pc = 0;
    *   [env;] [derived: super(...);] if ($$x) return $$rt.construct($$i, this, [locals], C);
    *   $$body: { ... return; } spill; return 0;
    * (measured: a try/finally around the body, or reading a `let`/import binding here, kept V8
@@ -845,11 +844,10 @@ export function transformSourceFile(
     let test: TS.Expression = f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), self);
     const clear = [assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull())];
     if (fieldsCall(node.parent) && !isDerived(node.parent)) {
-      // `#$$new = $$RTc.t === C && ($$RTc.t = null, true)` as the class's first instance field:
-      // the token is read before any field initialiser runs, per instance (nesting-safe).
+      // `#$$new = $$tsgreenlet1.t === C && ($$tsgreenlet1.t = null, true)` as the class's first
+      // instance field: the token is read before any field initialiser runs, per instance (nesting-safe).
       const flag = f.createPrivateIdentifier(CTOR_FLAG);
-      // `$$RTc ?? $$RT`: a class expression may be evaluated before its module body (import cycles).
-      const rtc = () => f.createParenthesizedExpression(f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionToken, f.createIdentifier(RT_IMPORT)));
+      const rtc = () => f.createIdentifier(RT_GLOBAL);
       const lead = classLeadMembers.get(node.parent) ?? [];
       lead.push(f.createPropertyDeclaration(undefined, flag, undefined, undefined, f.createLogicalAnd(
         f.createStrictEquality(f.createPropertyAccessExpression(rtc(), "t"), self),
@@ -858,10 +856,10 @@ export function transformSourceFile(
       test = f.createStrictInequality(f.createPropertyAccessExpression(f.createThis(), f.createPrivateIdentifier(CTOR_FLAG)), f.createTrue());
       clear.length = 0;
     }
-    // `$$RTc` alone (no `?? $$RT`, measured 2x here): the class's static block sets it when the
-    // class is evaluated before the module body (a class expression reached through an import cycle).
+    // The runtime global (names.ts RT_GLOBAL): a constant in optimized code. (`$$RTc ?? $$RT`,
+    // a module variable with a fallback to the import, measured 2x here.)
     const rtDecl = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(RT_LOCAL, undefined, undefined,
-      f.createIdentifier(RT_CACHE))], ts.NodeFlags.Const));
+      f.createIdentifier(RT_GLOBAL))], ts.NodeFlags.Const));
     const slow = f.createIfStatement(outside, f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(rt, "construct"), undefined, [
       f.createIdentifier(infoName), f.createThis(),
       f.createArrayLiteralExpression(locals.map((l) => f.createIdentifier(l))), self])));
@@ -942,10 +940,8 @@ export function transformSourceFile(
   /** `$$mK = $$RT.own(holder, key, kind)` for each transformed member of a class/literal. */
   const selfAssignments = (members: readonly TS.Node[], holderOf: (m: MethodLike) => TS.Expression): TS.Statement[] =>
     members.filter((m): m is MethodLike | TS.ConstructorDeclaration => (isMethodLike(m) || ts.isConstructorDeclaration(m)) && methodSelves.has(m)).map((m) =>
-      // A constructor's identity is its class (`this` in a static block). Its body reads $$RTc
-      // alone (see ctorNormalBody): set it here for a class evaluated before the module body.
-      ts.isConstructorDeclaration(m) ? assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createComma(
-        f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionEqualsToken, f.createIdentifier(RT_IMPORT)), f.createThis())) :
+      // A constructor's identity is its class (`this` in a static block).
+      ts.isConstructorDeclaration(m) ? assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createThis()) :
       assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createCallExpression(
         f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "own"), undefined,
         [holderOf(m), f.createStringLiteral(staticKey(ts, m)!), f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : 0)])));
@@ -1144,10 +1140,8 @@ export function transformSourceFile(
   };
   register("marks", topFns.map((e) => e.name));
   register("direct", topFns.filter((e) => ignoresReceiver(ts, e.d)).map((e) => e.name));
-  const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
-    [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));
   const tdzSentinel = tdz.used ? [tdz.declaration()] : [];
-  return f.updateSourceFile(sf, [...directives, runtimeImport, runtimeCache, ...tdzSentinel, ...prologue, ...rest, ...epilogue]);
+  return f.updateSourceFile(sf, [...directives, runtimeImport, ...tdzSentinel, ...prologue, ...rest, ...epilogue]);
 }
 
 function hasDirective(ts: typeof TS, stmts: readonly TS.Statement[]): boolean {
