@@ -35,6 +35,17 @@ export class SoftRuntime implements RuntimeABI {
   readonly boundaryFns: Function[] = [];
   readonly functions = new Map<string, FunctionInfo>();
 
+  /**
+   * A new callee token for a class constructor (transformer/core/transform-file.ts ctorToken): a
+   * `new C(...)` whose C the transform resolves to a top-level class stores this number instead
+   * of C. Unique per class evaluation, like C itself, but a small integer: no write barrier at
+   * the store, and V8 folds the constructor's entry check when it inlines it.
+   */
+  tok(): number {
+    return ++this.tokens;
+  }
+  private tokens = 0;
+
   /** Arguments and new.target of the pending `enter` (stored by the caller: see abi.ts). */
   a: ArrayLike<unknown> | null = null;
   nt: Function | undefined = undefined;

@@ -98,6 +98,8 @@ export interface LowerHost {
   temp(): TS.Identifier;
   /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
   cannotSuspend(callee: TS.Identifier): boolean;
+  /** The Smi callee token of `new callee(...)`, if its class has one (transform-file.ts ctorToken). */
+  ctorToken(callee: TS.Identifier): TS.Expression | undefined;
   /** Temporaries in use (a mark), and giving back every temporary taken since a mark. */
   tempMark(): number;
   tempRelease(mark: number): void;
@@ -119,6 +121,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     temp: () => h.temp(),
     rewrite: (e) => h.rewrite(e),
     cannotSuspend: (callee) => h.cannotSuspend(callee),
+    ctorToken: (callee) => h.ctorToken(callee),
     isConstant: (e) => h.isConstant(e),
     warn: (n, message) => h.error(n, message),
     objectLiteral: (o, lit) => h.objectLiteral(o, lit),

@@ -17,7 +17,7 @@ import type * as TS from "typescript";
 import { createHash } from "node:crypto";
 import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scopes.js";
 import { containsCall } from "./explode.js";
-import { findNonSuspending } from "./non-suspending.js";
+import { findNonSuspending, reassigned } from "./non-suspending.js";
 import { inferredName, mentions } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, lowerBody, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_GLOBAL, RT_IMPORT, RT_LOCAL } from "./names.js";
@@ -257,12 +257,39 @@ export function transformSourceFile(
     return undefined;
   };
   /**
-   * Instance field initialisers with calls run between `new` and the constructor body: one could
-   * reach this constructor again from untransformed code while the callee token still names it.
-   * Such a class reads and clears the token in a first private field (see ctorNormalBody).
+   * Whether evaluating an expression can run no user code: literals, `this`, bindings, function
+   * creation, literals of those. Anything else may (a call, a getter or Proxy trap on a property
+   * read, `valueOf` of an operand, a computed key, an iterator of a spread).
    */
-  const fieldsCall = (cls: TS.ClassLikeDeclaration): boolean => cls.members.some((m) =>
-    ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && m.initializer !== undefined && containsCall(ts, m.initializer));
+  const inert = (e: TS.Expression): boolean => {
+    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) return inert(e.expression);
+    switch (e.kind) {
+      case ts.SyntaxKind.TrueKeyword: case ts.SyntaxKind.FalseKeyword: case ts.SyntaxKind.NullKeyword: case ts.SyntaxKind.ThisKeyword:
+        return true;
+    }
+    if (ts.isLiteralExpression(e) || ts.isFunctionExpression(e) || ts.isArrowFunction(e)) return true;
+    // A declared binding, or the global `undefined` (a non-writable data property).
+    if (ts.isIdentifier(e)) return scopes.refs.has(e) || e.text === "undefined";
+    if (ts.isPrefixUnaryExpression(e)) {
+      return e.operator === ts.SyntaxKind.ExclamationToken ? inert(e.operand)
+        : (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken) && (ts.isNumericLiteral(e.operand) || ts.isBigIntLiteral(e.operand));
+    }
+    if (ts.isVoidExpression(e) || ts.isTypeOfExpression(e)) return inert(e.expression);
+    if (ts.isArrayLiteralExpression(e)) return e.elements.every((x) => ts.isOmittedExpression(x) || (!ts.isSpreadElement(x) && inert(x)));
+    if (ts.isObjectLiteralExpression(e)) {
+      return e.properties.every((p) => !ts.isSpreadAssignment(p) && (p.name === undefined || !ts.isComputedPropertyName(p.name)) &&
+        (ts.isPropertyAssignment(p) ? inert(p.initializer) : ts.isShorthandPropertyAssignment(p) ? p.objectAssignmentInitializer === undefined && inert(p.name) : true));
+    }
+    return false;
+  };
+  /**
+   * Whether a class's instance field initialisers may run user code (calls, getters, Proxy traps,
+   * valueOf…). They run between a transformed `new` and the constructor's entry check, so such
+   * code could construct the same class again from untransformed code while the callee token
+   * still names it: the constructor then reads the token first, in a private field (ctorNormalBody).
+   */
+  const fieldsRunCode = (cls: TS.ClassLikeDeclaration): boolean => cls.members.some((m) =>
+    ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && m.initializer !== undefined && !inert(m.initializer));
   /** First members added to a class (by original class node): the entry flag field of its constructor. */
   const classLeadMembers = new Map<TS.Node, TS.ClassElement[]>();
   /**
@@ -385,6 +412,37 @@ export function transformSourceFile(
   // Before anything is rewritten: it may move bindings into environment objects (tdz.ts).
   const tdz = analyzeTdz(ts, f, scopes, (b) => b.fn !== null && transformedFns.has(b.fn.node));
   const nonSuspending = findNonSuspending(ts, sf, scopes, transformedFns);
+  // Callee tokens of constructors: `new C(...)` with C a top-level class declaration that is
+  // never reassigned stores a number from `$$RT.tok()` (a module-level const `$$ctN`, allocated
+  // once per module evaluation like the class itself) instead of C, and C's entry check accepts
+  // it as well as C (which other `new` sites store). Why: a small integer needs no write barrier
+  // and V8 folds the const and, when it inlines the constructor, the whole entry check; the
+  // class read from a variable cost a load and a receiver check per construction (bench
+  // calls-new). Only top-level classes: one evaluation, so the const is unique to it.
+  const writtenBindings = reassigned(ts, sf, scopes);
+  const tokenClasses = new Map<Binding, TS.ClassDeclaration>();
+  for (const s of sf.statements) {
+    if (!ts.isClassDeclaration(s) || !s.name) continue;
+    const ctor = s.members.find((m) => ts.isConstructorDeclaration(m) && m.body !== undefined);
+    const b = scopes.refs.get(s.name);
+    if (ctor && transformedFns.has(ctor) && b && !writtenBindings.has(b)) tokenClasses.set(b, s);
+  }
+  const ctorTokens = new Map<TS.ClassDeclaration, string>();
+  const ctorToken = (cls: TS.ClassDeclaration): string => {
+    let name = ctorTokens.get(cls);
+    if (name === undefined) {
+      name = `$$ct${++uid}`;
+      ctorTokens.set(cls, name);
+      prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined,
+        f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "tok"), undefined, []))], ts.NodeFlags.Const)));
+    }
+    return name;
+  };
+  const ownCtorToken = (cls: TS.Node): string | undefined => {
+    if (!ts.isClassDeclaration(cls) || !cls.name) return undefined;
+    const b = scopes.refs.get(cls.name);
+    return b && tokenClasses.get(b) === cls ? ctorToken(cls) : undefined;
+  };
 
   // ---- binding references ---------------------------------------------------------------------
   const ownerState = (b: Binding): FnState | undefined => (b.fn ? fnStates.get(b.fn.node) : undefined);
@@ -662,6 +720,11 @@ export function transformSourceFile(
         const b = scopes.refs.get(callee);
         return b !== undefined && nonSuspending.has(b);
       },
+      ctorToken: (callee) => {
+        const b = scopes.refs.get(callee);
+        const cls = b && tokenClasses.get(b);
+        return cls ? f.createIdentifier(ctorToken(cls)) : undefined;
+      },
       temp: () => {
         const name = `$$t${++st.tempCount}`;
         addLocal(st, name, false);
@@ -841,16 +904,20 @@ export function transformSourceFile(
   const ctorNormalBody = (node: TS.ConstructorDeclaration, self: TS.Expression, head: TS.Statement[], body: TS.Statement[], infoName: string, locals: readonly string[]): TS.Statement[] => {
     const rt = f.createIdentifier(RT_LOCAL);
     const outside = f.createIdentifier(CTOR_OUTSIDE);
+    // The class's own token (ctorToken) from `new` sites that resolve it, or the class itself.
+    const token = ownCtorToken(node.parent);
     let test: TS.Expression = f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), self);
+    if (token) test = f.createLogicalAnd(f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), f.createIdentifier(token)), test);
     const clear = [assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull())];
-    if (fieldsCall(node.parent) && !isDerived(node.parent)) {
+    if (fieldsRunCode(node.parent) && !isDerived(node.parent)) {
       // `#$$new = $$tsgreenlet1.t === C && ($$tsgreenlet1.t = null, true)` as the class's first
       // instance field: the token is read before any field initialiser runs, per instance (nesting-safe).
       const flag = f.createPrivateIdentifier(CTOR_FLAG);
       const rtc = () => f.createIdentifier(RT_GLOBAL);
       const lead = classLeadMembers.get(node.parent) ?? [];
+      const named = f.createStrictEquality(f.createPropertyAccessExpression(rtc(), "t"), self);
       lead.push(f.createPropertyDeclaration(undefined, flag, undefined, undefined, f.createLogicalAnd(
-        f.createStrictEquality(f.createPropertyAccessExpression(rtc(), "t"), self),
+        token ? f.createParenthesizedExpression(f.createLogicalOr(f.createStrictEquality(f.createPropertyAccessExpression(rtc(), "t"), f.createIdentifier(token)), named)) : named,
         f.createParenthesizedExpression(f.createComma(f.createAssignment(f.createPropertyAccessExpression(rtc(), "t"), f.createNull()), f.createTrue())))));
       classLeadMembers.set(node.parent, lead);
       test = f.createStrictInequality(f.createPropertyAccessExpression(f.createThis(), f.createPrivateIdentifier(CTOR_FLAG)), f.createTrue());
