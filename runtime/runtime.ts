@@ -36,6 +36,17 @@ export class SoftRuntime implements RuntimeABI {
   readonly boundaryFns: Function[] = [];
   readonly functions = new Map<string, FunctionInfo>();
 
+  /**
+   * A new callee token for a class constructor (transformer/core/transform-file.ts ctorToken): a
+   * `new C(...)` whose C the transform resolves to a top-level class stores this number instead
+   * of C. Unique per class evaluation, like C itself, but a small integer: no write barrier at
+   * the store, and V8 folds the constructor's entry check when it inlines it.
+   */
+  tok(): number {
+    return ++this.tokens;
+  }
+  private tokens = 0;
+
   /** Arguments and new.target of the pending `enter` (stored by the caller: see abi.ts). */
   a: ArrayLike<unknown> | null = null;
   nt: Function | undefined = undefined;
@@ -294,15 +305,31 @@ export class SoftRuntime implements RuntimeABI {
 
 
 const KEY = Symbol.for("tsgreenlet.runtime@1");
-type Holder = { [KEY]?: SoftRuntime };
+/**
+ * The same instance under a global name that transformed functions read as a free identifier
+ * (`const $$rt = $$tsgreenlet1;`, transformer/core/names.ts RT_GLOBAL; same ABI version as KEY).
+ * Why a global: it is a read-only, non-configurable property of the global object, so V8's
+ * optimizing compiler embeds the runtime object as a constant (no load, and no map check before
+ * each access to `t`/`unwinding`); a module-level copy of the import is a mutable variable that
+ * is loaded and map-checked at every call site of a loop (measured: the token store, the
+ * unwinding test and a constructor's entry check each carried one). It also exists before any
+ * transformed module body runs (import cycles), as the runtime module is their first import.
+ */
+const GLOBAL_NAME = "$$tsgreenlet1";
+type Holder = { [KEY]?: SoftRuntime; [GLOBAL_NAME]?: SoftRuntime };
 
 function install(): SoftRuntime {
   const g = globalThis as Holder;
-  const existing = g[KEY];
-  if (existing !== undefined) return existing;
-  const rt = new SoftRuntime();
-  rt.fn(rt.generators.nextInfo); // the `next` frame of a generator suspended with its greenlet (pickles name it)
-  Object.defineProperty(g, KEY, { value: rt, enumerable: false, configurable: false, writable: false });
+  const fresh = g[KEY] === undefined;
+  const rt = g[KEY] ?? new SoftRuntime();
+  if (fresh) {
+    rt.fn(rt.generators.nextInfo); // the `next` frame of a generator suspended with its greenlet (pickles name it)
+    Object.defineProperty(g, KEY, { value: rt, enumerable: false, configurable: false, writable: false });
+  }
+  // A copy of the package that installed the instance before this global existed: add it now.
+  if (!Object.prototype.hasOwnProperty.call(g, GLOBAL_NAME)) {
+    Object.defineProperty(g, GLOBAL_NAME, { value: rt, enumerable: false, configurable: false, writable: false });
+  }
   return rt;
 }
 

@@ -479,3 +479,87 @@ describe("classes referring to themselves by name", () => {
     expect(g.switch("1")).toBe("p1");
   });
 });
+
+// Callee tokens of top-level classes (transform-file.ts ctorToken): a `new` of the class by its
+// name stores a number, other `new` sites the class itself; the constructor accepts either, and
+// user code running before its entry check (field initialisers: getters, valueOf) cannot make an
+// untransformed construction of the same class look transformed.
+let probeDepth = 0;
+const probeHolder = {
+  // Getters stay untransformed: this constructs Probe again while the outer `new Probe()` runs its initialisers.
+  get inner(): unknown {
+    return probeDepth++ === 0 ? Reflect.construct(Probe, []) : undefined;
+  },
+};
+class Probe {
+  readonly inner = probeHolder.inner; // a property read, no call: still user code (the getter)
+  readonly got: unknown;
+  constructor() {
+    let got: unknown;
+    try {
+      got = getcurrent().parent!.switch("probe?");
+    } catch (e) {
+      got = e;
+    }
+    this.got = got;
+  }
+}
+let countedDepth = 0;
+const counted = {
+  valueOf(): number {
+    if (countedDepth++ === 0) Reflect.construct(Counted, []);
+    return 1;
+  },
+};
+class Counted {
+  static readonly seen: unknown[] = [];
+  readonly n = +counted; // valueOf runs here
+  constructor() {
+    let got: unknown;
+    try {
+      got = getcurrent().parent!.switch("counted?");
+    } catch (e) {
+      got = e;
+    }
+    Counted.seen.push(got);
+  }
+}
+class Plain {
+  readonly got: unknown;
+  constructor(readonly tag: string) {
+    this.got = getcurrent().parent!.switch(`${tag}?`);
+  }
+}
+
+describe("constructors: callee tokens", () => {
+  it("treats a construction from a getter run by a field initialiser as a boundary", () => {
+    probeDepth = 0;
+    const g = new Greenlet(() => new Probe());
+    expect(g.switch()).toBe("probe?");
+    const outer = g.switch(9) as Probe;
+    expect(outer.got).toBe(9);
+    expect((outer.inner as Probe).got).toBeInstanceOf(GreenletError);
+  });
+
+  it("treats a construction from valueOf in a field initialiser as a boundary", () => {
+    countedDepth = 0;
+    Counted.seen.length = 0;
+    const g = new Greenlet(() => new Counted());
+    expect(g.switch()).toBe("counted?");
+    g.switch(4);
+    expect(g.dead).toBe(true);
+    expect(Counted.seen).toHaveLength(2);
+    expect(Counted.seen[0]).toBeInstanceOf(GreenletError); // the inner one, entered from valueOf
+    expect(Counted.seen[1]).toBe(4);
+  });
+
+  it("suspends in a class constructed by its name and through another binding", () => {
+    const Alias: typeof Plain = Plain;
+    const pick = (k: number): typeof Plain => (k === 0 ? Plain : Alias);
+    const g = new Greenlet(() => [new Plain("name").got, new Alias("alias").got, new (pick(1))("picked").got]);
+    expect(g.switch()).toBe("name?");
+    expect(g.switch(1)).toBe("alias?");
+    expect(g.switch(2)).toBe("picked?");
+    expect(g.switch(3)).toEqual([1, 2, 3]);
+  });
+});

@@ -29,6 +29,11 @@ export interface ExplodeHost {
   rewrite(e: TS.Expression): TS.Expression;
   /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
   cannotSuspend(callee: TS.Identifier): boolean;
+  /**
+   * The callee token of `new C(...)` when C is resolved statically to a class with its own
+   * token (transform-file.ts ctorToken), instead of the constructor read into a temporary.
+   */
+  ctorToken?(callee: TS.Identifier): TS.Expression | undefined;
   /** Whether reading `e` twice gives the same value (a const binding). */
   isConstant?(e: TS.Expression): boolean;
   /** Finishes a rebuilt object literal (methods' identities: see transform-file wrapSelves). */
@@ -287,10 +292,11 @@ export function createExploder(h: ExplodeHost) {
       return h.yieldExpression(out, e, explode);
     }
     if (ts.isNewExpression(e)) {
+      const token = ts.isIdentifier(e.expression) ? h.ctorToken?.(e.expression) : undefined;
       const ctor = toTemp(out, e.expression);
       const args = explodeList(out, e.arguments ?? []);
       const t = h.temp();
-      h.resumePoint(out, ctor, f.createNewExpression(ctor, undefined, args), t, e);
+      h.resumePoint(out, token ?? ctor, f.createNewExpression(ctor, undefined, args), t, e);
       return t;
     }
     if (ts.isTaggedTemplateExpression(e)) return explodeTagged(out, e);

@@ -5,7 +5,7 @@
  *
  *   [source]                                  [lowered: normal path]
  *   function f(n) {                           function f(n) {
- *     let acc = 0;                              const $$rt = $$RT;
+ *     let acc = 0;                              const $$rt = $$tsgreenlet1;
  *     for (let i = 0; i < n; i++)               if ($$rt.t !== f) return $$rt.enter(f, this, arguments, new.target);
  *       acc = add(acc, i);                      $$rt.t = null;
  *     return acc;                               let acc, i$$1, $$t1, $$pc = 0;
@@ -25,7 +25,7 @@
  *
  *   [lowered: resume path, module level]
  *   function $$r1($$c, $$p, $$m, $$v) {
- *     const $$rt = $$RTc ?? $$RT;
+ *     const $$rt = $$tsgreenlet1;                  // the runtime as a read-only global (names.ts RT_GLOBAL)
  *     let n = $$c[$$p + 3], acc = ..., $$pc = $$c[$$p + 1];
  *     $$body: {
  *       if ($$pc === 0) acc = 0;                          // statements before the resume point are skipped
@@ -104,6 +104,8 @@ export interface LowerHost {
   temp(): TS.Identifier;
   /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
   cannotSuspend(callee: TS.Identifier): boolean;
+  /** The Smi callee token of `new callee(...)`, if its class has one (transform-file.ts ctorToken). */
+  ctorToken(callee: TS.Identifier): TS.Expression | undefined;
   /** Temporaries in use (a mark), and giving back every temporary taken since a mark. */
   tempMark(): number;
   tempRelease(mark: number): void;
@@ -125,6 +127,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     temp: () => h.temp(),
     rewrite: (e) => h.rewrite(e),
     cannotSuspend: (callee) => h.cannotSuspend(callee),
+    ctorToken: (callee) => h.ctorToken(callee),
     isConstant: (e) => h.isConstant(e),
     warn: (n, message) => h.error(n, message),
     objectLiteral: (o, lit) => h.objectLiteral(o, lit),

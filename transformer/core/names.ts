@@ -4,11 +4,12 @@
  */
 export const RT_IMPORT = "$$RT";
 /**
- * Module-level copy of the runtime import: under Vite/Vitest SSR an imported binding is a getter
- * on a namespace object, read on every call otherwise. `var` (not `const`): a hoisted function
- * called before its module evaluates (import cycles) falls back to the import binding.
+ * The runtime as a read-only global (runtime/runtime.ts `install`), what every transformed
+ * function reads into `$$rt` on entry: V8 embeds it as a constant in optimized code (no load,
+ * no map checks at the call sites of a loop). Not the import binding: under Vite/Vitest SSR that
+ * is a getter on a namespace object, and a module-level copy of it is a mutable variable.
  */
-export const RT_CACHE = "$$RTc";
+export const RT_GLOBAL = "$$tsgreenlet1";
 export const RT_LOCAL = "$$rt";
 export const PC = "$$pc";
 /** `f.$$d === f`: f ignores its receiver, so member calls may call it directly (receiver.ts). */

@@ -91,7 +91,8 @@ function onlyCalls(ts: typeof TS, fn: TS.FunctionLikeDeclaration, scopes: ScopeI
 }
 
 /** Bindings written anywhere in the file other than by their declaration. */
-function reassigned(ts: typeof TS, sf: TS.SourceFile, scopes: ScopeInfo): Set<Binding> {
+/** Bindings written anywhere in the file after their declaration (all of them under direct eval or `with`). */
+export function reassigned(ts: typeof TS, sf: TS.SourceFile, scopes: ScopeInfo): Set<Binding> {
   const out = new Set<Binding>();
   for (const [id, b] of scopes.refs) {
     if (ts.isIdentifier(id) && writeKind(ts, id) !== "none") out.add(b);

@@ -17,10 +17,10 @@ import type * as TS from "typescript";
 import { createHash } from "node:crypto";
 import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scopes.js";
 import { containsCall } from "./explode.js";
-import { findNonSuspending } from "./non-suspending.js";
+import { findNonSuspending, reassigned } from "./non-suspending.js";
 import { inferredName, mentions } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, emitYieldSpill, lowerBody, type LowerHost } from "./lower-function.js";
-import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, GEN_LOCAL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_CACHE, RT_IMPORT, RT_LOCAL, YIELD_LABEL } from "./names.js";
+import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, GEN_LOCAL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_GLOBAL, RT_IMPORT, RT_LOCAL, YIELD_LABEL } from "./names.js";
 import { unsupportedYield } from "./yield.js";
 import { ignoresReceiver, receiverFreeStatics } from "./receiver.js";
 import { hasModifier } from "./modifiers.js";
@@ -267,12 +267,39 @@ export function transformSourceFile(
     return undefined;
   };
   /**
-   * Instance field initialisers with calls run between `new` and the constructor body: one could
-   * reach this constructor again from untransformed code while the callee token still names it.
-   * Such a class reads and clears the token in a first private field (see ctorNormalBody).
+   * Whether evaluating an expression can run no user code: literals, `this`, bindings, function
+   * creation, literals of those. Anything else may (a call, a getter or Proxy trap on a property
+   * read, `valueOf` of an operand, a computed key, an iterator of a spread).
    */
-  const fieldsCall = (cls: TS.ClassLikeDeclaration): boolean => cls.members.some((m) =>
-    ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && m.initializer !== undefined && containsCall(ts, m.initializer));
+  const inert = (e: TS.Expression): boolean => {
+    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) return inert(e.expression);
+    switch (e.kind) {
+      case ts.SyntaxKind.TrueKeyword: case ts.SyntaxKind.FalseKeyword: case ts.SyntaxKind.NullKeyword: case ts.SyntaxKind.ThisKeyword:
+        return true;
+    }
+    if (ts.isLiteralExpression(e) || ts.isFunctionExpression(e) || ts.isArrowFunction(e)) return true;
+    // A declared binding, or the global `undefined` (a non-writable data property).
+    if (ts.isIdentifier(e)) return scopes.refs.has(e) || e.text === "undefined";
+    if (ts.isPrefixUnaryExpression(e)) {
+      return e.operator === ts.SyntaxKind.ExclamationToken ? inert(e.operand)
+        : (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken) && (ts.isNumericLiteral(e.operand) || ts.isBigIntLiteral(e.operand));
+    }
+    if (ts.isVoidExpression(e) || ts.isTypeOfExpression(e)) return inert(e.expression);
+    if (ts.isArrayLiteralExpression(e)) return e.elements.every((x) => ts.isOmittedExpression(x) || (!ts.isSpreadElement(x) && inert(x)));
+    if (ts.isObjectLiteralExpression(e)) {
+      return e.properties.every((p) => !ts.isSpreadAssignment(p) && (p.name === undefined || !ts.isComputedPropertyName(p.name)) &&
+        (ts.isPropertyAssignment(p) ? inert(p.initializer) : ts.isShorthandPropertyAssignment(p) ? p.objectAssignmentInitializer === undefined && inert(p.name) : true));
+    }
+    return false;
+  };
+  /**
+   * Whether a class's instance field initialisers may run user code (calls, getters, Proxy traps,
+   * valueOf…). They run between a transformed `new` and the constructor's entry check, so such
+   * code could construct the same class again from untransformed code while the callee token
+   * still names it: the constructor then reads the token first, in a private field (ctorNormalBody).
+   */
+  const fieldsRunCode = (cls: TS.ClassLikeDeclaration): boolean => cls.members.some((m) =>
+    ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && m.initializer !== undefined && !inert(m.initializer));
   /** First members added to a class (by original class node): the entry flag field of its constructor. */
   const classLeadMembers = new Map<TS.Node, TS.ClassElement[]>();
   /**
@@ -406,6 +433,37 @@ export function transformSourceFile(
   // Before anything is rewritten: it may move bindings into environment objects (tdz.ts).
   const tdz = analyzeTdz(ts, f, scopes, (b) => b.fn !== null && transformedFns.has(b.fn.node));
   const nonSuspending = findNonSuspending(ts, sf, scopes, transformedFns);
+  // Callee tokens of constructors: `new C(...)` with C a top-level class declaration that is
+  // never reassigned stores a number from `$$RT.tok()` (a module-level const `$$ctN`, allocated
+  // once per module evaluation like the class itself) instead of C, and C's entry check accepts
+  // it as well as C (which other `new` sites store). Why: a small integer needs no write barrier
+  // and V8 folds the const and, when it inlines the constructor, the whole entry check; the
+  // class read from a variable cost a load and a receiver check per construction (bench
+  // calls-new). Only top-level classes: one evaluation, so the const is unique to it.
+  const writtenBindings = reassigned(ts, sf, scopes);
+  const tokenClasses = new Map<Binding, TS.ClassDeclaration>();
+  for (const s of sf.statements) {
+    if (!ts.isClassDeclaration(s) || !s.name) continue;
+    const ctor = s.members.find((m) => ts.isConstructorDeclaration(m) && m.body !== undefined);
+    const b = scopes.refs.get(s.name);
+    if (ctor && transformedFns.has(ctor) && b && !writtenBindings.has(b)) tokenClasses.set(b, s);
+  }
+  const ctorTokens = new Map<TS.ClassDeclaration, string>();
+  const ctorToken = (cls: TS.ClassDeclaration): string => {
+    let name = ctorTokens.get(cls);
+    if (name === undefined) {
+      name = `$$ct${++uid}`;
+      ctorTokens.set(cls, name);
+      prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined,
+        f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "tok"), undefined, []))], ts.NodeFlags.Const)));
+    }
+    return name;
+  };
+  const ownCtorToken = (cls: TS.Node): string | undefined => {
+    if (!ts.isClassDeclaration(cls) || !cls.name) return undefined;
+    const b = scopes.refs.get(cls.name);
+    return b && tokenClasses.get(b) === cls ? ctorToken(cls) : undefined;
+  };
 
   // ---- binding references ---------------------------------------------------------------------
   const ownerState = (b: Binding): FnState | undefined => (b.fn ? fnStates.get(b.fn.node) : undefined);
@@ -700,6 +758,11 @@ export function transformSourceFile(
         const b = scopes.refs.get(callee);
         return b !== undefined && nonSuspending.has(b);
       },
+      ctorToken: (callee) => {
+        const b = scopes.refs.get(callee);
+        const cls = b && tokenClasses.get(b);
+        return cls ? f.createIdentifier(ctorToken(cls)) : undefined;
+      },
       temp: () => {
         const name = `$$t${++st.tempCount}`;
         addLocal(st, name, false);
@@ -785,8 +848,7 @@ export function transformSourceFile(
     const resumeName = `$$r${n}`;
     const self = selfReference(node, n);
     const rtDecl = f.createVariableStatement(undefined, f.createVariableDeclarationList(
-      [f.createVariableDeclaration(RT_LOCAL, undefined, undefined,
-        f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionToken, f.createIdentifier(RT_IMPORT)))], ts.NodeFlags.Const));
+      [f.createVariableDeclaration(RT_LOCAL, undefined, undefined, f.createIdentifier(RT_GLOBAL))], ts.NodeFlags.Const));
     // The slow path passes arguments and new.target in runtime fields (see runtime/abi.ts).
     const rtField = (name: string) => f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), name);
     const slowPath: TS.Statement[] = [
@@ -881,7 +943,7 @@ export function transformSourceFile(
    * Instead an entry from untransformed code (`Reflect.construct`, an untransformed `new`, a
    * derived class's `super()`) runs the body through its own resume function from the start
    * (pc 0, locals as they are), inside `RT.construct`, which counts a boundary meanwhile:
-   *   const $$rt = $$RTc; const $$x = $$rt.t !== C; $$rt.t = null; let locals, $$pc = 0;
+   *   const $$rt = $$tsgreenlet1; const $$x = $$rt.t !== C; $$rt.t = null; let locals, $$pc = 0;
    *   [env;] [derived: super(...);] if ($$x) return $$rt.construct($$i, this, [locals], C);
    *   $$body: { ... return; } spill; return 0;
    * (measured: a try/finally around the body, or reading a `let`/import binding here, kept V8
@@ -891,26 +953,29 @@ export function transformSourceFile(
   const ctorNormalBody = (node: TS.ConstructorDeclaration, self: TS.Expression, head: TS.Statement[], body: TS.Statement[], infoName: string, locals: readonly string[]): TS.Statement[] => {
     const rt = f.createIdentifier(RT_LOCAL);
     const outside = f.createIdentifier(CTOR_OUTSIDE);
+    // The class's own token (ctorToken) from `new` sites that resolve it, or the class itself.
+    const token = ownCtorToken(node.parent);
     let test: TS.Expression = f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), self);
+    if (token) test = f.createLogicalAnd(f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), f.createIdentifier(token)), test);
     const clear = [assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull())];
-    if (fieldsCall(node.parent) && !isDerived(node.parent)) {
-      // `#$$new = $$RTc.t === C && ($$RTc.t = null, true)` as the class's first instance field:
-      // the token is read before any field initialiser runs, per instance (nesting-safe).
+    if (fieldsRunCode(node.parent) && !isDerived(node.parent)) {
+      // `#$$new = $$tsgreenlet1.t === C && ($$tsgreenlet1.t = null, true)` as the class's first
+      // instance field: the token is read before any field initialiser runs, per instance (nesting-safe).
       const flag = f.createPrivateIdentifier(CTOR_FLAG);
-      // `$$RTc ?? $$RT`: a class expression may be evaluated before its module body (import cycles).
-      const rtc = () => f.createParenthesizedExpression(f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionToken, f.createIdentifier(RT_IMPORT)));
+      const rtc = () => f.createIdentifier(RT_GLOBAL);
       const lead = classLeadMembers.get(node.parent) ?? [];
+      const named = f.createStrictEquality(f.createPropertyAccessExpression(rtc(), "t"), self);
       lead.push(f.createPropertyDeclaration(undefined, flag, undefined, undefined, f.createLogicalAnd(
-        f.createStrictEquality(f.createPropertyAccessExpression(rtc(), "t"), self),
+        token ? f.createParenthesizedExpression(f.createLogicalOr(f.createStrictEquality(f.createPropertyAccessExpression(rtc(), "t"), f.createIdentifier(token)), named)) : named,
         f.createParenthesizedExpression(f.createComma(f.createAssignment(f.createPropertyAccessExpression(rtc(), "t"), f.createNull()), f.createTrue())))));
       classLeadMembers.set(node.parent, lead);
       test = f.createStrictInequality(f.createPropertyAccessExpression(f.createThis(), f.createPrivateIdentifier(CTOR_FLAG)), f.createTrue());
       clear.length = 0;
     }
-    // `$$RTc` alone (no `?? $$RT`, measured 2x here): the class's static block sets it when the
-    // class is evaluated before the module body (a class expression reached through an import cycle).
+    // The runtime global (names.ts RT_GLOBAL): a constant in optimized code. (`$$RTc ?? $$RT`,
+    // a module variable with a fallback to the import, measured 2x here.)
     const rtDecl = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(RT_LOCAL, undefined, undefined,
-      f.createIdentifier(RT_CACHE))], ts.NodeFlags.Const));
+      f.createIdentifier(RT_GLOBAL))], ts.NodeFlags.Const));
     const slow = f.createIfStatement(outside, f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(rt, "construct"), undefined, [
       f.createIdentifier(infoName), f.createThis(),
       f.createArrayLiteralExpression(locals.map((l) => f.createIdentifier(l))), self])));
@@ -1012,10 +1077,8 @@ export function transformSourceFile(
   /** `$$mK = $$RT.own(holder, key, kind)` for each transformed member of a class/literal. */
   const selfAssignments = (members: readonly TS.Node[], holderOf: (m: MethodLike) => TS.Expression): TS.Statement[] =>
     members.filter((m): m is MethodLike | TS.ConstructorDeclaration => (isMethodLike(m) || ts.isConstructorDeclaration(m)) && methodSelves.has(m)).map((m) =>
-      // A constructor's identity is its class (`this` in a static block). Its body reads $$RTc
-      // alone (see ctorNormalBody): set it here for a class evaluated before the module body.
-      ts.isConstructorDeclaration(m) ? assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createComma(
-        f.createBinaryExpression(f.createIdentifier(RT_CACHE), ts.SyntaxKind.QuestionQuestionEqualsToken, f.createIdentifier(RT_IMPORT)), f.createThis())) :
+      // A constructor's identity is its class (`this` in a static block).
+      ts.isConstructorDeclaration(m) ? assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createThis()) :
       assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createCallExpression(
         f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "own"), undefined,
         [holderOf(m), computedKeys.has(m) ? f.createIdentifier(computedKeys.get(m)!) : f.createStringLiteral(staticKey(ts, m)!), f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : rewrittenGenerators.has(m) ? 3 : 0)])));
@@ -1217,10 +1280,8 @@ export function transformSourceFile(
   register("marks", topFns.map((e) => e.name));
   register("genfns", topFns.filter((e) => rewrittenGenerators.has(e.d)).map((e) => e.name));
   register("direct", topFns.filter((e) => ignoresReceiver(ts, e.d)).map((e) => e.name));
-  const runtimeCache = f.createVariableStatement(undefined, f.createVariableDeclarationList(
-    [f.createVariableDeclaration(RT_CACHE, undefined, undefined, f.createIdentifier(RT_IMPORT))], ts.NodeFlags.None));
   const tdzSentinel = tdz.used ? [tdz.declaration()] : [];
-  return f.updateSourceFile(sf, [...directives, runtimeImport, runtimeCache, ...tdzSentinel, ...prologue, ...rest, ...epilogue]);
+  return f.updateSourceFile(sf, [...directives, runtimeImport, ...tdzSentinel, ...prologue, ...rest, ...epilogue]);
 }
 
 function hasDirective(ts: typeof TS, stmts: readonly TS.Statement[]): boolean {
