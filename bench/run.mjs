@@ -65,7 +65,8 @@ for (const r of run(node, ["--expose-gc", ...REG, "bench/soft/memory.ts"], { lab
   }
   const workloads = { fib: "fib(27)", calls: "loop(10_000) x 3000", osr: "loop(30_000_000) once (OSR)",
     "calls-import": "loop(10_000) x 3000 calling an imported add", "calls-method": "loop(10_000) x 3000 via a class method acc.add", "calls-new": "loop(10_000) x 3000 of new Vec (constructor calls acc.add)", "calls-static": "loop(10_000) x 3000 via a static method Calc.add", "calls-dyn": "loop(10_000) x 3000 via ops.add (own data property)", "osr-dyn": "loop(30_000_000) once via ops.add/mulf (OSR)",
-    "calls-hoisted": "loop(10_000) x 3000 via a nested function declaration updating its parent's let (TDZ checks)" };
+    "calls-hoisted": "loop(10_000) x 3000 via a nested function declaration updating its parent's let (TDZ checks)",
+    "calls-forof": "loop(10_000) x 1000 calling a helper whose call-free for-of sums an 8-element array" };
   const ratios = [];
   for (const [w, desc] of Object.entries(workloads)) {
     const ms = { plain: [], marked: [] };

@@ -73,9 +73,13 @@ export class SoftRuntime implements RuntimeABI {
   readonly generators: GeneratorSupport = generatorSupport(this);
 
   /** A rewritten generator function called: its generator object (body not started). */
-  /** Whether `o` is a rewritten generator object (a call-free for-of in marked code then takes its lowered form). */
+  /**
+   * Whether `o` is a rewritten generator object (a call-free for-of in marked code then takes its
+   * lowered form). Arrays and primitives first: the private-brand test (`#x in o`) costs 8-20 ns
+   * on a miss, which a small array helper would pay per call (measured 1.3x -> 2.1x plain).
+   */
   isGen(o: unknown): boolean {
-    return generatorState(o) !== undefined;
+    return typeof o === "object" && o !== null && !Array.isArray(o) && generatorState(o) !== undefined;
   }
 
   gen(fn: Function, record: unknown[]): object {

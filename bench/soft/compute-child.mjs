@@ -1,5 +1,5 @@
 // One measurement of one variant in a fresh process (JIT state matters):
-//   node --import tsgreenlet/register bench/soft/compute-child.mjs <marked|plain> <fib|calls|osr|calls-import|calls-method|calls-static|calls-new|calls-dyn|osr-dyn|calls-hoisted>
+//   node --import tsgreenlet/register bench/soft/compute-child.mjs <marked|plain> <fib|calls|osr|calls-import|calls-method|calls-static|calls-new|calls-dyn|osr-dyn|calls-hoisted|calls-forof>
 // Prints one JSON line {variant, workload, ms}.
 const [variant, workload] = process.argv.slice(2);
 const m = await import(new URL(`./compute.${variant}.ts`, import.meta.url).href);
@@ -25,6 +25,8 @@ switch (workload) {
     t0 = now(); result = m.loopCallsDyn(3000, 10_000); break;
   case "calls-hoisted": // as calls, through a nested function declaration updating its parent's let (TDZ checks)
     t0 = now(); result = m.loopCallsHoisted(3000, 10_000); break;
+  case "calls-forof": // a loop calling a small helper whose call-free for-of sums an 8-element array
+    t0 = now(); result = m.loopCallsForOf(1000, 10_000); break;
   case "osr-dyn": // as osr, through ops.add / ops.mulf
     t0 = now(); result = m.longLoopDyn(30_000_000); break;
   default:

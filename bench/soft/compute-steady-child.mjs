@@ -20,6 +20,7 @@ const W = {
   "calls-hoisted": () => m.loopCallsHoisted(300, 10_000),
   "calls-dyn": () => m.loopCallsDyn(300, 10_000),
   "osr-dyn": () => m.longLoopDyn(3_000_000),
+  "calls-forof": () => m.loopCallsForOf(100, 10_000),
 };
 if (!(workload in W)) { console.error(`unknown workload ${workload}`); process.exit(2); }
 const out = [];

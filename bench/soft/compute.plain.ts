@@ -157,3 +157,23 @@ export function loopCallsStatic(reps: number, n: number): number {
   for (let r = 0; r < reps; r++) t += loopStatic(n);
   return t;
 }
+
+// A small helper that sums an array with a call-free for-of, called in a loop: the loop takes
+// its native form after one check per call that the iterable is not a rewritten generator
+// (RT.isGen; over a generator the lowered form, whose next() is a switch point).
+export function sumOf(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}
+export function loopForOf(n: number): number {
+  const xs = [1, 2, 3, 4, 5, 6, 7, 8];
+  let t = 0;
+  for (let i = 0; i < n; i++) t += sumOf(xs) + i;
+  return t;
+}
+export function loopCallsForOf(reps: number, n: number): number {
+  let t = 0;
+  for (let r = 0; r < reps; r++) t += loopForOf(n);
+  return t;
+}
