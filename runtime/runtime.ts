@@ -14,6 +14,7 @@
  */
 import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
 import { UNINITIALIZED, constStandIn, tdzStandIn, throwTdz } from "./tdz.js";
+import { GreenletError } from "./greenlet/errors.js";
 import { generatorState, generatorSupport, type GeneratorSupport } from "./generators.js";
 import { ARRAY_ITERATOR_PROTO, ARRAY_NEXT, ARRAY_VALUES, ArrayIterator, iterMethod, iterOther } from "./iterators.js";
 
@@ -110,6 +111,19 @@ export class SoftRuntime implements RuntimeABI {
   }
 
   /** What `new` yields when a resumed constructor returns `v`: v if it is an object, else the instance. */
+  /**
+   * A derived constructor resumed at `super(...)`: the base constructor it ran (which switched)
+   * finished with `v`. Its `this` is the instance it spilled; a base constructor that returned
+   * another object after switching would need a different `this`, which cannot be given to it.
+   */
+  superDone(v: unknown, self: unknown): void {
+    if (v !== self) {
+      throw new GreenletError("a base constructor reached through super(...) switched and then returned an object other than the " +
+        "instance: the derived constructor, resumed after super, cannot continue with it as `this`. Return nothing from base " +
+        "constructors that switch, or construct the object without subclassing.");
+    }
+  }
+
   made(v: unknown, self: unknown): unknown {
     return v !== null && (typeof v === "object" || typeof v === "function") ? v : self;
   }

@@ -281,22 +281,146 @@ describe("constructors: entered from untransformed code", () => {
     expect((g.switch() as Host).values).toEqual(["child got 1", "child done 2"]);
   });
 
-  it("enters a base constructor called by super() as a boundary: a switch there pins the greenlet", () => {
+  it("a base constructor called by super() may switch: the derived constructor resumes after super", () => {
+    const start = created;
     class Special extends Widget {
+      declare readonly seen: string; // `declare`: no field definition after super
       constructor() {
         super("special");
+        this.seen = `${this.label}:${String(this.size)}`;
       }
     }
+    const g = new Greenlet(() => new Special());
+    expect(g.switch()).toBe("special size?");
+    expect(g.frames.map((f) => f.functionName)).toEqual(["Widget", "Special", "(anonymous)"]);
+    const s = g.switch(7) as Special;
+    expect(s).toBeInstanceOf(Special);
+    expect(s).toBeInstanceOf(Widget);
+    expect([s.before, s.size, s.after, s.seen, s.serial]).toEqual(["special:before", 7, "special:after", "special:7", start + 1]);
+    expect(created).toBe(start + 1);
+  });
+
+  it("super() stays a boundary when the derived class has instance fields or parameter properties (they would run before the base body finished)", () => {
+    class WithField extends Widget {
+      readonly tag: string; // a field definition (useDefineForClassFields), even without an initialiser
+      constructor() {
+        super("with field");
+        this.tag = "field";
+      }
+    }
+    class WithProperty extends Widget {
+      constructor(readonly extra: string) {
+        super("with property");
+      }
+    }
+    for (const make of [() => new WithField(), () => new WithProperty("x")]) {
+      const g = new Greenlet(() => {
+        try {
+          return make();
+        } catch (e) {
+          return e;
+        }
+      });
+      expect(g.switch()).toBeInstanceOf(GreenletError);
+      expect(g.dead).toBe(true);
+    }
+  });
+});
+
+// super(...) as a switch point through several levels, exceptions, boundaries and pickling.
+class Conn {
+  readonly host: string;
+  readonly greeting: unknown;
+  constructor(host: string) {
+    this.host = host;
+    this.greeting = getcurrent().parent!.switch(`connect ${host}?`);
+    if (this.greeting === "refuse") throw new RangeError(`refused ${host}`);
+  }
+}
+class SecureConn extends Conn {
+  declare secure: boolean;
+  constructor(host: string) {
+    super(host);
+    this.secure = true;
+  }
+}
+class LoggedConn extends SecureConn {
+  declare logged: unknown;
+  constructor(host: string) {
+    super(`logged-${host}`);
+    this.logged = getcurrent().parent!.switch("log?");
+  }
+}
+class Replacing {
+  constructor() {
+    getcurrent().parent!.switch("replacing?");
+    return { replaced: true };
+  }
+}
+class FromReplacing extends Replacing {
+  constructor() {
+    super();
+  }
+}
+function connectRun(host: string): string {
+  const c = new LoggedConn(host);
+  return `${c.host} ${String(c.greeting)} ${String(c.secure)} ${String(c.logged)}`;
+}
+
+describe("constructors: super(...) as a switch point", () => {
+  it("switches in a base constructor two levels down and resumes each constructor in turn", () => {
+    const g = new Greenlet(connectRun);
+    expect(g.switch("h")).toBe("connect logged-h?");
+    expect(g.switch("hi")).toBe("log?");
+    expect(g.switch("L")).toBe("logged-h hi true L");
+  });
+
+  it("an exception thrown by the base constructor after switching propagates through the derived ones", () => {
     const g = new Greenlet(() => {
       try {
-        return new Special();
+        return new LoggedConn("x");
+      } catch (e) {
+        return `caught ${(e as Error).message}`;
+      }
+    });
+    expect(g.switch()).toBe("connect logged-x?");
+    expect(g.switch("refuse")).toBe("caught refused logged-x");
+  });
+
+  it("entered from untransformed code the chain is a boundary, as before", () => {
+    const g = new Greenlet(() => {
+      try {
+        return Reflect.construct(SecureConn, ["r"]);
       } catch (e) {
         return e;
       }
     });
-    const e = g.switch();
+    expect(g.switch()).toBeInstanceOf(GreenletError);
+  });
+
+  it("a base constructor that returns another object after switching is refused with a clear error", () => {
+    const g = new Greenlet(() => {
+      try {
+        return new FromReplacing();
+      } catch (e) {
+        return e;
+      }
+    });
+    expect(g.switch()).toBe("replacing?");
+    const e = g.switch() as Error;
     expect(e).toBeInstanceOf(GreenletError);
-    expect(g.dead).toBe(true);
+    expect(e.message).toMatch(/returned an object other than the instance/);
+  });
+
+  it("a task suspended in a base constructor reached through super() pickles and resumes", () => {
+    const g = new Greenlet(connectRun);
+    expect(g.switch("p")).toBe("connect logged-p?");
+    const copy = unpickle(pickle(g));
+    expect(copy.frames.map((f) => f.functionName)).toEqual(["Conn", "SecureConn", "LoggedConn", "connectRun"]);
+    expect(copy.switch("c-hi")).toBe("log?");
+    expect(copy.switch("c")).toBe("logged-p c-hi true c");
+    expect(g.switch("o-hi")).toBe("log?");
+    expect(g.switch("o")).toBe("logged-p o-hi true o");
   });
 });
 

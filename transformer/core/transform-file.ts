@@ -353,6 +353,18 @@ export function transformSourceFile(
       (!p.initializer || ts.getModifiers(p)?.some((m) => isParameterPropertyModifier(ts, m.kind))));
     return superCalls === 1 && !bad && plainParams ? undefined : why;
   };
+  /**
+   * Whether `super(...)` of this (transformable) derived constructor can be a switch point: the
+   * base constructor it runs may then switch, and this constructor's frame is captured right
+   * after super returns. Only when nothing of this class runs between super's return and the
+   * body: no instance fields (their initialisers, or `x;` definitions, would run before the base
+   * body finished, if it resumed later) and no parameter properties (TypeScript assigns them
+   * right after the super call). Otherwise super(...) stays a boundary.
+   */
+  const superSwitchable = (n: TS.ConstructorDeclaration): boolean =>
+    !n.parameters.some((p) => ts.getModifiers(p)?.some((m) => isParameterPropertyModifier(ts, m.kind))) &&
+    !n.parent.members.some((m) => ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) &&
+      !hasModifier(ts, m, ts.SyntaxKind.DeclareKeyword));
   const readsArguments = (n: TS.FunctionLikeDeclaration): boolean => {
     const own = scopes.argumentsOf.get(n);
     let found = false;
@@ -804,7 +816,10 @@ export function transformSourceFile(
       genParams = emitNormal(ts, f, pl.body, pl.rps);
     }
     const lowered = lowerBody(host, stmts, { generator: isGen });
-    const hasPoints = lowered.points.length > 0;
+    // super(...) as a switch point: resume point number points.length + 1 (after the body's).
+    const superPoint = superStmt && superSwitchable(node as TS.ConstructorDeclaration) ? lowered.points.length + 1 : 0;
+    const points = superPoint ? [...lowered.points, pos(superStmt!)] : lowered.points;
+    const hasPoints = points.length > 0;
 
     // Entry: function environment and `arguments`.
     const entry: TS.Statement[] = [];
@@ -872,6 +887,19 @@ export function transformSourceFile(
     const labelled = f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock(isGen ? [] : [...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true));
     const spill = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
     if (superStmt) spill[spill.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
+    if (superPoint) {
+      // `if (!$$x) $$rt.t = Object.getPrototypeOf(C); super(...); if (unwinding) { spill; return; }`:
+      // the base constructor is entered with its token only when this one was (a boundary
+      // entry, $$x, passes none on), and unwinds through super into this frame.
+      const rt = f.createIdentifier(RT_LOCAL);
+      const superSpill = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
+      superSpill[superSpill.length - 1] = f.createReturnStatement();
+      superCall.splice(superCall.length - 1, 0, f.createIfStatement(f.createLogicalNot(f.createIdentifier(CTOR_OUTSIDE)),
+        assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createCallExpression(
+          f.createPropertyAccessExpression(f.createIdentifier("Object"), "getPrototypeOf"), undefined, [self.expr]))));
+      superCall.push(f.createIfStatement(f.createStrictEquality(f.createPropertyAccessExpression(rt, "unwinding"), f.createTrue()),
+        f.createBlock([assignStmt(f.createIdentifier(PC), f.createNumericLiteral(superPoint)), ...superSpill], true)));
+    }
     const normalBody = isGen ? generatorWrapper(node, self.expr, rtDecl, [...letDecl(declared, false), ...entry, ...genParams], infoName, spillLocals)
       : isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, self.expr,
       [...letDecl(declared, true), ...entry, ...(superStmt ? [...paramInit, ...superCall] : [])], [labelled, ...spill], infoName, spillLocals) : [
@@ -882,6 +910,15 @@ export function transformSourceFile(
       ...spill,
     ];
     const resumed = emitResume(ts, f, lowered.body, lowered.rps);
+    if (superPoint) {
+      // Resumed at super(...): the base constructor finished; the body runs from its start.
+      resumed.unshift(f.createIfStatement(f.createStrictEquality(f.createIdentifier(PC), f.createNumericLiteral(superPoint)), f.createBlock([
+        assignStmt(f.createIdentifier(PC), f.createNumericLiteral(0)),
+        f.createIfStatement(f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(1)), f.createThrowStatement(f.createIdentifier(RES_VALUE))),
+        f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "superDone"), undefined,
+          [f.createIdentifier(RES_VALUE), f.createThis()])),
+      ], true)));
+    }
     const resumeCore = [
       f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock(isCtor
         ? [...ctorCompletions(resumed, superStmt !== undefined), f.createReturnStatement(f.createThis())]
@@ -927,7 +964,7 @@ export function transformSourceFile(
         f.createPropertyAssignment("hash", f.createStringLiteral(hash)),
         f.createPropertyAssignment("size", f.createNumericLiteral(3 + spillLocals.length)),
         f.createPropertyAssignment("locals", f.createArrayLiteralExpression(spillLocals.map((l) => f.createStringLiteral(l)))),
-        f.createPropertyAssignment("points", f.createArrayLiteralExpression(lowered.points.map(([l, c]) =>
+        f.createPropertyAssignment("points", f.createArrayLiteralExpression(points.map(([l, c]) =>
           f.createArrayLiteralExpression([f.createNumericLiteral(l), f.createNumericLiteral(c)])))),
         ...pickling.deadTemps(lowered.body, lowered.rps, lowered.points.length, spillLocals),
         f.createPropertyAssignment("resume", f.createIdentifier(resumeName)),
