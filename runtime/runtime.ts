@@ -73,7 +73,6 @@ export class SoftRuntime implements RuntimeABI {
   /** Rewritten generators (runtime/generators.ts). */
   readonly generators: GeneratorSupport = generatorSupport(this);
 
-  /** A rewritten generator function called: its generator object (body not started). */
   /**
    * Whether `o` is a rewritten generator object (a call-free for-of in marked code then takes its
    * lowered form). Arrays and primitives first: the private-brand test (`#x in o`) costs 8-20 ns
@@ -83,6 +82,7 @@ export class SoftRuntime implements RuntimeABI {
     return typeof o === "object" && o !== null && !Array.isArray(o) && generatorState(o) !== undefined;
   }
 
+  /** A rewritten generator function called: its generator object (body not started). */
   gen(fn: Function, record: unknown[]): object {
     return this.generators.make(fn, record);
   }
@@ -110,7 +110,6 @@ export class SoftRuntime implements RuntimeABI {
     }
   }
 
-  /** What `new` yields when a resumed constructor returns `v`: v if it is an object, else the instance. */
   /**
    * A derived constructor resumed at `super(...)`: the base constructor it ran (which switched)
    * finished with `v`. Its `this` is the instance it spilled; a base constructor that returned
@@ -124,6 +123,7 @@ export class SoftRuntime implements RuntimeABI {
     }
   }
 
+  /** What `new` yields when a resumed constructor returns `v`: v if it is an object, else the instance. */
   made(v: unknown, self: unknown): unknown {
     return v !== null && (typeof v === "object" || typeof v === "function") ? v : self;
   }
@@ -196,7 +196,7 @@ export class SoftRuntime implements RuntimeABI {
 
   /** Top-level rewritten generator function declarations: generator-function prototype (see genfn). */
   genfns(fns: readonly Function[]): void {
-    for (const fn of fns) this.generators.mark(fn, false);
+    for (const fn of fns) this.genfn(fn);
   }
 
   /** IteratorClose after a throw: the original exception wins. */
