@@ -564,17 +564,22 @@ function start(t: Greenlet, mode: number, value: unknown, count: number): unknow
   rt.sp = 0;
   let result: unknown;
   try {
-    if (typeof run !== "function") {
-      throw new TypeError(`greenlet run is not callable (got ${describeValue(run)})`);
-    }
-    rt.t = run;
-    result = count === 0 ? run.call(t) : count === 1 ? run.call(t, value) : Reflect.apply(run, t, value as unknown[]);
+    result = callRun(run, t, value, count);
   } catch (e) {
     TS.startThrew = true;
     return e;
   }
   if (rt.unwinding === true) capture(t, rt.spill, 0, rt.sp);
   return result;
+}
+
+/** Calls `run` with the switch's values (`count`: see transfer), entered with its callee token. */
+function callRun(run: unknown, t: unknown, value: unknown, count: number): unknown {
+  if (typeof run !== "function") {
+    throw new TypeError(`greenlet run is not callable (got ${describeValue(run)})`);
+  }
+  RT.t = run;
+  return count === 0 ? run.call(t) : count === 1 ? run.call(t, value) : Reflect.apply(run, t, value as unknown[]);
 }
 
 /**
@@ -614,16 +619,27 @@ function finish(t: Greenlet, threw: boolean, result: unknown, owner: Greenlet): 
  * switches inside a nested drive is traced again meanwhile).
  */
 function callTracer(mode: number, origin: Greenlet, target: Greenlet, value: unknown): void {
-  const tracer = TS.tracer!;
-  try {
-    tracer(mode === RESUME_THROW ? "throw" : "switch", { origin, target });
-  } catch (e) {
-    TS.tracer = null;
-    mode = RESUME_THROW;
-    value = e;
-  }
+  if (invokeTracer(mode, origin, target, false)) return;
   tracedMode = mode;
   tracedValue = value;
+}
+
+/**
+ * Calls the installed tracer (with the callee token when `token`: traceInto). A tracer that
+ * throws is removed and its error left in `tracedMode`/`tracedValue` (returns true).
+ */
+function invokeTracer(mode: number, origin: Greenlet, target: Greenlet, token: boolean): boolean {
+  const tracer = TS.tracer!;
+  try {
+    if (token) RT.t = tracer;
+    tracer(mode === RESUME_THROW ? "throw" : "switch", { origin, target });
+    return false;
+  } catch (e) {
+    TS.tracer = null;
+    tracedMode = RESUME_THROW;
+    tracedValue = e;
+    return true;
+  }
 }
 
 /**
@@ -636,22 +652,12 @@ function callTracer(mode: number, origin: Greenlet, target: Greenlet, value: unk
  */
 function traceInto(t: Greenlet, mode: number, value: unknown, count: number, origin: Greenlet): boolean {
   const rt = RT;
-  const tracer = TS.tracer!;
   rt.buf = rt.spill;
   rt.sp = 0;
-  let m = mode;
-  let v = value;
-  try {
-    rt.t = tracer;
-    tracer(mode === RESUME_THROW ? "throw" : "switch", { origin, target: t });
-  } catch (e) {
-    TS.tracer = null;
-    m = RESUME_THROW;
-    v = e;
-  }
+  if (invokeTracer(mode, origin, t, true)) return false;
   if (rt.unwinding !== true) {
-    tracedMode = m;
-    tracedValue = v;
+    tracedMode = mode;
+    tracedValue = value;
     return false;
   }
   const buf = rt.buf;
@@ -717,10 +723,8 @@ const TRACED_START: FunctionInfo = RT.fn({
     const count = rec[p + 6] as number;
     // greenlet: an unstarted greenlet that receives an exception dies without running.
     if (m === RESUME_THROW) throw v;
-    if (typeof run !== "function") throw new TypeError(`greenlet run is not callable (got ${describeValue(run)})`);
+    const r = callRun(run, this, v, count);
     const rt = RT;
-    rt.t = run;
-    const r = count === 0 ? run.call(this) : count === 1 ? run.call(this, v) : Reflect.apply(run, this, v as unknown[]);
     if (rt.unwinding === true) {
       // run's frames spilled from p on (this record was read already); this one waits behind them.
       const at = rt.sp;
