@@ -125,6 +125,17 @@ export function generatorSupport(rt: GeneratorRuntime): GeneratorSupport {
     hash: "gen-next-1", size: 3, locals: [], points: [[0, 0]], resume: nextResume,
   };
 
+  /** Runs the body from its record; a body that throws finishes the generator. */
+  const resumeBody = (st: GeneratorState, rec: unknown[], mode: number, value: unknown): unknown => {
+    try {
+      return (rec[0] as FunctionInfo).resume.call(rec[2], rec, 0, mode, value);
+    } catch (e) {
+      st.s = GEN_DONE;
+      st.r = null;
+      throw e;
+    }
+  };
+
   const run = (st: GeneratorState, mode: number, value: unknown, marked: boolean): unknown => {
     if (st.s !== GEN_YIELD) {
       if (st.s === GEN_RUNNING) throw new TypeError("Generator is already running");
@@ -137,17 +148,10 @@ export function generatorSupport(rt: GeneratorRuntime): GeneratorSupport {
       }
     }
     const rec = st.r!;
-    const resume = (rec[0] as FunctionInfo).resume;
     st.s = GEN_RUNNING;
     let v: unknown;
     if (marked) {
-      try {
-        v = resume.call(rec[2], rec, 0, mode, value);
-      } catch (e) {
-        st.s = GEN_DONE;
-        st.r = null;
-        throw e;
-      }
+      v = resumeBody(st, rec, mode, value);
       if (rt.unwinding === true) {
         // A greenlet switch inside the body: its frames spilled; this frame follows them.
         const buf = rt.buf;
@@ -162,11 +166,7 @@ export function generatorSupport(rt: GeneratorRuntime): GeneratorSupport {
       rt.boundary++;
       rt.boundaryFns.push(st.f);
       try {
-        v = resume.call(rec[2], rec, 0, mode, value);
-      } catch (e) {
-        st.s = GEN_DONE;
-        st.r = null;
-        throw e;
+        v = resumeBody(st, rec, mode, value);
       } finally {
         rt.boundary--;
         rt.boundaryFns.pop();
