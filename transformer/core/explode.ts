@@ -17,6 +17,7 @@
  */
 import type * as TS from "typescript";
 import { RT_IMPORT, RT_LOCAL } from "./names.js";
+import { skipOuterExpressions } from "./outer.js";
 
 export interface ExplodeHost {
   readonly ts: typeof TS;
@@ -130,7 +131,7 @@ export function createExploder(h: ExplodeHost) {
     if (e.expression.kind === ts.SyntaxKind.SuperKeyword || e.expression.kind === ts.SyntaxKind.ImportKeyword) {
       return uninstrumented(out, e);
     }
-    const callee = skipParens(e.expression);
+    const callee = skipOuterExpressions(ts, e.expression);
     let fn: TS.Expression;
     let thisArg: TS.Expression | undefined;
     // super.m(...) / this.#m(...): methods of a class, which take their receiver.
@@ -242,7 +243,7 @@ export function createExploder(h: ExplodeHost) {
 
   /** tag`a${x}b` -> tag(strings, x) with the site's template object: a resume point like any call. */
   const explodeTagged = (out: TS.Statement[], e: TS.TaggedTemplateExpression): TS.Expression => {
-    const tag = skipParens(e.tag);
+    const tag = skipOuterExpressions(ts, e.tag);
     const strings = h.templateObject?.(e.template);
     if (!strings || tag.kind === ts.SyntaxKind.SuperKeyword || isOptionalChain(tag) ||
         ((ts.isPropertyAccessExpression(tag) || ts.isElementAccessExpression(tag)) && tag.expression.kind === ts.SyntaxKind.SuperKeyword) ||
@@ -402,7 +403,7 @@ export function createExploder(h: ExplodeHost) {
 
   /** A reference to assign to / increment / delete, with its object and key evaluated now. */
   const explodeTarget = (out: TS.Statement[], e: TS.Expression): TS.Expression => {
-    e = skipParens(e);
+    e = skipOuterExpressions(ts, e);
     if (ts.isPropertyAccessExpression(e) && !isOptionalChain(e) && e.expression.kind !== ts.SyntaxKind.SuperKeyword) {
       return f.createPropertyAccessExpression(toTemp(out, e.expression), e.name);
     }
@@ -473,11 +474,6 @@ export function createExploder(h: ExplodeHost) {
   };
 
   const isOptionalChain = (e: TS.Node): boolean => (e.flags & ts.NodeFlags.OptionalChain) !== 0;
-  // Type-only wrappers too: `o.m!()` / `(o.m as F)()` are erased to calls with receiver `o`.
-  const skipParens = (e: TS.Expression): TS.Expression => {
-    while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
-    return e;
-  };
 
   /**
    * For the result of a member call `o.m(...)` just exploded: what held the receiver and the

@@ -46,7 +46,8 @@
  */
 import type * as TS from "typescript";
 import { containsCall, createExploder, type ExplodeHost } from "./explode.js";
-import { isAssignmentPattern, patternElements, skipOuterExpressions, type AssignmentPattern } from "./patterns.js";
+import { isAssignmentPattern, patternElements, type AssignmentPattern } from "./patterns.js";
+import { skipOuterExpressions } from "./outer.js";
 import {
   BODY_LABEL, GEN_LOCAL, GEN_YIELD, GEN_YIELD_RAW, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL, YIELD_LABEL,
 } from "./names.js";

@@ -28,13 +28,6 @@ export function isAssignmentPattern(ts: typeof TS, n: TS.Node): n is AssignmentP
   return ts.isObjectLiteralExpression(n) || ts.isArrayLiteralExpression(n);
 }
 
-/** `(x)`, `x as T`, `x!`, `<T>x`, `x satisfies T` -> x: what an assignment target really is. */
-export function skipOuterExpressions(ts: typeof TS, e: TS.Expression): TS.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) ||
-         ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-  return e;
-}
-
 export function patternElements(ts: typeof TS, p: TS.BindingPattern | AssignmentPattern): PatternElement[] {
   if (ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p)) {
     const object = ts.isObjectBindingPattern(p);

@@ -28,6 +28,7 @@ import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js
 import { createPickleSupport } from "./closures.js";
 import { analyzeTdz } from "./tdz.js";
 import { writeKind } from "./writes.js";
+import { isOuterExpression } from "./outer.js";
 
 const DIRECTIVE = "use greenlet";
 
@@ -272,7 +273,7 @@ export function transformSourceFile(
    * read, `valueOf` of an operand, a computed key, an iterator of a spread).
    */
   const inert = (e: TS.Expression): boolean => {
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) return inert(e.expression);
+    if (isOuterExpression(ts, e)) return inert(e.expression);
     switch (e.kind) {
       case ts.SyntaxKind.TrueKeyword: case ts.SyntaxKind.FalseKeyword: case ts.SyntaxKind.NullKeyword: case ts.SyntaxKind.ThisKeyword:
         return true;
@@ -885,20 +886,22 @@ export function transformSourceFile(
     const spillLocals = st.locals;
     // (A generator body has no normal path: it only runs through its resume function.)
     const labelled = f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock(isGen ? [] : [...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true));
-    const spill = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
-    if (superStmt) spill[spill.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
+    const normalSpill = (): TS.Statement[] => {
+      const out = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
+      if (superStmt) out[out.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
+      return out;
+    };
+    const spill = normalSpill();
     if (superPoint) {
       // `if (!$$x) $$rt.t = Object.getPrototypeOf(C); super(...); if (unwinding) { spill; return; }`:
       // the base constructor is entered with its token only when this one was (a boundary
       // entry, $$x, passes none on), and unwinds through super into this frame.
       const rt = f.createIdentifier(RT_LOCAL);
-      const superSpill = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
-      superSpill[superSpill.length - 1] = f.createReturnStatement();
       superCall.splice(superCall.length - 1, 0, f.createIfStatement(f.createLogicalNot(f.createIdentifier(CTOR_OUTSIDE)),
         assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createCallExpression(
           f.createPropertyAccessExpression(f.createIdentifier("Object"), "getPrototypeOf"), undefined, [self.expr]))));
       superCall.push(f.createIfStatement(f.createStrictEquality(f.createPropertyAccessExpression(rt, "unwinding"), f.createTrue()),
-        f.createBlock([assignStmt(f.createIdentifier(PC), f.createNumericLiteral(superPoint)), ...superSpill], true)));
+        f.createBlock([assignStmt(f.createIdentifier(PC), f.createNumericLiteral(superPoint)), ...normalSpill()], true)));
     }
     const normalBody = isGen ? generatorWrapper(node, self.expr, rtDecl, [...letDecl(declared, false), ...entry, ...genParams], infoName, spillLocals)
       : isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, self.expr,

@@ -4,6 +4,7 @@
  * function bindings are ever reassigned).
  */
 import type * as TS from "typescript";
+import { isOuterExpression } from "./outer.js";
 
 /** Not written, `x = v`, `x op= v`/`x++` (read first), or a destructuring/for-in/of target. */
 export type WriteKind = "none" | "assign" | "compound" | "pattern";
@@ -12,7 +13,7 @@ export function writeKind(ts: typeof TS, id: TS.Identifier): WriteKind {
   const K = ts.SyntaxKind;
   let c: TS.Node = id;
   // `(x)`, `x as T`, `x!`, `<T>x`, `x satisfies T` are the same assignment target as x.
-  while (isTransparent(ts, c.parent)) c = c.parent;
+  while (isOuterExpression(ts, c.parent)) c = c.parent;
   const p = c.parent;
   if (ts.isBinaryExpression(p) && p.left === c && p.operatorToken.kind >= K.FirstAssignment && p.operatorToken.kind <= K.LastAssignment) {
     if (inPattern(ts, p)) return "pattern";
@@ -33,16 +34,11 @@ export function inPattern(ts: typeof TS, n: TS.Node): boolean {
       if (ts.isArrayLiteralExpression(c) || ts.isObjectLiteralExpression(c)) return true;
     } else if ((ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === c) {
       return true;
-    } else if (!(isTransparent(ts, p) || ts.isSpreadElement(p) || ts.isSpreadAssignment(p) ||
+    } else if (!(isOuterExpression(ts, p) || ts.isSpreadElement(p) || ts.isSpreadAssignment(p) ||
         (ts.isShorthandPropertyAssignment(p) && p.name === c) || (ts.isPropertyAssignment(p) && p.initializer === c) ||
         ts.isArrayLiteralExpression(p) || ts.isObjectLiteralExpression(p))) {
       return false;
     }
     c = p;
   }
-}
-
-function isTransparent(ts: typeof TS, n: TS.Node): boolean {
-  return ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n) ||
-    ts.isTypeAssertionExpression(n) || ts.isSatisfiesExpression(n);
 }

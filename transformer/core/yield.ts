@@ -33,6 +33,7 @@
 import type * as TS from "typescript";
 import { RES_MODE, RESUME_RETURN, RT_LOCAL } from "./names.js";
 import { inPattern } from "./writes.js";
+import { isOuterExpression } from "./outer.js";
 
 export interface YieldHost {
   readonly ts: typeof TS;
@@ -106,8 +107,7 @@ export function unsupportedYield(ts: typeof TS, body: TS.Node): TS.YieldExpressi
     let node: TS.Node = y;
     for (let p = y.parent; p; node = p, p = p.parent) {
       if ((p.flags & ts.NodeFlags.OptionalChain) !== 0) return false;
-      if (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isTypeAssertionExpression(p) ||
-          ts.isSatisfiesExpression(p) || ts.isYieldExpression(p) || ts.isConditionalExpression(p) || ts.isPrefixUnaryExpression(p) ||
+      if (isOuterExpression(ts, p) || ts.isYieldExpression(p) || ts.isConditionalExpression(p) || ts.isPrefixUnaryExpression(p) ||
           ts.isTypeOfExpression(p) || ts.isVoidExpression(p) || ts.isSpreadElement(p) || ts.isTemplateSpan(p) || ts.isTemplateExpression(p) ||
           ts.isSpreadAssignment(p) || ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p) || ts.isVariableDeclarationList(p)) continue;
       if (ts.isCallExpression(p)) {
