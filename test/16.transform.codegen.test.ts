@@ -5,10 +5,12 @@
 //   reach a switch still switches;
 // - member calls of functions that ignore their receiver are direct calls (transformer/core/receiver.ts);
 // - an anonymous `export default function` with switch points.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Greenlet, getcurrent } from "tsgreenlet";
 import { transform } from "tsgreenlet/transform";
 import anonymousDefault from "../fixtures/modules/default-export.js";
+import * as statics from "../fixtures/modules/known-statics.js";
 
 function add(a: number, b: number): number {
   return a + b;
@@ -233,6 +235,65 @@ describe("member calls of receiver-free functions", () => {
     expect(out).toMatch(/\$\$RT\.direct\(\[add, run\]\)/);
     expect(out).toMatch(/\$\$rt\.isDirect\(\$\$t\d+\) \? \$\$t\d+\(1, 2\) : \$\$t\d+\.call\(\$\$t\d+, 1, 2\)/);
     expect(out).toMatch(/const arrow = \(x\) => \{[^}]*\};\s*arrow\.\$\$k = \$\$k\d+;\s*arrow\.\$\$d = arrow;/);
+  });
+});
+
+// Static methods of top-level classes (fixtures/modules/known-statics.ts): `Util.add(x)` calls the
+// method plainly (no callee token, no unwinding test) while `Util.add` is still the method the
+// class was defined with and that method never unwinds; anything else is instrumented.
+describe("static methods of top-level classes", () => {
+  it("call known methods with the same results and receivers as plain calls", () => {
+    expect(new Greenlet(statics.plainResults).switch()).toEqual([5, 6, 10, 2, 2]);
+    expect(statics.plainResults()).toEqual([5, 6, 10, 2, 2]);
+  });
+
+  it("a method that switches is never taken for a known one", () => {
+    const g = new Greenlet(statics.knownAroundPausing);
+    expect(g.switch()).toBe(1);
+    expect(g.switch(4)).toBe(15);
+    expect(g.dead).toBe(true);
+  });
+
+  it("a method replaced after the class was defined takes the instrumented path and resumes there", () => {
+    const original = statics.Util.swapped;
+    try {
+      const g = new Greenlet(statics.swapMidLoop);
+      expect(g.switch()).toBe(2);
+      expect(g.switch(5)).toBe(3);
+      expect(g.switch(6)).toBe(0 + 1 + 500 + 600);
+      expect(g.dead).toBe(true);
+    } finally {
+      statics.Util.swapped = original;
+    }
+  });
+
+  it("the fixture's call sites are guarded (the tests above take the known path)", () => {
+    const out = transform(readFileSync(new URL("../fixtures/modules/known-statics.ts", import.meta.url), "utf8"), "/virtual/known-statics.ts", {}).code;
+    expect([...out.matchAll(/\$\$sm\d+ = this\.(\w+);/g)].map((m) => m[1]).sort()).toEqual(["add", "scaled", "swapped", "viaLeaf"]);
+  });
+
+  it("generated code: a guard for never-unwinding statics, captured by the class's first static block", () => {
+    const out = transform(`"use greenlet";
+      function leaf(x: number) { return x; }
+      export class K {
+        static add(a: number, b: number) { return a + b; }
+        static own(x: number) { return this.k * leaf(x); }
+        static k = 2;
+        static far(x: number) { return ext(x); }
+        static get dup() { return 1; }
+        static dup2() { return 2; }
+        static async later() { return 3; }
+      }
+      class Moved { static m() { return 1; } }
+      Moved = class { static m() { return 2; } };
+      declare function ext(x: number): number;
+      export function run(n: number) { return K.add(n, 1) + K.own(n) + K.far(n) + K.later.length + Moved.m(); }`, "/virtual/statics.ts", {}).code;
+    const slots = [...out.matchAll(/\$\$sm\d+ = this\.(\w+);/g)].map((m) => m[1]);
+    expect(slots).toEqual(["add", "own"]);
+    expect(out).toMatch(/if \(\$\$t\d+ === \$\$sm\d+\) \{\s*\$\$t\d+ = \$\$t\d+\(\$\$t\d+, 1\);/); // K.add: a plain call
+    expect(out).toMatch(/if \(\$\$t\d+ === \$\$sm\d+\) \{\s*\$\$t\d+ = \$\$t\d+\.call\(\$\$t\d+, \$\$t\d+\);/); // K.own keeps K as receiver
+    expect(out.match(/=== \$\$sm\d+\)/g)).toHaveLength(2);
+    expect(out).toContain("$$rt.t = $$t"); // K.far, Moved.m: instrumented
   });
 });
 

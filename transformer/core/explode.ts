@@ -35,6 +35,11 @@ export interface ExplodeHost {
    * token (transform-file.ts ctorToken), instead of the constructor read into a temporary.
    */
   ctorToken?(callee: TS.Identifier): TS.Expression | undefined;
+  /**
+   * For `C.m(...)`: the module-level variable holding the static method C was defined with, when
+   * that method can never unwind its caller (non-suspending.ts findKnownStatics).
+   */
+  knownStatic?(holder: TS.Identifier, name: string): { readonly slot: TS.Identifier; readonly receiverFree: boolean } | undefined;
   /** Whether reading `e` twice gives the same value (a const binding). */
   isConstant?(e: TS.Expression): boolean;
   /** Finishes a rebuilt object literal (methods' identities: see transform-file wrapSelves). */
@@ -157,7 +162,10 @@ export function createExploder(h: ExplodeHost) {
     } else {
       fn = toTemp(out, callee);
     }
-    const args = explodeList(out, e.arguments);
+    const known = thisArg && !classMember && ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) &&
+      ts.isIdentifier(callee.name) && !e.arguments.some(ts.isSpreadElement) ? h.knownStatic?.(callee.expression, callee.name.text) : undefined;
+    // A guarded call below appears twice: its arguments are evaluated first, into temporaries.
+    const args = known ? e.arguments.map((a) => toTemp(out, a)) : explodeList(out, e.arguments);
     let call: TS.Expression = !thisArg
       ? f.createCallExpression(fn, undefined, args)
       : classMember
@@ -175,7 +183,15 @@ export function createExploder(h: ExplodeHost) {
     const t = h.temp();
     // A call that cannot suspend is still evaluated here, in order, but needs no resume point.
     if (ts.isIdentifier(callee) && h.cannotSuspend(callee)) out.push(assign(t, call));
-    else h.resumePoint(out, fn, call, t, pos);
+    else if (known && thisArg) {
+      // `if ($$f === $$smN) t = $$f(args); else <resume point>`: the method read is still the one
+      // the class was defined with, which never unwinds.
+      const fast = known.receiverFree ? f.createCallExpression(fn, undefined, args)
+        : f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, ...args]);
+      const slow: TS.Statement[] = [];
+      h.resumePoint(slow, fn, call, t, pos);
+      out.push(f.createIfStatement(f.createStrictEquality(fn, known.slot), f.createBlock([assign(t, fast)], true), f.createBlock(slow, true)));
+    } else h.resumePoint(out, fn, call, t, pos);
     if (thisArg && !classMember) callParts.set(t, { holder: thisArg, fn });
     return t;
   };

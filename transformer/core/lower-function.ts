@@ -107,6 +107,8 @@ export interface LowerHost {
   cannotSuspend(callee: TS.Identifier): boolean;
   /** The Smi callee token of `new callee(...)`, if its class has one (transform-file.ts ctorToken). */
   ctorToken(callee: TS.Identifier): TS.Expression | undefined;
+  /** A known non-unwinding static method `holder.name` (non-suspending.ts findKnownStatics). */
+  knownStatic(holder: TS.Identifier, name: string): { readonly slot: TS.Identifier; readonly receiverFree: boolean } | undefined;
   /** Temporaries in use (a mark), and giving back every temporary taken since a mark. */
   tempMark(): number;
   tempRelease(mark: number): void;
@@ -129,6 +131,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     rewrite: (e) => h.rewrite(e),
     cannotSuspend: (callee) => h.cannotSuspend(callee),
     ctorToken: (callee) => h.ctorToken(callee),
+    knownStatic: (holder, name) => h.knownStatic(holder, name),
     isConstant: (e) => h.isConstant(e),
     warn: (n, message) => h.error(n, message),
     objectLiteral: (o, lit) => h.objectLiteral(o, lit),

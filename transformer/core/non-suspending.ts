@@ -18,6 +18,8 @@
  */
 import type * as TS from "typescript";
 import type { Binding, ScopeInfo } from "./scopes.js";
+import { hasModifier } from "./modifiers.js";
+import { ignoresReceiver } from "./receiver.js";
 import { writeKind } from "./writes.js";
 
 export function findNonSuspending(ts: typeof TS, sf: TS.SourceFile, scopes: ScopeInfo, transformed: ReadonlySet<TS.Node>): Set<Binding> {
@@ -53,6 +55,53 @@ export function findNonSuspending(ts: typeof TS, sf: TS.SourceFile, scopes: Scop
     }
   }
   return set;
+}
+
+/** A static method whose call needs no resume point when the method read is still this one. */
+export interface KnownStatic {
+  readonly method: TS.MethodDeclaration;
+  /** Called without its class as receiver (receiver.ts): a plain call V8 can inline. */
+  readonly receiverFree: boolean;
+}
+
+/**
+ * Static methods of top-level classes that can never unwind their caller, by class binding and
+ * method name: untransformed ones (a marked function they call is entered as a boundary) and
+ * transformed ones whose own calls are all of non-suspending functions (`nonSuspending`).
+ *
+ * Why: `Calc.add(x)` is a member call, so the transform cannot know what it calls and gives it a
+ * callee token and an unwinding test: about 2x a plain loop of calls to a one-line static method
+ * (bench `calls-static`). The call site compares the function it read with the method the class
+ * was defined with (captured by the class's first static block) and calls it plainly when they
+ * are the same; anything else (a reassigned `Calc.add`, a wrapper installed by a decorator) takes
+ * the instrumented path. Only classes whose binding is never reassigned (`written`), only methods
+ * no other static member of the class shares a name with, and no generators or async methods.
+ */
+export function findKnownStatics(ts: typeof TS, sf: TS.SourceFile, scopes: ScopeInfo, transformed: ReadonlySet<TS.Node>,
+  nonSuspending: ReadonlySet<Binding>, written: ReadonlySet<Binding>): Map<Binding, Map<string, KnownStatic>> {
+  const out = new Map<Binding, Map<string, KnownStatic>>();
+  const isStatic = (m: TS.ClassElement): boolean => hasModifier(ts, m, ts.SyntaxKind.StaticKeyword);
+  const keyOf = (m: TS.ClassElement): string | undefined =>
+    m.name && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name) || ts.isNumericLiteral(m.name)) ? m.name.text : undefined;
+  for (const s of sf.statements) {
+    if (!ts.isClassDeclaration(s) || !s.name) continue;
+    const b = scopes.refs.get(s.name);
+    if (!b || written.has(b)) continue;
+    const counts = new Map<string, number>();
+    for (const m of s.members) {
+      const k = isStatic(m) ? keyOf(m) : undefined;
+      if (k !== undefined) counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    const known = new Map<string, KnownStatic>();
+    for (const m of s.members) {
+      if (!ts.isMethodDeclaration(m) || !isStatic(m) || !m.body || !ts.isIdentifier(m.name) || counts.get(m.name.text) !== 1) continue;
+      if (m.asteriskToken || hasModifier(ts, m, ts.SyntaxKind.AsyncKeyword)) continue;
+      if (transformed.has(m) && !onlyCalls(ts, m, scopes, nonSuspending)) continue;
+      known.set(m.name.text, { method: m, receiverFree: ignoresReceiver(ts, m) });
+    }
+    if (known.size) out.set(b, known);
+  }
+  return out;
 }
 
 function isFunctionBody(ts: typeof TS, n: TS.Node): boolean {

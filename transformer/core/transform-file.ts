@@ -17,7 +17,7 @@ import type * as TS from "typescript";
 import { createHash } from "node:crypto";
 import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scopes.js";
 import { containsCall } from "./explode.js";
-import { findNonSuspending, reassigned } from "./non-suspending.js";
+import { findKnownStatics, findNonSuspending, reassigned } from "./non-suspending.js";
 import { inferredName, mentions } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, emitYieldSpill, lowerBody, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, GEN_LOCAL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_GLOBAL, RT_IMPORT, RT_LOCAL, YIELD_LABEL } from "./names.js";
@@ -28,7 +28,7 @@ import type { TransformDiagnostic, GreenletTransformOptions } from "./options.js
 import { createPickleSupport } from "./closures.js";
 import { analyzeTdz } from "./tdz.js";
 import { writeKind } from "./writes.js";
-import { isOuterExpression } from "./outer.js";
+import { isOuterExpression, skipOuterExpressions } from "./outer.js";
 
 const DIRECTIVE = "use greenlet";
 
@@ -309,9 +309,17 @@ export function transformSourceFile(
    */
   const leadMembers = (cls: TS.Node): TS.ClassElement[] => {
     const direct = ts.isClassLike(cls) ? receiverFreeStatics(ts, cls, (m) => transformedFns.has(m)) : [];
-    const tag = direct.length ? [f.createClassStaticBlockDeclaration(f.createBlock([f.createExpressionStatement(f.createCallExpression(
+    const first: TS.Statement[] = direct.length ? [f.createExpressionStatement(f.createCallExpression(
       f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "directOwn"), undefined,
-      [f.createThis(), f.createArrayLiteralExpression(direct.map((n) => f.createStringLiteral(n)))]))], true))] : [];
+      [f.createThis(), f.createArrayLiteralExpression(direct.map((n) => f.createStringLiteral(n)))]))] : [];
+    // Static methods are defined before any static block runs: this reads the methods themselves.
+    if (ts.isClassDeclaration(cls)) {
+      for (const m of cls.members) {
+        const slot = ts.isMethodDeclaration(m) ? staticSlots.get(m) : undefined;
+        if (slot) first.push(assignStmt(f.createIdentifier(slot), f.createPropertyAccessExpression(f.createThis(), (m.name as TS.Identifier).text)));
+      }
+    }
+    const tag = first.length ? [f.createClassStaticBlockDeclaration(f.createBlock(first, true))] : [];
     return [...tag, ...(classLeadMembers.get(cls) ?? [])];
   };
   const isDerived = (cls: TS.ClassLikeDeclaration): boolean =>
@@ -461,6 +469,35 @@ export function transformSourceFile(
     const b = scopes.refs.get(s.name);
     if (ctor && transformedFns.has(ctor) && b && !writtenBindings.has(b)) tokenClasses.set(b, s);
   }
+  // Static methods called as `C.m(...)` that need no resume point while `C.m` is still the
+  // method C was defined with (non-suspending.ts findKnownStatics): each used one gets a
+  // module-level `var $$smN`, set by the class's first static block and compared at the call.
+  const knownStatics = findKnownStatics(ts, sf, scopes, transformedFns, nonSuspending, writtenBindings);
+  const staticSlots = new Map<TS.MethodDeclaration, string>();
+  if (knownStatics.size) {
+    const scan = (n: TS.Node): void => {
+      if (ts.isCallExpression(n) && !n.questionDotToken) {
+        const callee = skipOuterExpressions(ts, n.expression);
+        if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && ts.isIdentifier(callee.name)) {
+          const b = scopes.refs.get(callee.expression);
+          const known = b && knownStatics.get(b)?.get(callee.name.text);
+          if (known && !staticSlots.has(known.method)) {
+            const name = `$$sm${++uid}`;
+            staticSlots.set(known.method, name);
+            prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name)], ts.NodeFlags.None)));
+          }
+        }
+      }
+      ts.forEachChild(n, scan);
+    };
+    for (const fn of transformedFns) scan(fn);
+  }
+  const knownStatic = (holder: TS.Identifier, name: string): { readonly slot: TS.Identifier; readonly receiverFree: boolean } | undefined => {
+    const b = scopes.refs.get(holder);
+    const known = b && knownStatics.get(b)?.get(name);
+    const slot = known && staticSlots.get(known.method);
+    return known && slot ? { slot: f.createIdentifier(slot), receiverFree: known.receiverFree } : undefined;
+  };
   const ctorTokens = new Map<TS.ClassDeclaration, string>();
   const ctorToken = (cls: TS.ClassDeclaration): string => {
     let name = ctorTokens.get(cls);
@@ -771,6 +808,7 @@ export function transformSourceFile(
         const b = scopes.refs.get(callee);
         return b !== undefined && nonSuspending.has(b);
       },
+      knownStatic,
       ctorToken: (callee) => {
         const b = scopes.refs.get(callee);
         const cls = b && tokenClasses.get(b);
