@@ -4,8 +4,8 @@
 // then put in order (runtime/greenlet: resumeStack/capture). Nested drives (a switch from inside a
 // callback of untransformed code) must leave the outer frame's spill position intact.
 import { describe, expect, it } from "vitest";
-import { Greenlet, getcurrent, settrace } from "tsgreenlet";
-import { callEachUntransformed } from "./helpers/untransformed.js";
+import { Greenlet, GreenletError, getcurrent, settrace } from "tsgreenlet";
+import { callEachUntransformed, codeRunningArgs } from "./helpers/untransformed.js";
 
 const main = getcurrent();
 const names = (g: Greenlet) => g.frames.map((f) => f.functionName);
@@ -150,3 +150,49 @@ describe("resuming a suspended greenlet: every outcome of its innermost frame", 
   });
 });
 
+
+// A transformed call stores its callee token right before the call. Arguments that may run user
+// code (a getter, valueOf, a spread's iterator) are evaluated before that store: otherwise
+// untransformed code run by them could call the same function while the token names it, which
+// would then be taken for a transformed entry and unwind through the untransformed frame on a
+// switch (silently returning a wrong value, found in session 5).
+function pausesAtOne(n: number): number {
+  return n === 1 ? (main.switch("paused") as number) + 100 : n;
+}
+class PausesAtOne {
+  readonly v: number;
+  constructor(n: number) {
+    this.v = pausesAtOne(n);
+  }
+}
+const calls = { pausesAtOne };
+
+describe("arguments that run code", () => {
+  const args = codeRunningArgs(pausesAtOne);
+  const cases: [string, () => unknown][] = [
+    ["f(o.x)", () => pausesAtOne(args.x)],
+    ["f(+o)", () => pausesAtOne(+args)],
+    ["o.f(o.x)", () => calls.pausesAtOne(args.x)],
+    ["new C(o.x)", () => new PausesAtOne(args.x).v],
+    ["f(...[o.x])", () => pausesAtOne(...[args.x] as [number])],
+  ];
+  for (const [shape, run] of cases) {
+    it(`${shape}: the callee reached from the untransformed code is a boundary, never unwound through it`, () => {
+      const g = new Greenlet(run);
+      let caught: unknown;
+      try {
+        g.switch();
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(GreenletError);
+      expect((caught as Error).message).toMatch(/called from untransformed code/);
+    });
+  }
+
+  it("the same calls give the plain results when nothing switches", () => {
+    const plain = codeRunningArgs((n) => (n === 1 ? 5 : n));
+    const id = (n: number): number => n;
+    expect(new Greenlet(() => [id(plain.x), id(+plain), new PausesAtOne(plain.x).v]).switch()).toEqual([10, 15, 10]);
+  });
+});

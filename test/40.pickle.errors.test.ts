@@ -116,6 +116,20 @@ describe("code identity", () => {
     expect(() => unpickle(bytes)).toThrow(/registerMigration/);
   });
 
+  it("the same source laid out differently by another transform version is named, not taken for corruption", () => {
+    // A frame pickled by a tsgreenlet whose transform used one more temporary in this function.
+    const bytes = edit(suspendedChain(), (env) => {
+      for (const f of env.frames) {
+        if (!f.id.endsWith("#chain")) continue;
+        f.locals = [...f.locals, "$$t99"];
+        f.slots = [...f.slots, f.slots[f.slots.length - 1]];
+      }
+    });
+    expect(() => unpickle(bytes)).toThrow(UnpickleError);
+    expect(() => unpickle(bytes)).toThrow(new RegExp(`cannot unpickle frame ${HOLD}#chain: its source is unchanged \\(code hash [0-9a-f]{16}\\) but the tsgreenlet that pickled it laid its frame out differently \\(locals .*\\$\\$t99; this version: `));
+    expect(() => unpickle(bytes)).toThrow(/register a migration from hash [0-9a-f]{16}/);
+  });
+
   it("a function that does not exist here is named", () => {
     const bytes = edit(suspendedChain(), (env) => {
       for (const c of env.code) c[0] = c[0].replace("#chain", "#chainRenamed");

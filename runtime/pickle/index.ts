@@ -198,9 +198,19 @@ export function unpickle(bytes: Uint8Array): Greenlet {
 function frameRecord(fd: FrameData, values: unknown[]): unknown[] {
   const info = RT.functions.get(fd.id);
   if (info !== undefined && info.hash === fd.hash) {
-    if (!Number.isInteger(fd.pc) || fd.pc < 1 || fd.pc > info.points.length) throw new Corrupt(`frame ${fd.id}: resume point ${fd.pc} does not exist`);
-    if (values.length !== info.size - 2) throw new Corrupt(`frame ${fd.id}: ${values.length - 1} locals, the function has ${info.size - 3}`);
-    return [info, fd.pc, ...values];
+    // The same source, laid out by another version of the transform (its temporaries, say): the
+    // slots would mean other things, so only a migration can map them.
+    const sameLayout = fd.locals.length === info.locals.length && fd.locals.every((n, j) => n === info.locals[j]);
+    if (sameLayout || migrationFor(fd.id, fd.hash) === undefined) {
+      if (!sameLayout) {
+        throw new UnpickleError(`cannot unpickle frame ${fd.id}: its source is unchanged (code hash ${fd.hash}) but the tsgreenlet that pickled it laid its ` +
+          `frame out differently (locals ${fd.locals.join(", ")}; this version: ${info.locals.join(", ")}), so it cannot be resumed as is. ` +
+          `Resume the task with the tsgreenlet version that pickled it, or register a migration from hash ${fd.hash} (docs/pickling.md).`);
+      }
+      if (!Number.isInteger(fd.pc) || fd.pc < 1 || fd.pc > info.points.length) throw new Corrupt(`frame ${fd.id}: resume point ${fd.pc} does not exist`);
+      if (values.length !== info.size - 2) throw new Corrupt(`frame ${fd.id}: ${values.length - 1} locals, the function has ${info.size - 3}`);
+      return [info, fd.pc, ...values];
+    }
   }
   const m = migrationFor(fd.id, fd.hash) as Migration;
   const target = RT.functions.get(m.to ?? fd.id);

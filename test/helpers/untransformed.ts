@@ -54,3 +54,14 @@ export function* squaresLayeredNative(n: number): Generator<number> {
 export function spreadAll<T>(items: Iterable<T>): T[] {
   return [...items];
 }
+
+/**
+ * An object whose getter `x` and whose `valueOf` call `fn(1)` from untransformed code: evaluated
+ * as an argument of a transformed call of `fn` itself (test/17 "arguments that run code").
+ */
+export function codeRunningArgs(fn: (n: number) => number): { readonly x: number; valueOf(): number } {
+  return Object.defineProperties({}, {
+    x: { get: () => fn(1) * 2 },
+    valueOf: { value: () => fn(1) * 3 },
+  }) as { readonly x: number; valueOf(): number };
+}

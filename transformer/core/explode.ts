@@ -42,6 +42,8 @@ export interface ExplodeHost {
   knownStatic?(holder: TS.Identifier, name: string): { readonly slot: TS.Identifier; readonly receiverFree: boolean } | undefined;
   /** Whether reading `e` twice gives the same value (a const binding). */
   isConstant?(e: TS.Expression): boolean;
+  /** Whether evaluating `e` (an original expression) can run no user code (transform-file.ts inert). */
+  inert?(e: TS.Expression): boolean;
   /** Finishes a rebuilt object literal (methods' identities: see transform-file wrapSelves). */
   objectLiteral?(original: TS.ObjectLiteralExpression, rebuilt: TS.ObjectLiteralExpression): TS.Expression;
   /** A compile-time warning at `n` (a construct left uninstrumented). */
@@ -102,10 +104,13 @@ export function createExploder(h: ExplodeHost) {
   const assign = (t: TS.Expression, v: TS.Expression): TS.Statement =>
     f.createExpressionStatement(f.createAssignment(t as TS.Identifier, v));
 
-  /** Evaluates a list of operands left to right; operands before the last call are saved. */
-  const explodeList = (out: TS.Statement[], items: readonly TS.Expression[]): TS.Expression[] => {
+  /**
+   * Evaluates a list of operands left to right; operands before the last call are saved, and so
+   * are those before the last one `alsoSave` picks.
+   */
+  const explodeList = (out: TS.Statement[], items: readonly TS.Expression[], alsoSave?: (e: TS.Expression) => boolean): TS.Expression[] => {
     let lastCall = -1;
-    items.forEach((e, i) => { if (has(e)) lastCall = i; });
+    items.forEach((e, i) => { if (has(e) || alsoSave?.(e)) lastCall = i; });
     return items.map((e, i) => {
       if (i > lastCall) return h.rewrite(e);
       if (ts.isSpreadElement(e)) {
@@ -128,6 +133,14 @@ export function createExploder(h: ExplodeHost) {
       f.createCallExpression(fn, undefined, args), undefined,
       f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [self, ...args]));
 
+  /**
+   * Arguments of a call with a callee token are evaluated before the token is stored, whenever one
+   * of them may run user code (a getter, `valueOf`, a spread's iterator): that code could call the
+   * same function from untransformed code while the token names it, and the callee would then
+   * take that entry for a transformed one (and unwind through the untransformed frame on a switch).
+   */
+  const runsCode = (e: TS.Expression): boolean => !(h.inert?.(e) ?? false);
+
   /** Receiver and method of the member calls exploded so far, by their result temporary. */
   const callParts = new WeakMap<TS.Node, { readonly holder: TS.Expression; readonly fn: TS.Expression }>();
 
@@ -137,6 +150,8 @@ export function createExploder(h: ExplodeHost) {
       return uninstrumented(out, e);
     }
     const callee = skipOuterExpressions(ts, e.expression);
+    // A call of a function that cannot suspend stores no callee token (see runsCode).
+    const leaf = ts.isIdentifier(callee) && h.cannotSuspend(callee);
     let fn: TS.Expression;
     let thisArg: TS.Expression | undefined;
     // super.m(...) / this.#m(...): methods of a class, which take their receiver.
@@ -155,7 +170,7 @@ export function createExploder(h: ExplodeHost) {
         out.push(assign(ft, f.createElementAccessExpression(holder, toTemp(out, callee.argumentExpression))));
       }
       fn = ft;
-    } else if (ts.isIdentifier(callee) && !e.arguments.some(has)) {
+    } else if (ts.isIdentifier(callee) && !e.arguments.some((a) => has(a) || (!leaf && runsCode(a)))) {
       fn = h.rewrite(callee);
       // A captured function is read from its environment object: call it without that receiver.
       if (!ts.isIdentifier(fn)) fn = f.createParenthesizedExpression(f.createComma(f.createNumericLiteral(0), fn));
@@ -165,7 +180,7 @@ export function createExploder(h: ExplodeHost) {
     const known = thisArg && !classMember && ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) &&
       ts.isIdentifier(callee.name) && !e.arguments.some(ts.isSpreadElement) ? h.knownStatic?.(callee.expression, callee.name.text) : undefined;
     // A guarded call below appears twice: its arguments are evaluated first, into temporaries.
-    const args = known ? e.arguments.map((a) => toTemp(out, a)) : explodeList(out, e.arguments);
+    const args = known ? e.arguments.map((a) => toTemp(out, a)) : explodeList(out, e.arguments, leaf ? undefined : runsCode);
     let call: TS.Expression = !thisArg
       ? f.createCallExpression(fn, undefined, args)
       : classMember
@@ -182,7 +197,7 @@ export function createExploder(h: ExplodeHost) {
     }
     const t = h.temp();
     // A call that cannot suspend is still evaluated here, in order, but needs no resume point.
-    if (ts.isIdentifier(callee) && h.cannotSuspend(callee)) out.push(assign(t, call));
+    if (leaf) out.push(assign(t, call));
     else if (known && thisArg) {
       // `if ($$f === $$smN) t = $$f(args); else <resume point>`: the method read is still the one
       // the class was defined with, which never unwinds.
@@ -244,7 +259,7 @@ export function createExploder(h: ExplodeHost) {
         const fn = h.temp();
         cur.push(assign(fn, callee.v));
         if (n.questionDotToken) guard(fn);
-        const args = explodeList(cur, n.arguments);
+        const args = explodeList(cur, n.arguments, runsCode);
         const call = callee.self ? memberCall(fn, callee.self, args) : f.createCallExpression(fn, undefined, args);
         const t = h.temp();
         h.resumePoint(cur, fn, call, t, n);
@@ -285,7 +300,7 @@ export function createExploder(h: ExplodeHost) {
         fn = t;
       }
     }
-    const values = explodeList(out, ts.isTemplateExpression(e.template) ? e.template.templateSpans.map((sp) => sp.expression) : []);
+    const values = explodeList(out, ts.isTemplateExpression(e.template) ? e.template.templateSpans.map((sp) => sp.expression) : [], runsCode);
     const call = thisArg
       ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, strings, ...values])
       : f.createCallExpression(fn, undefined, [strings, ...values]);
@@ -311,7 +326,7 @@ export function createExploder(h: ExplodeHost) {
     if (ts.isNewExpression(e)) {
       const token = ts.isIdentifier(e.expression) ? h.ctorToken?.(e.expression) : undefined;
       const ctor = toTemp(out, e.expression);
-      const args = explodeList(out, e.arguments ?? []);
+      const args = explodeList(out, e.arguments ?? [], runsCode);
       const t = h.temp();
       h.resumePoint(out, token ?? ctor, f.createNewExpression(ctor, undefined, args), t, e);
       return t;

@@ -105,6 +105,8 @@ export interface LowerHost {
   temp(): TS.Identifier;
   /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
   cannotSuspend(callee: TS.Identifier): boolean;
+  /** Whether evaluating an original expression can run no user code (transform-file.ts inert). */
+  inert(e: TS.Expression): boolean;
   /** The Smi callee token of `new callee(...)`, if its class has one (transform-file.ts ctorToken). */
   ctorToken(callee: TS.Identifier): TS.Expression | undefined;
   /** A known non-unwinding static method `holder.name` (non-suspending.ts findKnownStatics). */
@@ -133,6 +135,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     ctorToken: (callee) => h.ctorToken(callee),
     knownStatic: (holder, name) => h.knownStatic(holder, name),
     isConstant: (e) => h.isConstant(e),
+    inert: (e) => h.inert(e),
     warn: (n, message) => h.error(n, message),
     objectLiteral: (o, lit) => h.objectLiteral(o, lit),
     templateObject: (t) => h.templateObject(t),

@@ -809,6 +809,7 @@ export function transformSourceFile(
         return b !== undefined && nonSuspending.has(b);
       },
       knownStatic,
+      inert,
       ctorToken: (callee) => {
         const b = scopes.refs.get(callee);
         const cls = b && tokenClasses.get(b);
