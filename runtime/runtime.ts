@@ -31,6 +31,11 @@ export class SoftRuntime implements RuntimeABI {
    */
   buf: unknown[] = this.spill;
   sp = 0;
+  /**
+   * The receiver of the heap frame resumeStack completed last: what a resumed `new f()` yields
+   * when f (a function, not a class: those return their instance themselves) returned no object.
+   */
+  doneThis: unknown = undefined;
   /** Number of boundary entries on the real stack. */
   boundary = 0;
   /** The functions entered through a boundary, innermost last (for error messages). */

@@ -11,6 +11,7 @@ import { Greenlet, getcurrent } from "tsgreenlet";
 import { transform } from "tsgreenlet/transform";
 import anonymousDefault from "../fixtures/modules/default-export.js";
 import * as statics from "../fixtures/modules/known-statics.js";
+import * as split from "../fixtures/modules/split-entries.js";
 
 function add(a: number, b: number): number {
   return a + b;
@@ -113,8 +114,71 @@ describe("non-suspending analysis: generated code", () => {
       export function a() { return usesNew(); }
       function usesForOf(xs: number[]) { let s = 0; for (const x of xs) s += x; return s; }
       export function b() { return usesForOf([1]); }`);
-    expect(out).toContain("$$rt.t = usesNew;");
-    expect(out).toContain("$$rt.t = usesForOf;");
+    // Both are split (inner entries, below): called by name without a token, with the unwinding test.
+    for (const name of ["usesNew", "usesForOf"]) {
+      const inner = innerOf(out, name);
+      expect(out).toMatch(new RegExp(`\\$\\$t\\d+ = ${esc(inner)}\\([^)]*\\);\\s*if \\(\\$\\$rt\\.unwinding === true\\)`));
+    }
+    expect(out).not.toMatch(/\$\$rt\.t = uses/);
+  });
+});
+
+const esc = (x: string) => x.replace(/[$().]/g, "\\$&");
+/** The inner entry (`$$inN`) the transform named after `name`. */
+function innerOf(out: string, name: string): string {
+  const m = new RegExp(`Object\\.defineProperty\\((\\$\\$in\\d+), "name", \\{ value: "${name}"`).exec(out);
+  expect(m, `inner entry of ${name}`).not.toBeNull();
+  return m![1]!;
+}
+
+describe("inner entries of top-level functions", () => {
+  const code = (src: string) => transform(`"use greenlet";\n${src}`, "/virtual/split.ts", {}).code;
+
+  it("callers of this module call the inner entry by name; the function checks its entry and forwards", () => {
+    const out = code(`
+      declare function ext(): number;
+      export function step(x: number) { return ext() + x; }
+      export function run() { return step(1) + step(2); }`);
+    const inner = innerOf(out, "step");
+    expect(out).toMatch(new RegExp(`export function step\\(x\\) \\{\\s*const \\$\\$rt = \\$\\$tsgreenlet1;\\s*if \\(\\$\\$rt\\.t !== step\\)[\\s\\S]*?\\$\\$rt\\.t = null;\\s*return ${esc(inner)}\\.call\\(this, x\\);\\s*\\}`));
+    expect(out).toContain(`function ${inner}(x) {`);
+    expect(out.split(`= ${inner}(`)).toHaveLength(5); // step(1), step(2), in the normal and the resume path
+    expect(out).not.toContain("$$rt.t = step");
+  });
+
+  it("is not used for reassigned functions, parameter defaults, arguments, new.target, generators", () => {
+    const out = code(`
+      declare function ext(): number;
+      export function moved() { return ext(); }
+      moved = () => 1;
+      export function defaults(x = 1) { return ext() + x; }
+      export function args() { return ext() + arguments.length; }
+      export function nt() { return ext() + (new.target ? 1 : 0); }
+      export function* gen() { yield ext(); }
+      export function run() { return moved() + defaults() + args() + nt() + [...gen()].length; }`);
+    for (const name of ["moved", "defaults", "args", "nt", "gen"]) expect(out).not.toContain(`{ value: "${name}"`);
+    for (const name of ["moved", "defaults", "args", "nt"]) expect(out).toContain(`$$rt.t = ${name};`);
+  });
+
+  it("behave like the functions: receivers, rest parameters, new, recursion, names in stack traces", () => {
+    const g = new Greenlet(split.driver);
+    const seen: unknown[] = [];
+    let v = g.switch();
+    while (!g.dead) {
+      seen.push(v);
+      v = g.switch(typeof v === "number" ? v * 2 : 7);
+    }
+    // new Point(2) runs first (it is evaluated before the array), then the array's calls in order.
+    expect(seen).toEqual([2, 3, 4, 5, 2, "bottom"]);
+    expect(v).toEqual([6, 80, 1000, 4 + 1 + 5, 2 + 4, 7 + 3]);
+    expect(split.total.length).toBe(1);
+    expect(split.scaled.name).toBe("scaled");
+    // Called from untransformed code, the function enters through its check: a boundary.
+    expect(() => new Greenlet(() => [1, 2].map((x) => split.total(x, x))).switch()).toThrow(/called from untransformed code \(at Array\.map/);
+    let stack = "";
+    try { new Greenlet(split.callsFails).switch(); } catch (e) { stack = (e as Error).stack ?? ""; }
+    expect(stack).toMatch(/at fails \(/);
+    expect(stack).not.toMatch(/\$\$in\d/);
   });
 });
 

@@ -30,6 +30,33 @@ class Widget {
   }
 }
 
+// Plain functions used with `new` (not classes): their resumed frame returns nothing, so the
+// `new` expression takes the frame's receiver (runtime.ts doneThis). Until session 5 it yielded
+// undefined.
+function OldStyle(this: { a: number; b: unknown }, a = 1): void {
+  this.a = a;
+  this.b = getcurrent().parent!.switch("old-style");
+}
+OldStyle.prototype.kind = "old";
+const Returning = function (this: unknown, x: number): object | number {
+  const got = getcurrent().parent!.switch("returning") as number;
+  return got > 0 ? { got, x } : got;
+};
+
+describe("functions used with new", () => {
+  it("evaluate to the new object after a switch inside, or to the object they return", () => {
+    const g = new Greenlet(() => {
+      const o = new (OldStyle as unknown as new (a?: number) => { a: number; b: unknown; kind: string })(5);
+      const R = Returning as unknown as new (x: number) => unknown;
+      return [o.a, o.b, o.kind, o instanceof (OldStyle as unknown as Function), new R(1), new R(2) instanceof R];
+    });
+    expect(g.switch()).toBe("old-style");
+    expect(g.switch("B")).toBe("returning");
+    expect(g.switch(9)).toBe("returning");
+    expect(g.switch(-1)).toEqual([5, "B", "old", true, { got: 9, x: 1 }, true]);
+  });
+});
+
 describe("constructors: switching inside new", () => {
   it("suspends inside a constructor and completes the new expression with the instance", () => {
     const start = created;

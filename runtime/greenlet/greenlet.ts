@@ -378,6 +378,7 @@ function resumeHere(owner: Greenlet, t: Greenlet, mode: number, value: unknown):
   let result: unknown;
   try {
     result = info.resume.call(st[p + 2], st, p, mode, value);
+    rt.doneThis = st[p + 2];
   } catch (e) {
     return afterResume(owner, t, p, info, e, true, wasResident, savedBuf, savedSp);
   }
@@ -768,6 +769,7 @@ function resumeStack(g: Greenlet, mode: number, value: unknown): unknown {
     try {
       value = info.resume.call(st[p + 2], st, p, mode, value);
       mode = RESUME_VALUE;
+      rt.doneThis = st[p + 2];
     } catch (e) {
       value = e;
       mode = RESUME_THROW;

@@ -24,8 +24,11 @@ export interface ExplodeHost {
   readonly f: TS.NodeFactory;
   /** A fresh function-level temporary. */
   temp(): TS.Identifier;
-  /** Appends a resume point: `target = call` (or just `call`) with its suspend test. */
-  resumePoint(out: TS.Statement[], callee: TS.Expression, call: TS.Expression, target: TS.Identifier | undefined, pos: TS.Node): void;
+  /**
+   * Appends a resume point: `target = call` (or just `call`) with its suspend test, after storing
+   * `callee` as the callee token unless `noToken` (a call of an inner entry, which has no check).
+   */
+  resumePoint(out: TS.Statement[], callee: TS.Expression, call: TS.Expression, target: TS.Identifier | undefined, pos: TS.Node, noToken?: boolean): void;
   /** Rewrites identifiers of a call-free expression (bindings -> locals/env properties). */
   rewrite(e: TS.Expression): TS.Expression;
   /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
@@ -44,6 +47,11 @@ export interface ExplodeHost {
   isConstant?(e: TS.Expression): boolean;
   /** Whether evaluating `e` (an original expression) can run no user code (transform-file.ts inert). */
   inert?(e: TS.Expression): boolean;
+  /**
+   * For a call `f(...)` by name: the inner entry of `f` (its body without the entry check), which
+   * a transformed caller calls directly, without a callee token (transform-file.ts splitEntries).
+   */
+  innerEntry?(callee: TS.Identifier): TS.Identifier | undefined;
   /** Finishes a rebuilt object literal (methods' identities: see transform-file wrapSelves). */
   objectLiteral?(original: TS.ObjectLiteralExpression, rebuilt: TS.ObjectLiteralExpression): TS.Expression;
   /** A compile-time warning at `n` (a construct left uninstrumented). */
@@ -150,8 +158,10 @@ export function createExploder(h: ExplodeHost) {
       return uninstrumented(out, e);
     }
     const callee = skipOuterExpressions(ts, e.expression);
-    // A call of a function that cannot suspend stores no callee token (see runsCode).
-    const leaf = ts.isIdentifier(callee) && h.cannotSuspend(callee);
+    // A call of a function that cannot suspend stores no callee token (see runsCode), nor does
+    // a call of an inner entry.
+    const inner = ts.isIdentifier(callee) ? h.innerEntry?.(callee) : undefined;
+    const leaf = ts.isIdentifier(callee) && (h.cannotSuspend(callee) || inner !== undefined);
     let fn: TS.Expression;
     let thisArg: TS.Expression | undefined;
     // super.m(...) / this.#m(...): methods of a class, which take their receiver.
@@ -170,6 +180,8 @@ export function createExploder(h: ExplodeHost) {
         out.push(assign(ft, f.createElementAccessExpression(holder, toTemp(out, callee.argumentExpression))));
       }
       fn = ft;
+    } else if (inner) {
+      fn = inner; // a hoisted function declaration, never reassigned: read at the call
     } else if (ts.isIdentifier(callee) && !e.arguments.some((a) => has(a) || (!leaf && runsCode(a)))) {
       fn = h.rewrite(callee);
       // A captured function is read from its environment object: call it without that receiver.
@@ -197,7 +209,8 @@ export function createExploder(h: ExplodeHost) {
     }
     const t = h.temp();
     // A call that cannot suspend is still evaluated here, in order, but needs no resume point.
-    if (leaf) out.push(assign(t, call));
+    if (inner) h.resumePoint(out, fn, call, t, pos, true);
+    else if (leaf) out.push(assign(t, call));
     else if (known && thisArg) {
       // `if ($$f === $$smN) t = $$f(args); else <resume point>`: the method read is still the one
       // the class was defined with, which never unwinds.

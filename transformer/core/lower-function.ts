@@ -60,6 +60,8 @@ export interface ResumePoint {
   /** For a yield point: the value yielded too (dead-temporaries analysis reads `call`). */
   readonly call: TS.Expression;
   readonly target: TS.Identifier | undefined;
+  /** A call of a function's inner entry (transform-file.ts splitEntries): no callee token. */
+  readonly noToken?: boolean;
   /** A `yield` of a rewritten generator (transformer/core/yield.ts) rather than a call. */
   readonly yield?: { readonly mode: TS.Identifier | undefined };
 }
@@ -107,6 +109,8 @@ export interface LowerHost {
   cannotSuspend(callee: TS.Identifier): boolean;
   /** Whether evaluating an original expression can run no user code (transform-file.ts inert). */
   inert(e: TS.Expression): boolean;
+  /** The inner entry of a function called by this name (transform-file.ts splitEntries). */
+  innerEntry(callee: TS.Identifier): TS.Identifier | undefined;
   /** The Smi callee token of `new callee(...)`, if its class has one (transform-file.ts ctorToken). */
   ctorToken(callee: TS.Identifier): TS.Expression | undefined;
   /** A known non-unwinding static method `holder.name` (non-suspending.ts findKnownStatics). */
@@ -136,11 +140,12 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     knownStatic: (holder, name) => h.knownStatic(holder, name),
     isConstant: (e) => h.isConstant(e),
     inert: (e) => h.inert(e),
+    innerEntry: (callee) => h.innerEntry(callee),
     warn: (n, message) => h.error(n, message),
     objectLiteral: (o, lit) => h.objectLiteral(o, lit),
     templateObject: (t) => h.templateObject(t),
     assignmentPattern: (out, p, value) => lowerPattern(out, p, value),
-    resumePoint(out, callee, call, target, pos) {
+    resumePoint(out, callee, call, target, pos, noToken) {
       if (uninstrumented > 0) {
         out.push(f.createExpressionStatement(target ? f.createAssignment(target, call) : call));
         return;
@@ -150,7 +155,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
       const marker = f.createEmptyStatement();
       // The call's own position (column-exact stack frames), when the call is from the source.
       if (pos.pos >= 0 && !(pos.flags & ts.NodeFlags.Synthesized)) ts.setTextRange(marker, { pos: pos.getStart(), end: pos.end });
-      rps.set(marker, { pc, callee, call, target });
+      rps.set(marker, { pc, callee, call, target, noToken });
       out.push(marker);
     },
   };
@@ -840,7 +845,7 @@ function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Stat
       f.createBreakStatement(f.createIdentifier(BODY_LABEL)),
     ], true));
   void ts;
-  return [setToken, call, test];
+  return rp.noToken ? [call, test] : [setToken, call, test];
 }
 
 /**
@@ -900,7 +905,13 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
       f.createIfStatement(f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_THROW)),
         f.createThrowStatement(f.createIdentifier(RES_VALUE))),
     ];
-    if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, f.createIdentifier(RES_VALUE))));
+    // `new f()` resumed after f completed: f's own object unless it returned one (classes return
+    // their instance themselves; a function's frame only has it as its receiver, runtime.ts doneThis).
+    const value = ts.isNewExpression(rp.call)
+      ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "made"), undefined,
+        [f.createIdentifier(RES_VALUE), f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "doneThis")])
+      : f.createIdentifier(RES_VALUE);
+    if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, value)));
     return positioned(ts, [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
       f.createIfStatement(pcIsZero(), f.createBlock([...before, ...positioned(ts, callAndTest(ts, f, rp), s)], true)))], s);
   };

@@ -498,6 +498,62 @@ export function transformSourceFile(
     const slot = known && staticSlots.get(known.method);
     return known && slot ? { slot: f.createIdentifier(slot), receiverFree: known.receiverFree } : undefined;
   };
+  // Inner entries: a top-level function declaration with resume points is split into the
+  // function itself (its entry check, then a call of the inner entry) and `$$inN`, a hoisted
+  // declaration with the body and no check, named like the function. Transformed callers in this
+  // module that call it by name call `$$inN` directly, with no callee token (explode.ts): the
+  // callee is known, so there is nothing to check. Why: the entry check reads `$$rt.t`, and a
+  // function whose first call runs a long loop gets optimized before that read has type feedback
+  // (V8 allocates feedback vectors lazily), deoptimizes on its next call and, in some processes,
+  // is never optimized again (bench calls-static/calls-new: bimodal, ~2x vs ~3.5x plain). Only
+  // when the binding is never reassigned and declared once, and the function has no parameter
+  // defaults (they would run before the check, and again in the inner entry), no `arguments`
+  // and no `new.target` (the inner entry has its own).
+  const splitEntries = new Map<TS.Node, string>();
+  const innerOf = new Map<Binding, string>();
+  {
+    const declCount = new Map<string, number>();
+    for (const s of sf.statements) if (ts.isFunctionDeclaration(s) && s.name) declCount.set(s.name.text, (declCount.get(s.name.text) ?? 0) + 1);
+    for (const s of sf.statements) {
+      if (!ts.isFunctionDeclaration(s) || !s.name || !s.body || s.asteriskToken || !transformedFns.has(s) || declCount.get(s.name.text) !== 1) continue;
+      if (hasModifier(ts, s, ts.SyntaxKind.AsyncKeyword) || rewrittenGenerators.has(s)) continue;
+      const b = scopes.refs.get(s.name);
+      if (!b || nonSuspending.has(b) || writtenBindings.has(b)) continue;
+      if (s.parameters.some((p) => p.initializer) || readsArguments(s) || usesNewTarget(s)) continue;
+      const name = `$$in${++uid}`;
+      splitEntries.set(s, name);
+      innerOf.set(b, name);
+    }
+  }
+  const innerEntry = (callee: TS.Identifier): TS.Identifier | undefined => {
+    const b = scopes.refs.get(callee);
+    const name = b && innerOf.get(b);
+    return name ? f.createIdentifier(name) : undefined;
+  };
+  /**
+   * The declaration of a split function's inner entry (`$$inN`, see splitEntries), and the
+   * statement naming it like the function (stack traces show the name property).
+   */
+  const innerDeclaration = (node: TS.FunctionDeclaration, params: readonly TS.ParameterDeclaration[], body: TS.Statement[]): void => {
+    const name = splitEntries.get(node)!;
+    const own = node.body ? node.body.statements.slice(0, prologueLength(ts, node.body.statements)).filter((d) => !isGreenletDirective(ts, d)) : [];
+    epilogue.push(f.createFunctionDeclaration(undefined, undefined, name, undefined,
+      params.map((p) => f.createParameterDeclaration(undefined, p.dotDotDotToken, f.createIdentifier((p.name as TS.Identifier).text))), undefined,
+      f.createBlock([...own, ...body], true)));
+    prologue.push(f.createExpressionStatement(f.createCallExpression(
+      f.createPropertyAccessExpression(f.createIdentifier("Object"), "defineProperty"), undefined,
+      [f.createIdentifier(name), f.createStringLiteral("name"), f.createObjectLiteralExpression([
+        f.createPropertyAssignment("value", f.createStringLiteral(node.name!.text)),
+        f.createPropertyAssignment("configurable", f.createTrue())])])));
+  };
+  /**
+   * `target.call(this, a, ...r)`: the receiver always passes through, even to a function that
+   * never reads it, since a frame's receiver is what a resumed `new f()` yields (runtime.ts doneThis).
+   */
+  const forward = (params: readonly TS.ParameterDeclaration[], target: string): TS.Statement => {
+    const args = params.map((p) => p.dotDotDotToken ? f.createSpreadElement(f.createIdentifier((p.name as TS.Identifier).text)) : f.createIdentifier((p.name as TS.Identifier).text));
+    return f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(target), "call"), undefined, [f.createThis(), ...args]));
+  };
   const ctorTokens = new Map<TS.ClassDeclaration, string>();
   const ctorToken = (cls: TS.ClassDeclaration): string => {
     let name = ctorTokens.get(cls);
@@ -810,6 +866,7 @@ export function transformSourceFile(
       },
       knownStatic,
       inert,
+      innerEntry,
       ctorToken: (callee) => {
         const b = scopes.refs.get(callee);
         const cls = b && tokenClasses.get(b);
@@ -894,6 +951,12 @@ export function transformSourceFile(
       newBody = superStmt
         ? [...letDecl(declared, false), ...entry, ...paramInit, ...superCall, ...lowered.body]
         : [...letDecl(declared, false), ...entry, ...lowered.body];
+      // Callers were told it has an inner entry, but no call in it needed a resume point after
+      // all: the inner entry just calls the function.
+      if (splitEntries.has(node)) {
+        const fd = node as TS.FunctionDeclaration;
+        innerDeclaration(fd, newParams, [forward(newParams, fd.name!.text)]);
+      }
       return rebuild(node, newParams, superHome ? superThrough(newBody, superHome) : newBody);
     }
 
@@ -942,7 +1005,7 @@ export function transformSourceFile(
       superCall.push(f.createIfStatement(f.createStrictEquality(f.createPropertyAccessExpression(rt, "unwinding"), f.createTrue()),
         f.createBlock([assignStmt(f.createIdentifier(PC), f.createNumericLiteral(superPoint)), ...normalSpill()], true)));
     }
-    const normalBody = isGen ? generatorWrapper(node, self.expr, rtDecl, [...letDecl(declared, false), ...entry, ...genParams], infoName, spillLocals)
+    let normalBody = isGen ? generatorWrapper(node, self.expr, rtDecl, [...letDecl(declared, false), ...entry, ...genParams], infoName, spillLocals)
       : isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, self.expr,
       [...letDecl(declared, true), ...entry, ...(superStmt ? [...paramInit, ...superCall] : [])], [labelled, ...spill], infoName, spillLocals) : [
       rtDecl, check, clear,
@@ -951,6 +1014,12 @@ export function transformSourceFile(
       labelled,
       ...spill,
     ];
+    if (splitEntries.has(node)) {
+      // The function checks its entry and calls its inner entry, which holds the body.
+      const fd = node as TS.FunctionDeclaration;
+      innerDeclaration(fd, newParams, normalBody.filter((st) => st !== check && st !== clear));
+      normalBody = [rtDecl, check, clear, forward(newParams, splitEntries.get(fd)!)];
+    }
     const resumed = emitResume(ts, f, lowered.body, lowered.rps);
     if (superPoint) {
       // Resumed at super(...): the base constructor finished; the body runs from its start.
