@@ -20,6 +20,13 @@ import { ARRAY_ITERATOR_PROTO, ARRAY_NEXT, ARRAY_VALUES, ArrayIterator, iterMeth
 
 export { ArrayIterator } from "./iterators.js";
 
+/**
+ * The receiver of the heap frame the greenlet runtime completed last (greenlet.ts afterResume and
+ * resumeStack set it): what a resumed `new f()` yields when f (a function, not a class: those
+ * return their instance themselves) returned no object.
+ */
+export const lastCompleted: { self: unknown } = { self: undefined };
+
 export class SoftRuntime implements RuntimeABI {
   unwinding = false;
   t: unknown = null;
@@ -31,11 +38,7 @@ export class SoftRuntime implements RuntimeABI {
    */
   buf: unknown[] = this.spill;
   sp = 0;
-  /**
-   * The receiver of the heap frame resumeStack completed last: what a resumed `new f()` yields
-   * when f (a function, not a class: those return their instance themselves) returned no object.
-   */
-  doneThis: unknown = undefined;
+
   /** Number of boundary entries on the real stack. */
   boundary = 0;
   /** The functions entered through a boundary, innermost last (for error messages). */
@@ -131,6 +134,11 @@ export class SoftRuntime implements RuntimeABI {
   /** What `new` yields when a resumed constructor returns `v`: v if it is an object, else the instance. */
   made(v: unknown, self: unknown): unknown {
     return v !== null && (typeof v === "object" || typeof v === "function") ? v : self;
+  }
+
+  /** What a resumed `new f()` of a plain function yields (see lastCompleted). */
+  madeNew(v: unknown): unknown {
+    return this.made(v, lastCompleted.self);
   }
 
   /** The same for a derived class: a primitive other than undefined is a TypeError, as for `new`. */

@@ -906,10 +906,9 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
         f.createThrowStatement(f.createIdentifier(RES_VALUE))),
     ];
     // `new f()` resumed after f completed: f's own object unless it returned one (classes return
-    // their instance themselves; a function's frame only has it as its receiver, runtime.ts doneThis).
+    // their instance themselves; a function's frame only has it as its receiver, runtime.ts lastCompleted).
     const value = ts.isNewExpression(rp.call)
-      ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "made"), undefined,
-        [f.createIdentifier(RES_VALUE), f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "doneThis")])
+      ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "madeNew"), undefined, [f.createIdentifier(RES_VALUE)])
       : f.createIdentifier(RES_VALUE);
     if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, value)));
     return positioned(ts, [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),

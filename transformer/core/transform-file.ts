@@ -548,7 +548,7 @@ export function transformSourceFile(
   };
   /**
    * `target.call(this, a, ...r)`: the receiver always passes through, even to a function that
-   * never reads it, since a frame's receiver is what a resumed `new f()` yields (runtime.ts doneThis).
+   * never reads it, since a frame's receiver is what a resumed `new f()` yields (runtime.ts lastCompleted).
    */
   const forward = (params: readonly TS.ParameterDeclaration[], target: string): TS.Statement => {
     const args = params.map((p) => p.dotDotDotToken ? f.createSpreadElement(f.createIdentifier((p.name as TS.Identifier).text)) : f.createIdentifier((p.name as TS.Identifier).text));
