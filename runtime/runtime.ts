@@ -259,6 +259,13 @@ export class SoftRuntime implements RuntimeABI {
    * (target, this, args); a bound function exposes none of them to JavaScript.
    */
   readonly BIND = Function.prototype.bind;
+  /**
+   * `f.call(...)`, `f.apply(...)`, `Reflect.apply(f, ...)` of marked code store `f` as the callee
+   * token when the method read is one of these (explode.ts callToken), so `f` resumes in place.
+   */
+  readonly CALL = Function.prototype.call;
+  readonly APPLY = Function.prototype.apply;
+  readonly RAPPLY = Reflect.apply;
   readonly bound = new WeakMap<Function, { readonly target: Function; readonly self: unknown; readonly args: readonly unknown[] }>();
 
   bind(target: unknown, self: unknown, ...args: unknown[]): Function {

@@ -196,3 +196,28 @@ describe("arguments that run code", () => {
     expect(new Greenlet(() => [id(plain.x), id(+plain), new PausesAtOne(plain.x).v]).switch()).toEqual([10, 15, 10]);
   });
 });
+
+// `f.call(…)`, `f.apply(…)` and `Reflect.apply(f, …)` run `f`: the call site stores `f` as the
+// callee token when the method it read is Function.prototype.call/apply or Reflect.apply, so a
+// switch inside `f` unwinds and resumes like a direct call (it used to pin the greenlet).
+function scaledPause(this: { k: number }, x: number): number {
+  return (main.switch(x) as number) * this.k;
+}
+const ownCall = { k: 2, call(this: { k: number }, x: number): number { return (main.switch(-x) as number) + this.k; } };
+
+describe("call, apply and Reflect.apply", () => {
+  it("switch inside the function they run and resume it with its receiver", () => {
+    const g = new Greenlet(() => [scaledPause.call({ k: 10 }, 1), scaledPause.apply({ k: 100 }, [2]), Reflect.apply(scaledPause, { k: 1000 }, [3])]);
+    expect(g.switch()).toBe(1);
+    expect(g.switch(1)).toBe(2);
+    expect(g.switch(2)).toBe(3);
+    expect(g.switch(3)).toEqual([10, 200, 3000]);
+    expect(g.dead).toBe(true);
+  });
+
+  it("a method of the user's named call is an ordinary method call; natives run as before", () => {
+    const g = new Greenlet(() => [ownCall.call(5), Math.max.call(null, 1, 7), Math.max.apply(null, [4, 2]), Reflect.apply(Math.min, null, [3, 9])]);
+    expect(g.switch()).toBe(-5);
+    expect(g.switch(40)).toEqual([42, 7, 4, 3]);
+  });
+});

@@ -149,6 +149,25 @@ export function createExploder(h: ExplodeHost) {
    */
   const runsCode = (e: TS.Expression): boolean => !(h.inert?.(e) ?? false);
 
+  /**
+   * The callee token of a member call: the method read, except for `f.call(…)` / `f.apply(…)`
+   * when the method is Function.prototype's (the function that runs is `f`) and
+   * `Reflect.apply(f, …)` (then `f`, its first argument). Without this, such a call entered `f`
+   * as a boundary and a switch inside it pinned the greenlet.
+   */
+  const callToken = (callee: TS.Expression, fn: TS.Expression, thisArg: TS.Expression | undefined, args: readonly TS.Expression[]): TS.Expression => {
+    if (!thisArg || !ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.name) ||
+        (callee.name.text !== "call" && callee.name.text !== "apply")) return fn;
+    const is = (k: string) => f.createStrictEquality(fn, f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), k));
+    let token: TS.Expression = f.createConditionalExpression(f.createLogicalOr(is("CALL"), is("APPLY")), undefined, thisArg, undefined, fn);
+    const first = args[0];
+    // (only when the first argument reads back the same: a temporary or a binding)
+    if (callee.name.text === "apply" && first !== undefined && ts.isIdentifier(first)) {
+      token = f.createConditionalExpression(is("RAPPLY"), undefined, first, undefined, token);
+    }
+    return token;
+  };
+
   /** Receiver and method of the member calls exploded so far, by their result temporary. */
   const callParts = new WeakMap<TS.Node, { readonly holder: TS.Expression; readonly fn: TS.Expression }>();
 
@@ -219,7 +238,7 @@ export function createExploder(h: ExplodeHost) {
       const slow: TS.Statement[] = [];
       h.resumePoint(slow, fn, call, t, pos);
       out.push(f.createIfStatement(f.createStrictEquality(fn, known.slot), f.createBlock([assign(t, fast)], true), f.createBlock(slow, true)));
-    } else h.resumePoint(out, fn, call, t, pos);
+    } else h.resumePoint(out, callToken(callee, fn, thisArg, args), call, t, pos);
     if (thisArg && !classMember) callParts.set(t, { holder: thisArg, fn });
     return t;
   };
