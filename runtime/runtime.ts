@@ -27,6 +27,17 @@ export { ArrayIterator } from "./iterators.js";
  */
 export const lastCompleted: { self: unknown } = { self: undefined };
 
+/** Classes of marked code with no constructor of their own and no instance fields (see thinEntry). */
+const THIN = new WeakSet<object>();
+
+/** Whether every class from `c` up to (not including) `base` is registered as thin. */
+function thinChain(c: object, base: object): boolean {
+  for (let k: object | null = c; k !== base; k = Object.getPrototypeOf(k) as object | null) {
+    if (k === null || !THIN.has(k)) return false;
+  }
+  return true;
+}
+
 export class SoftRuntime implements RuntimeABI {
   unwinding = false;
   t: unknown = null;
@@ -289,6 +300,32 @@ export class SoftRuntime implements RuntimeABI {
    */
   direct(fns: readonly Function[]): void {
     for (const fn of fns) Object.defineProperty(fn, "$$d", { value: fn, configurable: true });
+  }
+
+  /** Registers a derived class with no constructor of its own and no instance fields (its first static block). */
+  thin(cls: object): void {
+    THIN.add(cls);
+  }
+
+  /**
+   * Whether a transformed constructor `base` without its callee token was reached from a
+   * transformed `new C(...)` (which stored C) through subclasses that have no constructor of
+   * their own and no instance fields: their implicit constructors run nothing but `super(...args)`
+   * and nothing after it, so `base` may unwind through them into the `new` site like a direct
+   * `new base()`. `self` is the instance being built: its prototype is `C.prototype` only when
+   * C is the class being constructed (`prototype` of a class is read-only). Anything else (an
+   * unregistered class, a subclass with fields or its own constructor, an untransformed `new`)
+   * stays a boundary.
+   */
+  thinEntry(self: object, base: object): boolean {
+    const c = this.t;
+    return c !== base && THIN.has(c as object) && Object.getPrototypeOf(self) === (c as { prototype: unknown }).prototype && thinChain(c as object, base);
+  }
+
+  /** thinEntry in a constructor body, where `new.target` is the class being constructed (no `this` before super). */
+  thinNew(newTarget: unknown, base: object): boolean {
+    const c = this.t;
+    return c !== base && c === newTarget && THIN.has(c as object) && thinChain(c as object, base);
   }
 
   /** `direct` for the static methods `keys` of a class (read as own data properties: no getter runs). */

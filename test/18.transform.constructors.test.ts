@@ -57,6 +57,57 @@ describe("functions used with new", () => {
   });
 });
 
+// A subclass without a constructor of its own and without instance fields runs nothing but
+// `super(...args)`: a transformed base constructor reached through it from a transformed
+// `new Sub()` unwinds into the `new` site and resumes (runtime.ts thinEntry).
+class Resumable {
+  v: number;
+  constructor(x: number) {
+    this.v = (getcurrent().parent!.switch(x) as number) + x;
+  }
+}
+class ThinSub extends Resumable {
+  twice(): number { return this.v * 2; }
+}
+class ThinSub2 extends ThinSub {
+  static readonly tag = "static members are fine";
+}
+class FieldSub extends Resumable {
+  extra = 1; // runs when super returns, which would be before the base body finished
+}
+
+describe("constructors: through subclasses without their own constructor", () => {
+  it("a switch in the base constructor resumes, through one or two such subclasses and for local classes", () => {
+    const g = new Greenlet(() => {
+      const a = new ThinSub(1);
+      const b = new ThinSub2(2);
+      class Local extends ThinSub {}
+      const c = new Local(3);
+      return [a.twice(), a instanceof ThinSub, b.v, b instanceof ThinSub2, c.v, c instanceof Local];
+    });
+    expect(g.switch()).toBe(1);
+    expect(g.switch(10)).toBe(2);
+    expect(g.switch(20)).toBe(3);
+    expect(g.frames.map((f) => f.functionName)).toEqual(["Resumable", "(anonymous)"]);
+    expect(g.switch(30)).toEqual([22, true, 22, true, 33, true]);
+  });
+
+  it("a subclass with instance fields, or one built by untransformed code, stays a boundary", () => {
+    for (const make of [() => new FieldSub(1), () => Reflect.construct(Resumable, [1], ThinSub)]) {
+      const g = new Greenlet(() => {
+        try {
+          return make();
+        } catch (e) {
+          return e;
+        }
+      });
+      const out = g.switch();
+      expect(out).toBeInstanceOf(GreenletError);
+      expect((out as Error).message).toMatch(/called from untransformed code/);
+    }
+  });
+});
+
 describe("constructors: switching inside new", () => {
   it("suspends inside a constructor and completes the new expression with the instance", () => {
     const start = created;

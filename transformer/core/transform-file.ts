@@ -319,11 +319,24 @@ export function transformSourceFile(
         if (slot) first.push(assignStmt(f.createIdentifier(slot), f.createPropertyAccessExpression(f.createThis(), (m.name as TS.Identifier).text)));
       }
     }
+    if (ts.isClassLike(cls) && isThin(cls)) {
+      first.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "thin"),
+        undefined, [f.createThis()])));
+    }
     const tag = first.length ? [f.createClassStaticBlockDeclaration(f.createBlock(first, true))] : [];
     return [...tag, ...(classLeadMembers.get(cls) ?? [])];
   };
   const isDerived = (cls: TS.ClassLikeDeclaration): boolean =>
     cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
+  /**
+   * A derived class whose implicit constructor only calls `super(...args)` with nothing after it:
+   * no constructor of its own, no instance fields (`declare` ones define nothing). Registered with
+   * `RT.thin`, so a transformed base constructor reached through it can unwind into the `new`
+   * site (runtime.ts thinEntry).
+   */
+  const isThin = (cls: TS.ClassLikeDeclaration): boolean => isDerived(cls) &&
+    !cls.members.some((m) => ts.isConstructorDeclaration(m) || (ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) &&
+      !hasModifier(ts, m, ts.SyntaxKind.DeclareKeyword)));
   /**
    * The `super(...)` statement of a derived constructor when it is a statement of the body itself
    * (not nested in a block, condition or loop), and its index in the body.
@@ -1105,6 +1118,12 @@ export function transformSourceFile(
     const token = ownCtorToken(node.parent);
     let test: TS.Expression = f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), self);
     if (token) test = f.createLogicalAnd(f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), f.createIdentifier(token)), test);
+    // Reached through subclasses without constructors or fields from a transformed `new Sub()`
+    // (runtime.ts thinEntry): tested with new.target in the body (a derived constructor has no
+    // `this` before super), with the instance's prototype in the field initialiser.
+    const thinEntry = (rtExpr: TS.Expression) => f.createCallExpression(f.createPropertyAccessExpression(rtExpr, "thinEntry"), undefined, [f.createThis(), self]);
+    test = f.createLogicalAnd(test, f.createLogicalNot(f.createCallExpression(f.createPropertyAccessExpression(rt, "thinNew"), undefined,
+      [f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")), self])));
     const clear = [assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull())];
     if (fieldsRunCode(node.parent) && !isDerived(node.parent)) {
       // `#$$new = $$tsgreenlet1.t === C && ($$tsgreenlet1.t = null, true)` as the class's first
@@ -1113,8 +1132,9 @@ export function transformSourceFile(
       const rtc = () => f.createIdentifier(RT_GLOBAL);
       const lead = classLeadMembers.get(node.parent) ?? [];
       const named = f.createStrictEquality(f.createPropertyAccessExpression(rtc(), "t"), self);
+      const byToken = token ? f.createLogicalOr(f.createStrictEquality(f.createPropertyAccessExpression(rtc(), "t"), f.createIdentifier(token)), named) : named;
       lead.push(f.createPropertyDeclaration(undefined, flag, undefined, undefined, f.createLogicalAnd(
-        token ? f.createParenthesizedExpression(f.createLogicalOr(f.createStrictEquality(f.createPropertyAccessExpression(rtc(), "t"), f.createIdentifier(token)), named)) : named,
+        f.createParenthesizedExpression(f.createLogicalOr(byToken, thinEntry(rtc()))),
         f.createParenthesizedExpression(f.createComma(f.createAssignment(f.createPropertyAccessExpression(rtc(), "t"), f.createNull()), f.createTrue())))));
       classLeadMembers.set(node.parent, lead);
       test = f.createStrictInequality(f.createPropertyAccessExpression(f.createThis(), f.createPrivateIdentifier(CTOR_FLAG)), f.createTrue());
