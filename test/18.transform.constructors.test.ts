@@ -72,6 +72,9 @@ class ThinSub extends Resumable {
 class ThinSub2 extends ThinSub {
   static readonly tag = "static members are fine";
 }
+function thinTask(): number {
+  return new ThinSub2(4).twice();
+}
 class FieldSub extends Resumable {
   extra = 1; // runs when super returns, which would be before the base body finished
 }
@@ -90,6 +93,14 @@ describe("constructors: through subclasses without their own constructor", () =>
     expect(g.switch(20)).toBe(3);
     expect(g.frames.map((f) => f.functionName)).toEqual(["Resumable", "(anonymous)"]);
     expect(g.switch(30)).toEqual([22, true, 22, true, 33, true]);
+  });
+
+  it("a task suspended in the base constructor of a subclass pickles and resumes with a subclass instance", () => {
+    const g = new Greenlet(thinTask); // a function, not an arrow: its `this` is undefined (an arrow here would capture the module's)
+    expect(g.switch()).toBe(4);
+    const copy = unpickle(pickle(g));
+    expect(copy.switch(6)).toBe(20);
+    expect(g.switch(1)).toBe(10);
   });
 
   it("a subclass with instance fields, or one built by untransformed code, stays a boundary", () => {
