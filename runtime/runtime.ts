@@ -319,7 +319,8 @@ export class SoftRuntime implements RuntimeABI {
    */
   thinEntry(self: object, base: object): boolean {
     const c = this.t;
-    return c !== base && THIN.has(c as object) && Object.getPrototypeOf(self) === (c as { prototype: unknown }).prototype && thinChain(c as object, base);
+    // Registered first: only then is reading `prototype` free of user code (a Proxy token's trap).
+    return THIN.has(c as object) && Object.getPrototypeOf(self) === (c as { prototype: unknown }).prototype && this.thinNew(c, base);
   }
 
   /** thinEntry in a constructor body, where `new.target` is the class being constructed (no `this` before super). */

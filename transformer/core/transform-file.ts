@@ -328,15 +328,17 @@ export function transformSourceFile(
   };
   const isDerived = (cls: TS.ClassLikeDeclaration): boolean =>
     cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
+  /** Instance fields that define something when super returns (`declare` ones define nothing). */
+  const hasInstanceFields = (cls: TS.ClassLikeDeclaration): boolean => cls.members.some((m) =>
+    ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && !hasModifier(ts, m, ts.SyntaxKind.DeclareKeyword));
   /**
    * A derived class whose implicit constructor only calls `super(...args)` with nothing after it:
    * no constructor of its own, no instance fields (`declare` ones define nothing). Registered with
    * `RT.thin`, so a transformed base constructor reached through it can unwind into the `new`
    * site (runtime.ts thinEntry).
    */
-  const isThin = (cls: TS.ClassLikeDeclaration): boolean => isDerived(cls) &&
-    !cls.members.some((m) => ts.isConstructorDeclaration(m) || (ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) &&
-      !hasModifier(ts, m, ts.SyntaxKind.DeclareKeyword)));
+  const isThin = (cls: TS.ClassLikeDeclaration): boolean =>
+    isDerived(cls) && !cls.members.some((m) => ts.isConstructorDeclaration(m)) && !hasInstanceFields(cls);
   /**
    * The `super(...)` statement of a derived constructor when it is a statement of the body itself
    * (not nested in a block, condition or loop), and its index in the body.
@@ -384,9 +386,7 @@ export function transformSourceFile(
    * right after the super call). Otherwise super(...) stays a boundary.
    */
   const superSwitchable = (n: TS.ConstructorDeclaration): boolean =>
-    !n.parameters.some((p) => ts.getModifiers(p)?.some((m) => isParameterPropertyModifier(ts, m.kind))) &&
-    !n.parent.members.some((m) => ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) &&
-      !hasModifier(ts, m, ts.SyntaxKind.DeclareKeyword));
+    !n.parameters.some((p) => ts.getModifiers(p)?.some((m) => isParameterPropertyModifier(ts, m.kind))) && !hasInstanceFields(n.parent);
   const readsArguments = (n: TS.FunctionLikeDeclaration): boolean => {
     const own = scopes.argumentsOf.get(n);
     let found = false;
@@ -488,7 +488,9 @@ export function transformSourceFile(
   const knownStatics = findKnownStatics(ts, sf, scopes, transformedFns, nonSuspending, writtenBindings);
   const staticSlots = new Map<TS.MethodDeclaration, string>();
   if (knownStatics.size) {
-    const scan = (n: TS.Node): void => {
+    // Each transformed function scans its own body only: nested ones are in transformedFns too.
+    const scan = (n: TS.Node, root: TS.Node): void => {
+      if (n !== root && ts.isFunctionLike(n)) return;
       if (ts.isCallExpression(n) && !n.questionDotToken) {
         const callee = skipOuterExpressions(ts, n.expression);
         if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && ts.isIdentifier(callee.name)) {
@@ -501,9 +503,9 @@ export function transformSourceFile(
           }
         }
       }
-      ts.forEachChild(n, scan);
+      ts.forEachChild(n, (c) => scan(c, root));
     };
-    for (const fn of transformedFns) scan(fn);
+    for (const fn of transformedFns) scan(fn, fn);
   }
   const knownStatic = (holder: TS.Identifier, name: string): { readonly slot: TS.Identifier; readonly receiverFree: boolean } | undefined => {
     const b = scopes.refs.get(holder);
