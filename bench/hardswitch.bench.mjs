@@ -4,8 +4,11 @@
 // Round trip = main -> context -> main. Medians of batches. Each round-trip line also reports
 // `otherCpu`: how many CPUs other processes kept busy meanwhile (from /proc/stat, Linux), so a run
 // can be classified as idle (~0) or loaded; a cross-CPU wake-up costs very differently in each.
-import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const index = process.env.HS_INDEX
   ? pathToFileURL(process.env.HS_INDEX).href
@@ -149,12 +152,36 @@ function rssPerParked(n) {
   return list;
 }
 
+// The machine's floor for a spun cross-CPU hand-off (bench/hard/cacheline-pingpong.cpp), measured
+// right after the low-latency round trip it bounds. Skipped without a C++ compiler.
+function cachelinePingPong() {
+  const dir = mkdtempSync(join(tmpdir(), "tsgreenlet-pingpong-"));
+  try {
+    const exe = join(dir, "pingpong");
+    const src = fileURLToPath(new URL("./hard/cacheline-pingpong.cpp", import.meta.url));
+    const cc = spawnSync(process.env.CXX ?? "c++", ["-O2", "-std=c++17", "-pthread", src, "-o", exe], { encoding: "utf8" });
+    if (cc.status !== 0) {
+      emit({ bench: "cacheline-pingpong", skipped: `could not compile ${src}: ${(cc.stderr || String(cc.error)).trim().split("\n")[0]}` });
+      return;
+    }
+    for (const lines of ["0", "32"]) {
+      const run = spawnSync(exe, [lines], { encoding: "utf8" });
+      const line = run.stdout.trim().split("\n").pop();
+      if (run.status === 0 && line?.startsWith("{")) emit(JSON.parse(line));
+      else emit({ bench: "cacheline-pingpong", lines: Number(lines), skipped: `exit ${run.status}` });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 roundTrip("default");
 hs.configure({ followCpu: false });
 roundTrip("default-followCpu-off");
 hs.configure({ followCpu: true, lowLatency: true });
 roundTrip("lowLatency");
 hs.configure({ lowLatency: false });
+cachelinePingPong();
 generatorRoundTrip();
 createCost();
 gcPauses(0);

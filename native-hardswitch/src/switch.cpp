@@ -188,21 +188,79 @@ static void Handoff(Shared* S, Context* to) {
   to->baton->Post();
 }
 
+// ---- switch profile (diagnostic build only) ----------------------------------------------------
+//
+// Built with -DHARDSWITCH_PROFILE=1 (see BENCHMARKS.md "Hard switching"), DoSwitch sums the wall
+// time of each phase and prints the per-switch means to stderr at process exit. Why: to see where
+// a hand-off's time goes on a given machine (the V8 lock hand-off against the wake-up), which a
+// sampling profiler smears over the spin. Process-wide, for single-isolate benchmarks.
+#if HARDSWITCH_PROFILE
+namespace {
+enum Phase { kUnlock, kExit, kWake, kEnter, kRelock, kResume, kPhases };
+struct SwitchProfile {
+  std::atomic<int64_t> ns[kPhases] = {};
+  std::atomic<int64_t> switches{0};
+  std::atomic<int64_t> posted_at{0};  // NowNs() of the last Post(), read by the woken side
+  void Add(Phase p, int64_t from, int64_t to) { ns[p].fetch_add(to - from, std::memory_order_relaxed); }
+  ~SwitchProfile() {
+    int64_t n = switches.load();
+    if (n == 0) return;
+    fprintf(stderr,
+            "hardswitch profile: %lld switches, ns per switch: unlock %lld, exit %lld, wake %lld, "
+            "enter %lld, relock %lld, resume %lld\n",
+            static_cast<long long>(n), static_cast<long long>(ns[kUnlock] / n),
+            static_cast<long long>(ns[kExit] / n), static_cast<long long>(ns[kWake] / n),
+            static_cast<long long>(ns[kEnter] / n), static_cast<long long>(ns[kRelock] / n),
+            static_cast<long long>(ns[kResume] / n));
+  }
+} g_profile;
+}  // namespace
+#define HS_PROFILE_AT(var) const int64_t var = NowNs()
+#define HS_PROFILE_DECLARE(var) int64_t var = 0
+#define HS_PROFILE_SET(var) var = NowNs()
+#define HS_PROFILE_ADD(phase, from, to) g_profile.Add(phase, from, to)
+#define HS_PROFILE_POSTED() g_profile.posted_at.store(NowNs(), std::memory_order_relaxed)
+#define HS_PROFILE_SWITCHED() g_profile.switches.fetch_add(1, std::memory_order_relaxed)
+#else
+#define HS_PROFILE_AT(var)
+#define HS_PROFILE_DECLARE(var)
+#define HS_PROFILE_SET(var)
+#define HS_PROFILE_ADD(phase, from, to)
+#define HS_PROFILE_POSTED()
+#define HS_PROFILE_SWITCHED()
+#endif
+
 void DoSwitch(Shared* S, Context* from, Context* to) {
+  HS_PROFILE_AT(t_start);
   v8::Isolate* isolate = S->isolate;
   from->state = State::kSuspended;
   to->state = State::kRunning;
   S->current = to;
   SaveCped(S, from);
   if (from == S->main && S->follow_cpu.load(std::memory_order_relaxed)) PinMainWhenItMigrates(S);
+  HS_PROFILE_DECLARE(t_entered);
   {
     v8::Unlocker unlocker(isolate);
+    HS_PROFILE_AT(t_unlocked);
     int depth = ExitFully(isolate);
+    HS_PROFILE_AT(t_exited);
+    HS_PROFILE_ADD(kUnlock, t_start, t_unlocked);
+    HS_PROFILE_ADD(kExit, t_unlocked, t_exited);
+    HS_PROFILE_POSTED();
     Handoff(S, to);
     from->baton->Wait(S->spin_ns.load(std::memory_order_relaxed));
+    HS_PROFILE_AT(t_woken);
+    HS_PROFILE_ADD(kWake, g_profile.posted_at.load(std::memory_order_relaxed), t_woken);
     EnterN(isolate, depth);
-  }
+    HS_PROFILE_SET(t_entered);
+    HS_PROFILE_ADD(kEnter, t_woken, t_entered);
+  }  // ~Unlocker: takes the isolate lock, archives the previous thread's state, restores ours
+  HS_PROFILE_AT(t_relocked);
   OnResume(S, from);
+  HS_PROFILE_AT(t_resumed);
+  HS_PROFILE_ADD(kRelock, t_entered, t_relocked);
+  HS_PROFILE_ADD(kResume, t_relocked, t_resumed);
+  HS_PROFILE_SWITCHED();
 }
 
 v8::Local<v8::Value> MakeError(Shared* S, const char* code, const std::string& message) {
