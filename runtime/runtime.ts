@@ -323,6 +323,16 @@ export class SoftRuntime implements RuntimeABI {
     return THIN.has(c as object) && Object.getPrototypeOf(self) === (c as { prototype: unknown }).prototype && this.thinNew(c, base);
   }
 
+  /**
+   * Base of the helper classes that hold a derived class's moved instance fields
+   * (transformer/core/transform-file.ts fieldMove): `new Helper(instance)` defines the fields on
+   * the instance, since a base constructor that returns an object makes it the derived class's
+   * `this`. So the engine itself defines them, with the semantics and order of class fields.
+   */
+  readonly Stamp = function Stamp(o: object): object {
+    return o;
+  } as unknown as new (o: object) => object;
+
   /** thinEntry in a constructor body, where `new.target` is the class being constructed (no `this` before super). */
   thinNew(newTarget: unknown, base: object): boolean {
     const c = this.t;

@@ -3,10 +3,18 @@
 // `new` from marked code unwinds and resumes there, and the `new` expression then evaluates to
 // the instance (or to the object the constructor returns). A constructor entered from
 // untransformed code counts as a boundary: a switch inside it pins the greenlet, nothing unwinds.
-import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import ts from "typescript";
+import type * as TS from "typescript";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Greenlet, GreenletError, getcurrent } from "tsgreenlet";
 import { pickle, unpickle } from "tsgreenlet/pickle";
+import { createGreenletTransformer, transform } from "tsgreenlet/transform";
 import { callEachUntransformed } from "./helpers/untransformed.js";
+import { runtimeUrl, settle } from "./helpers/differential.js";
 import { Gauge, makeGauge } from "../fixtures/pickle/hold.js";
 
 afterEach(() => {
@@ -75,8 +83,22 @@ class ThinSub2 extends ThinSub {
 function thinTask(): number {
   return new ThinSub2(4).twice();
 }
+// Fields of a subclass run when super returns, which after a switch in the base constructor
+// would be before the base body finished: the transform moves them after super (a constructor is
+// synthesized for a class without one; transform-file.ts fieldMove).
 class FieldSub extends Resumable {
-  extra = 1; // runs when super returns, which would be before the base body finished
+  extra = this.v + 1;
+}
+class PropsSub extends Resumable {
+  readonly tripled = this.v * 3;
+  constructor(readonly tag: string, x: number) {
+    super(x);
+  }
+}
+function fieldTask(): unknown[] {
+  const a = new FieldSub(2);
+  const b = new PropsSub("t", 3);
+  return [a.v, a.extra, Object.keys(a), b.v, b.tag, b.tripled, Object.keys(b)];
 }
 
 describe("constructors: through subclasses without their own constructor", () => {
@@ -103,8 +125,16 @@ describe("constructors: through subclasses without their own constructor", () =>
     expect(g.switch(1)).toBe(10);
   });
 
-  it("a subclass with instance fields, or one built by untransformed code, stays a boundary", () => {
-    for (const make of [() => new FieldSub(1), () => Reflect.construct(Resumable, [1], ThinSub)]) {
+  it("a subclass with instance fields resumes too: its fields are defined after the base constructor finished", () => {
+    const g = new Greenlet(() => new FieldSub(1));
+    expect(g.switch()).toBe(1);
+    expect(g.frames.map((f) => f.functionName)).toEqual(["Resumable", "FieldSub", "(anonymous)"]);
+    const o = g.switch(5) as FieldSub;
+    expect([o.v, o.extra, Object.keys(o), o instanceof FieldSub]).toEqual([6, 7, ["v", "extra"], true]);
+  });
+
+  it("a subclass built by untransformed code stays a boundary", () => {
+    for (const make of [() => Reflect.construct(Resumable, [1], ThinSub), () => Reflect.construct(FieldSub, [1])]) {
       const g = new Greenlet(() => {
         try {
           return make();
@@ -389,9 +419,10 @@ describe("constructors: entered from untransformed code", () => {
     expect(created).toBe(start + 1);
   });
 
-  it("super() stays a boundary when the derived class has instance fields or parameter properties (they would run before the base body finished)", () => {
+  it("super() is a switch point when the derived class has instance fields or parameter properties: they run after the base body finished", () => {
     class WithField extends Widget {
       readonly tag: string; // a field definition (useDefineForClassFields), even without an initialiser
+      readonly sized = `${this.label}:${String(this.size)}:${this.after}`; // sees the finished base
       constructor() {
         super("with field");
         this.tag = "field";
@@ -402,7 +433,41 @@ describe("constructors: entered from untransformed code", () => {
         super("with property");
       }
     }
-    for (const make of [() => new WithField(), () => new WithProperty("x")]) {
+    const g = new Greenlet(() => [new WithField(), new WithProperty("x")]);
+    expect(g.switch()).toBe("with field size?");
+    expect(g.frames.map((f) => f.functionName)).toEqual(["Widget", "WithField", "(anonymous)"]);
+    expect(g.switch(1)).toBe("with property size?");
+    expect(g.frames.map((f) => f.functionName)).toEqual(["Widget", "WithProperty", "(anonymous)"]);
+    const [withField, withProperty] = g.switch(2) as [WithField, WithProperty];
+    const widgetKeys = ["label", "serial", "before", "size", "after"];
+    expect(Object.keys(withField)).toEqual([...widgetKeys, "tag", "sized"]);
+    expect([withField.tag, withField.sized]).toEqual(["field", "with field:1:with field:after"]);
+    expect(Object.keys(withProperty)).toEqual([...widgetKeys, "extra"]);
+    expect(withProperty.extra).toBe("x");
+  });
+
+  it("super() stays a boundary when the fields cannot move: private fields, computed keys, super in an initialiser", () => {
+    const key = "computed";
+    class WithPrivate extends Widget {
+      #hidden = 1;
+      readonly shown = this.#hidden;
+      constructor() {
+        super("private");
+      }
+    }
+    class WithComputed extends Widget {
+      [key] = 1;
+      constructor() {
+        super("computed");
+      }
+    }
+    class WithSuper extends Widget {
+      readonly described = super.describe();
+      constructor() {
+        super("super");
+      }
+    }
+    for (const make of [() => new WithPrivate(), () => new WithComputed(), () => new WithSuper()]) {
       const g = new Greenlet(() => {
         try {
           return make();
@@ -510,6 +575,216 @@ describe("constructors: super(...) as a switch point", () => {
     expect(copy.switch("c")).toBe("logged-p c-hi true c");
     expect(g.switch("o-hi")).toBe("log?");
     expect(g.switch("o")).toBe("logged-p o-hi true o");
+  });
+});
+
+// Instance fields and parameter properties of a subclass run when super returns. After a switch
+// in the base constructor super returns early (unwinding), so the transform moves them after
+// super (transform-file.ts fieldMove): they must behave exactly as without the transform.
+// Differential: one TypeScript module compiled by TypeScript alone and, marked, through the
+// public transform; the marked run switches at every pause and sends the same value back.
+const scratch = mkdtempSync(join(tmpdir(), "tsgreenlet-ctor-fields-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let written = 0;
+type FieldProgram = { program(pause: (x: unknown) => unknown, log: unknown[], which?: string): unknown };
+const importCode = async (code: string): Promise<FieldProgram> => {
+  const file = join(scratch, `case-${++written}.mjs`);
+  writeFileSync(file, code);
+  return (await import(/* @vite-ignore */ pathToFileURL(file).href)) as FieldProgram;
+};
+/** `source` compiled plainly and marked with the same compiler options (default: the public `transform`'s). */
+const compileBoth = async (source: string, options?: ts.CompilerOptions): Promise<{ plain: FieldProgram; marked: FieldProgram }> => {
+  const compilerOptions = options ?? { target: ts.ScriptTarget.ES2023, module: ts.ModuleKind.ESNext, useDefineForClassFields: true };
+  const marked = options === undefined
+    ? transform(`"use greenlet";\n${source}`, "ctor-fields.ts", { runtimeModule: runtimeUrl }).code
+    : ts.transpileModule(`"use greenlet";\n${source}`, { fileName: "ctor-fields.ts", compilerOptions,
+      transformers: { before: [createGreenletTransformer(ts as unknown as typeof TS, { runtimeModule: runtimeUrl }, () => {})] } }).outputText;
+  return { plain: await importCode(ts.transpileModule(source, { compilerOptions }).outputText), marked: await importCode(marked) };
+};
+const pause = (x: unknown): unknown => getcurrent().parent!.switch(x);
+function construct(C: new (x: number) => unknown, x: number): unknown {
+  return new C(x);
+}
+/** The program plainly (pause returns its argument) and marked in a greenlet switching at each pause; frames at each pause. */
+const runBoth = ({ plain, marked }: { plain: FieldProgram; marked: FieldProgram }, which?: string) => {
+  const plainLog: unknown[] = [];
+  const plainOut = settle(() => plain.program((x) => x, plainLog, which));
+  const markedLog: unknown[] = [];
+  const frames: string[][] = [];
+  const g = new Greenlet(marked.program as (...args: unknown[]) => unknown);
+  const markedOut = settle(() => {
+    let v = g.switch(pause, markedLog, which);
+    while (!g.dead) {
+      frames.push(g.frames.map((f) => f.functionName));
+      v = g.switch(v);
+    }
+    return v;
+  });
+  return { plain: [plainOut, plainLog], marked: [markedOut, markedLog], frames };
+};
+
+const fieldsProgram = `
+export function program(pause: (x: unknown) => unknown, log: unknown[]): unknown {
+  // Own properties in definition order, with their descriptors (functions by name).
+  const own = (o: object): unknown[] => Object.getOwnPropertyNames(o).map((k) => {
+    const d = Object.getOwnPropertyDescriptor(o, k)!;
+    return [k, typeof d.value === "function" ? "fn " + d.value.name : d.value, d.writable, d.enumerable, d.configurable];
+  });
+  let serial = 0;
+  class Base {
+    kind: string;
+    constructor(kind: string) {
+      log.push(["base start", kind, Object.keys(this)]);
+      this.kind = String(pause(kind));
+      log.push(["base end", kind, Object.keys(this)]);
+    }
+    peek(): string { return this.kind + "?"; }
+  }
+  // (a) fields and a constructor of its own
+  class WithCtor extends Base {
+    a = (log.push(["init a", Object.keys(this), this.kind]), ++serial);
+    arrow = () => this.kind;
+    anon = function () { return 1; };
+    "quoted key" = WithCtor.name;
+    b: unknown;
+    7 = "seven";
+    declare d: number;
+    static s = "static";
+    constructor(arg: number) {
+      super("with-ctor");
+      log.push(["body", Object.keys(this), arg, this.#twice()]);
+    }
+    #twice(): number { return this.a * 2; }
+    #mark(): string { return "#" + this.kind; }
+    c = this.peek() + this.#mark(); // a #private method of the class, in an initialiser
+  }
+  // (b) fields and no constructor, and a subclass of it without constructor or fields
+  class NoCtor extends Base {
+    x = this.kind + "!";
+    y;
+    z = (log.push(["init z", Object.keys(this)]), this.peek());
+  }
+  class ThinOfNoCtor extends NoCtor { more(): number { return 1; } }
+  class Deeper extends NoCtor { d = this.z + "!"; }
+  // (c) parameter properties and a field
+  class Props extends Base {
+    c = (log.push(["init c", Object.keys(this), (this as { p?: number }).p]), 3);
+    constructor(readonly p: number, private q = 2, plain?: number) {
+      super("props");
+      log.push(["props body", Object.keys(this), plain, this.q]);
+    }
+  }
+  const out: unknown[] = [];
+  for (const make of [() => new WithCtor(1), () => new NoCtor("n"), () => new ThinOfNoCtor("t"), () => new Deeper("d"), () => new Props(5, undefined, 7)]) {
+    const o = make();
+    out.push([o.constructor.name, o instanceof Base, own(o)]);
+  }
+  return out;
+}`;
+
+const fallbackProgram = `
+export function program(pause: (x: unknown) => unknown, log: unknown[], which: string): unknown {
+  class Base {
+    kind: string;
+    constructor(kind: string) {
+      this.kind = String(pause(kind));
+      log.push(["base end", Object.keys(this)]);
+    }
+    peek(): string { return "peek " + this.kind; }
+  }
+  const key = "computed";
+  function tag(_value: undefined, context: { name: string | symbol }): void { log.push(["decorated", String(context.name)]); }
+  const classes: Record<string, new () => object> = {
+    private: class extends Base { #p = 1; q = this.#p + 1; constructor() { super("private"); } },
+    computed: class extends Base { [key] = 1; constructor() { super("computed"); } },
+    super: class extends Base { s = super.peek(); constructor() { super("super"); } },
+    accessor: class extends Base { accessor acc = 1; constructor() { super("accessor"); } },
+    decorated: class extends Base { @tag d = 1; constructor() { super("decorated"); } },
+    eval: class extends Base { e = eval("this.kind + 1"); constructor() { super("eval"); } },
+  };
+  const o = new classes[which]!();
+  return [Object.keys(o), Object.values(o)];
+}`;
+
+const constructorFrames = [["Base", "WithCtor"], ["Base", "NoCtor"], ["Base", "NoCtor"], ["Base", "NoCtor", "Deeper"], ["Base", "Props"]];
+
+describe("constructors: fields of subclasses after a switch in the base constructor", () => {
+  it("fields and parameter properties are defined as without the transform: values, order, descriptors; the base constructor resumes in place", async () => {
+    const { plain, marked, frames } = runBoth(await compileBoth(fieldsProgram));
+    expect(plain[0]).toHaveProperty("value");
+    expect(marked).toStrictEqual(plain);
+    // Not pinned: each suspension has the subclasses' constructor frames above the base constructor
+    // (frames between `pause` and the arrow making the object in `program`).
+    expect(frames.map((f) => f.slice(1, -2))).toEqual(constructorFrames);
+    // Initialisers observe a fully constructed base (also checked by the comparison with plain code).
+    const log = marked[1] as unknown[];
+    expect(log.findIndex((e) => (e as unknown[])[0] === "init a")).toBeGreaterThan(log.findIndex((e) => (e as unknown[])[0] === "base end"));
+    expect(log).toContainEqual(["init a", ["kind"], "with-ctor"]);
+    expect(log).toContainEqual(["init c", ["kind", "p", "q"], undefined]); // parameter properties: declared first, assigned after the fields
+  });
+
+  it("the same with useDefineForClassFields false (fields assigned after the parameter properties)", async () => {
+    const both = await compileBoth(fieldsProgram, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, useDefineForClassFields: false });
+    const { plain, marked, frames } = runBoth(both);
+    expect(plain[0]).toHaveProperty("value");
+    expect(marked).toStrictEqual(plain);
+    expect(frames.map((f) => f.slice(1, -2))).toEqual(constructorFrames);
+    expect(marked[1]).toContainEqual(["init c", ["kind", "p", "q"], 5]);
+  });
+
+  it("fields that cannot move keep super(...) a boundary: private and accessor fields, computed keys, super or eval in an initialiser, decorators", async () => {
+    const both = await compileBoth(fallbackProgram);
+    for (const which of ["private", "computed", "super", "accessor", "decorated", "eval"]) {
+      const { plain, marked, frames } = runBoth(both, which);
+      expect(plain[0], which).toHaveProperty("value");
+      expect(frames, which).toEqual([]);
+      expect((marked[0] as { error: string }).error, which).toMatch(/^GreenletError: .*called from untransformed code/);
+      // Without a switch the marked program gives the same results.
+      const log: unknown[] = [];
+      expect([settle(() => both.marked.program((x) => x, log, which)), log], which).toStrictEqual(plain);
+    }
+  });
+
+  it("below ES2022 (static blocks lowered by TypeScript) fields are not moved: a boundary, as before", async () => {
+    const both = await compileBoth(fallbackProgram.replace("const o = new", "class Simple extends Base { f = this.peek(); constructor() { super(\"simple\"); } }\n  classes.simple = Simple;\n  const o = new"),
+      { target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.ESNext, useDefineForClassFields: true });
+    const { plain, marked } = runBoth(both, "simple");
+    expect(plain[0]).toEqual({ value: [["kind", "f"], ["simple", "peek simple"]] });
+    expect((marked[0] as { error: string }).error).toMatch(/^GreenletError: .*called from untransformed code/);
+  });
+
+  it("a module whose only marked code is a subclass with fields is transformed for it", async () => {
+    const compile = (source: string, name: string): string => {
+      writeFileSync(join(scratch, name), transform(`"use greenlet";\n${source}`, name.replace(".mjs", ".ts"), { runtimeModule: runtimeUrl }).code);
+      return pathToFileURL(join(scratch, name)).href;
+    };
+    compile(`export class Base { v: unknown; constructor(x: number) { this.v = (globalThis as any).ctorFieldsPause(x); } }`, "only-base.mjs");
+    const sub = await import(/* @vite-ignore */ compile(`import { Base } from "./only-base.mjs";\nexport class Sub extends Base { w = [this.v]; }`, "only-sub.mjs")) as {
+      Sub: new (x: number) => { v: unknown; w: unknown };
+    };
+    (globalThis as { ctorFieldsPause?: unknown }).ctorFieldsPause = pause;
+    try {
+      const g = new Greenlet(construct); // not an arrow here: functions in an async function stay untransformed
+      expect(g.switch(sub.Sub, 1)).toBe(1);
+      expect(g.frames.map((f) => f.functionName).slice(1)).toEqual(["Base", "Sub", "construct"]);
+      const o = g.switch(2) as { v: unknown; w: unknown };
+      expect([o.v, o.w, Object.keys(o)]).toEqual([2, [2], ["v", "w"]]);
+    } finally {
+      delete (globalThis as { ctorFieldsPause?: unknown }).ctorFieldsPause;
+    }
+  });
+
+  it("a task suspended in a base constructor below subclasses with fields pickles and resumes; the fields are defined after it finished", () => {
+    const g = new Greenlet(fieldTask);
+    expect(g.switch()).toBe(2);
+    const copy = unpickle(pickle(g));
+    expect(copy.frames.map((f) => f.functionName)).toEqual(["Resumable", "FieldSub", "fieldTask"]);
+    expect(copy.switch(10)).toBe(3);
+    expect(copy.frames.map((f) => f.functionName)).toEqual(["Resumable", "PropsSub", "fieldTask"]);
+    const again = unpickle(pickle(copy));
+    expect(again.switch(20)).toEqual([12, 13, ["v", "extra"], 23, "t", 69, ["v", "tag", "tripled"]]);
+    expect(g.switch(1)).toBe(3);
+    expect(g.switch(1)).toEqual([3, 4, ["v", "extra"], 4, "t", 12, ["v", "tag", "tripled"]]);
   });
 });
 

@@ -52,6 +52,7 @@ export function transformSourceFile(
   const f = context.factory;
   if (!wholeFile && !sf.text.includes(DIRECTIVE)) return sf;
   const fileMarked = wholeFile || hasDirective(ts, sf.statements);
+  const fieldSemantics = classFieldSemantics(ts, context.getCompilerOptions());
   const scopes: ScopeInfo = analyzeScopes(ts, sf);
   const prologue: TS.Statement[] = [];
   const epilogue: TS.Statement[] = [];
@@ -205,7 +206,8 @@ export function transformSourceFile(
   /** Variables holding the evaluated computed keys of such methods. */
   const computedKeys = new Map<TS.Node, string>();
   /** The class/literal is wrapped in an arrow (wrapSelves): `await`/`yield` around the member would break. */
-  const awaitsOrYieldsAround = (n: MethodLike | TS.ConstructorDeclaration): boolean => {
+  const awaitsOrYieldsAround = (n: MethodLike | TS.ConstructorDeclaration): boolean => awaitsOrYieldsIn(n.parent);
+  const awaitsOrYieldsIn = (holder: TS.Node): boolean => {
     let found = false;
     const walk = (c: TS.Node): void => {
       if (found) return;
@@ -213,10 +215,12 @@ export function transformSourceFile(
       if (ts.isFunctionLike(c) || ts.isClassStaticBlockDeclaration(c)) return;
       ts.forEachChild(c, walk);
     };
-    ts.forEachChild(n.parent, walk);
+    ts.forEachChild(holder, walk);
     return found;
   };
 
+  /** Marked derived classes without a constructor of their own (see fieldMove). */
+  const implicitCandidates = new Set<TS.ClassLikeDeclaration>();
   /** Marks transformable functions top-down (nested functions of untransformed ones stay untransformed). */
   const mark = (n: TS.Node, marked: boolean, insideFn: boolean): void => {
     if (ts.isFunctionLike(n) && (n as TS.FunctionLikeDeclaration).body) {
@@ -234,6 +238,8 @@ export function transformSourceFile(
       return;
     }
     if (ts.isClassLike(n)) {
+      // A marked derived class without a constructor may get one (fieldMove: case "implicit").
+      if (marked && isDerived(n) && !n.members.some((m) => ts.isConstructorDeclaration(m))) implicitCandidates.add(n);
       for (const member of n.members) {
         if (isMethodLike(member) || (marked && ts.isConstructorDeclaration(member) && ctorObstacle(member) === undefined)) mark(member, marked, insideFn);
         else {
@@ -323,14 +329,142 @@ export function transformSourceFile(
       first.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "thin"),
         undefined, [f.createThis()])));
     }
+    const move = ts.isClassLike(cls) ? fieldMove(cls) : undefined;
+    if (move) first.unshift(...fieldMoveStatics(cls as TS.ClassLikeDeclaration, move));
     const tag = first.length ? [f.createClassStaticBlockDeclaration(f.createBlock(first, true))] : [];
-    return [...tag, ...(classLeadMembers.get(cls) ?? [])];
+    const implicit = move && !move.ctor ? [implicitConstructor(cls as TS.ClassLikeDeclaration, move)] : [];
+    return [...tag, ...(classLeadMembers.get(cls) ?? []), ...implicit];
+  };
+  /**
+   * A variable per class evaluation: module-level `var` for a top-level class declaration
+   * (evaluated once), otherwise a parameter of the arrow wrapSelves puts around the class.
+   */
+  const classVariable = (cls: TS.ClassLikeDeclaration, prefix: string): string => {
+    const name = `${prefix}${++uid}`;
+    if (ts.isClassDeclaration(cls) && ts.isSourceFile(cls.parent)) {
+      prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name)], ts.NodeFlags.None)));
+    }
+    return name;
+  };
+  /** The helper class holding a class's moved fields (fieldMove), when it has any. */
+  const helperOf = (cls: TS.ClassLikeDeclaration, move: FieldMove): string | undefined =>
+    move.fields.length || (fieldSemantics === "native" && move.params.length) ? (move.helper ??= classVariable(cls, "$$f")) : undefined;
+  /** The synthesized constructor's identity (a class without a constructor: implicitConstructor). */
+  const implicitSelf = (cls: TS.ClassLikeDeclaration, move: FieldMove): string | undefined =>
+    move.ctor ? undefined : (move.self ??= classVariable(cls, "$$m"));
+  /** Variables fieldMove adds to a class's evaluation (wrapSelves makes them parameters). */
+  const fieldMoveVariables = (cls: TS.ClassLikeDeclaration): string[] => {
+    const move = fieldMove(cls);
+    return move ? [implicitSelf(cls, move), helperOf(cls, move)].filter((v): v is string => v !== undefined) : [];
+  };
+  /**
+   * First statements of the lead static block of a moved class: the synthesized constructor's
+   * identity and `$$fN = class extends $$RT.Stamp { fields }`. The block precedes the class's
+   * own static fields and blocks, so both exist before any code can construct the class, and
+   * creating the helper runs no user code (its keys are not computed).
+   */
+  const fieldMoveStatics = (cls: TS.ClassLikeDeclaration, move: FieldMove): TS.Statement[] => {
+    const out: TS.Statement[] = [];
+    const self = implicitSelf(cls, move);
+    if (self) out.push(assignStmt(f.createIdentifier(self), f.createThis()));
+    const helper = helperOf(cls, move);
+    if (helper) {
+      // Native class fields: TypeScript declares parameter properties (`x;`) before the other fields.
+      const declared = fieldSemantics === "native"
+        ? move.params.map((p) => f.createPropertyDeclaration(undefined, (p.name as TS.Identifier).text, undefined, undefined, undefined)) : [];
+      out.push(assignStmt(f.createIdentifier(helper), f.createClassExpression(undefined, undefined, undefined,
+        [f.createHeritageClause(ts.SyntaxKind.ExtendsKeyword, [f.createExpressionWithTypeArguments(
+          f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "Stamp"), undefined)])],
+        [...declared, ...move.visited])));
+    }
+    return out;
+  };
+  /**
+   * What runs right after a moved class's super(...) returned (after the unwinding test, and in
+   * the resume function after the base constructor's completion): the parameter properties and
+   * `new $$fN(this)` (the fields), in the order TypeScript emits them (fieldSemantics).
+   * `value(p)`: the parameter's current value (a captured one lives in the environment).
+   */
+  const movedFieldStatements = (cls: TS.ClassLikeDeclaration, move: FieldMove, value: (p: TS.ParameterDeclaration) => TS.Expression): TS.Statement[] => {
+    const helper = helperOf(cls, move);
+    const make = helper ? [f.createExpressionStatement(f.createNewExpression(f.createIdentifier(helper), undefined, [f.createThis()]))] : [];
+    const props = move.params.map((p) => assignStmt(f.createPropertyAccessExpression(f.createThis(), (p.name as TS.Identifier).text), value(p)));
+    return fieldSemantics === "native" ? [...make, ...props] : [...props, ...make];
+  };
+  /**
+   * The constructor of a moved class that has none of its own (fieldMove "implicit"): the
+   * implicit `constructor(...args) { super(...args); }` made a transformed derived constructor
+   * whose only switch point is its super call, followed by the fields:
+   *   constructor(...$$a) { const $$rt = ...; const $$x = <entry test>; $$rt.t = null; let $$pc = 0;
+   *     if (!$$x) $$rt.t = Object.getPrototypeOf(C); super(...$$a);
+   *     if ($$rt.unwinding === true) { $$pc = 1; spill [info, pc, this]; return; }
+   *     new $$fN(this); }
+   * Its resume code (a symbol-keyed method: the helper variable may be a parameter around the
+   * class) delivers the base constructor's completion (RT.superDone), runs the fields and
+   * completes the `new` with the instance. Entered without its token (untransformed code), it
+   * passes none on: the base constructor is then a boundary, as a direct `new Base()` would be.
+   */
+  const implicitConstructor = (cls: TS.ClassLikeDeclaration, move: FieldMove): TS.ClassElement => {
+    transformedAny = true;
+    const n = ++uid;
+    const infoName = `$$i${n}`;
+    const key = `$$sk${n}`;
+    const self = f.createIdentifier(implicitSelf(cls, move)!);
+    const rt = (): TS.Identifier => f.createIdentifier(RT_LOCAL);
+    const rtDecl = (): TS.Statement => f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(RT_LOCAL, undefined, undefined,
+      f.createIdentifier(RT_GLOBAL))], ts.NodeFlags.Const));
+    const fields = (): TS.Statement[] => movedFieldStatements(cls, move, () => f.createVoidZero());
+    const spill = emitSpill(f, ts, f.createIdentifier(infoName), f.createThis(), []);
+    spill[spill.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
+    const outside = f.createIdentifier(CTOR_OUTSIDE);
+    const ctor = f.createConstructorDeclaration(undefined, [f.createParameterDeclaration(undefined, f.createToken(ts.SyntaxKind.DotDotDotToken), "$$a")], f.createBlock([
+      rtDecl(),
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(outside, undefined, undefined, ctorEntryTest(cls, self))], ts.NodeFlags.Const)),
+      assignStmt(f.createPropertyAccessExpression(rt(), "t"), f.createNull()),
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(PC, undefined, undefined, f.createNumericLiteral(0))], ts.NodeFlags.Let)),
+      f.createIfStatement(f.createLogicalNot(outside), assignStmt(f.createPropertyAccessExpression(rt(), "t"), f.createCallExpression(
+        f.createPropertyAccessExpression(f.createIdentifier("Object"), "getPrototypeOf"), undefined, [self]))),
+      f.createExpressionStatement(f.createCallExpression(f.createSuper(), undefined, [f.createSpreadElement(f.createIdentifier("$$a"))])),
+      f.createIfStatement(f.createStrictEquality(f.createPropertyAccessExpression(rt(), "unwinding"), f.createTrue()),
+        f.createBlock([assignStmt(f.createIdentifier(PC), f.createNumericLiteral(1)), ...spill], true)),
+      ...fields(),
+    ], true));
+    const params = (): TS.ParameterDeclaration[] => [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createParameterDeclaration(undefined, undefined, p));
+    const resume = f.createMethodDeclaration(undefined, undefined, f.createComputedPropertyName(f.createIdentifier(key)), undefined, undefined, params(), undefined, f.createBlock([
+      rtDecl(),
+      f.createIfStatement(f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(1)), f.createThrowStatement(f.createIdentifier(RES_VALUE))),
+      f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(rt(), "superDone"), undefined, [f.createIdentifier(RES_VALUE), f.createThis()])),
+      ...fields(),
+      f.createReturnStatement(f.createThis()),
+    ], true));
+    classResumeMembers.set(cls, [...(classResumeMembers.get(cls) ?? []), resume]);
+    const name = cls.name?.text ?? "(anonymous)";
+    const [line, col] = pos(cls);
+    prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(key, undefined, undefined,
+      f.createCallExpression(f.createIdentifier("Symbol"), undefined, [f.createStringLiteral(`resume ${name}`)]))], ts.NodeFlags.Const)));
+    prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(infoName, undefined, undefined,
+      f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "fn"), undefined, [f.createObjectLiteralExpression([
+        f.createPropertyAssignment("id", f.createStringLiteral(`${pickling.idOf(cls)}/constructor`)),
+        f.createPropertyAssignment("name", f.createStringLiteral(name)),
+        f.createPropertyAssignment("file", f.createStringLiteral(relFile)),
+        // The code of every implicit constructor is the same; its fields are the class's, like methods it calls.
+        f.createPropertyAssignment("hash", f.createStringLiteral(createHash("sha256").update("constructor(...args) { super(...args); }").digest("hex").slice(0, 16))),
+        f.createPropertyAssignment("size", f.createNumericLiteral(3)),
+        f.createPropertyAssignment("locals", f.createArrayLiteralExpression([])),
+        f.createPropertyAssignment("points", f.createArrayLiteralExpression([f.createArrayLiteralExpression([f.createNumericLiteral(line), f.createNumericLiteral(col)])])),
+        f.createPropertyAssignment("resume", f.createIdentifier(`$$r${n}`)),
+      ], false)]))], ts.NodeFlags.Const)));
+    epilogue.push(f.createFunctionDeclaration(undefined, undefined, `$$r${n}`, undefined, params(), undefined, f.createBlock([
+      f.createReturnStatement(f.createCallExpression(f.createElementAccessExpression(f.createThis(), f.createIdentifier(key)), undefined,
+        [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createIdentifier(p))))], true)));
+    return ctor;
   };
   const isDerived = (cls: TS.ClassLikeDeclaration): boolean =>
     cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
-  /** Instance fields that define something when super returns (`declare` ones define nothing). */
-  const hasInstanceFields = (cls: TS.ClassLikeDeclaration): boolean => cls.members.some((m) =>
-    ts.isPropertyDeclaration(m) && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && !hasModifier(ts, m, ts.SyntaxKind.DeclareKeyword));
+  /** An instance field that defines something when super returns (`declare` and `abstract` ones are erased by TypeScript). */
+  const definesOnInstance = (m: TS.ClassElement): m is TS.PropertyDeclaration => ts.isPropertyDeclaration(m) &&
+    !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) && !hasModifier(ts, m, ts.SyntaxKind.DeclareKeyword) && !hasModifier(ts, m, ts.SyntaxKind.AbstractKeyword);
+  const hasInstanceFields = (cls: TS.ClassLikeDeclaration): boolean => cls.members.some(definesOnInstance);
   /**
    * A derived class whose implicit constructor only calls `super(...args)` with nothing after it:
    * no constructor of its own, no instance fields (`declare` ones define nothing). Registered with
@@ -383,10 +517,101 @@ export function transformSourceFile(
    * after super returns. Only when nothing of this class runs between super's return and the
    * body: no instance fields (their initialisers, or `x;` definitions, would run before the base
    * body finished, if it resumed later) and no parameter properties (TypeScript assigns them
-   * right after the super call). Otherwise super(...) stays a boundary.
+   * right after the super call), unless fieldMove takes them out of the class. Otherwise
+   * super(...) stays a boundary.
    */
   const superSwitchable = (n: TS.ConstructorDeclaration): boolean =>
-    !n.parameters.some((p) => ts.getModifiers(p)?.some((m) => isParameterPropertyModifier(ts, m.kind))) && !hasInstanceFields(n.parent);
+    fieldMove(n.parent) !== undefined || (!parameterProperties(n).length && !hasInstanceFields(n.parent));
+  const parameterProperties = (n: TS.ConstructorDeclaration): TS.ParameterDeclaration[] =>
+    n.parameters.filter((p) => ts.getModifiers(p)?.some((m) => isParameterPropertyModifier(ts, m.kind)));
+
+  /**
+   * Instance fields and parameter properties of a marked derived class moved out of the way of
+   * super(...) (session 6). JavaScript defines a derived class's fields the moment super()
+   * returns; when the base constructor unwinds (a switch inside it), super returns early, so the
+   * fields would be defined before the base body finished (and not at all on the resume path).
+   * Moved, they run after the base constructor really finished, on both paths:
+   *   - the fields go, as they are (rewritten like any field), into a helper class created once
+   *     per class evaluation by the class's first static block:
+   *       `$$fN = class extends $$RT.Stamp { x; a = init; b; }`
+   *     and the constructor runs `new $$fN(this)` right after super (after its unwinding test;
+   *     in its resume function right after the base constructor's completion). `Stamp` returns
+   *     its argument, so the helper's fields are defined on the instance by the engine itself:
+   *     define semantics, order, function names (`a = () => 1` is named "a"), `this`, and for
+   *     other compiler settings TypeScript lowers the helper's fields exactly as it would have
+   *     lowered the class's. The helper sits in the class body, so its initialisers see the same
+   *     names (the class's own name, its #private names, outer bindings) as before.
+   *   - parameter properties are assigned where TypeScript would have put them relative to the
+   *     fields (fieldSemantics): declared `x;` first among the helper's fields and assigned after
+   *     it (native class fields), or assigned before it (useDefineForClassFields false).
+   *   - "implicit": a class without a constructor of its own gets one (implicitConstructor), a
+   *     transformed constructor whose only switch point is its `super(...$$a)`.
+   * Not moved (super(...) stays a boundary, as before): private (`#x`) or `accessor` instance
+   * fields (they cannot leave the class: the fields would then run in a different order),
+   * computed keys (evaluated once, as the class is defined), initialisers that use `super` (the
+   * helper has its own home object) or call `eval` directly, decorators anywhere in the class,
+   * and every class when the output keeps no native static blocks (below ES2022) or the
+   * TypeScript in use does not say how it emits fields (classFieldSemantics).
+   */
+  interface FieldMove {
+    readonly fields: readonly TS.PropertyDeclaration[];
+    readonly params: readonly TS.ParameterDeclaration[];
+    /** Undefined: the class has no constructor (one is synthesized). */
+    readonly ctor: TS.ConstructorDeclaration | undefined;
+    /** The fields as the class visit rewrote them (visitClass). */
+    visited: TS.ClassElement[];
+    /** The helper class's variable, and the synthesized constructor's identity (`$$mN`, "implicit"). */
+    helper?: string;
+    self?: string;
+  }
+  const fieldMoves = new Map<TS.Node, FieldMove | null>();
+  const fieldMove = (cls: TS.ClassLikeDeclaration): FieldMove | undefined => {
+    if (!fieldMoves.has(cls)) fieldMoves.set(cls, planFieldMove(cls) ?? null);
+    return fieldMoves.get(cls) ?? undefined;
+  };
+  const planFieldMove = (cls: TS.ClassLikeDeclaration): FieldMove | undefined => {
+    if (!isDerived(cls)) return undefined;
+    const ctors = cls.members.filter(ts.isConstructorDeclaration);
+    const ctor = ctors.find((c) => c.body !== undefined);
+    const fields = cls.members.filter(definesOnInstance);
+    const params = ctor ? parameterProperties(ctor) : [];
+    // Nothing runs after super: the existing paths (superSwitchable, isThin) need no move.
+    if (!fields.length && !params.length) return undefined;
+    if (ctor ? !transformedFns.has(ctor) : ctors.length > 0 || !implicitCandidates.has(cls) || inNamespaceOrBlockAtTop(cls) || awaitsOrYieldsIn(cls)) return undefined;
+    if (fieldSemantics === undefined) return undefined;
+    // All fields move or none: one left in the class would run before the moved ones.
+    if (!fields.every(movableField) || containsDecorator(cls)) return undefined;
+    return { fields, params, ctor, visited: [] };
+  };
+  /**
+   * A field the helper class holds with the same meaning: a static key (not computed: evaluated
+   * once, as the class is defined; not #private: the name belongs to the class), no `accessor`
+   * (its storage is a private name too), an initialiser without `super` or a direct `eval`.
+   */
+  const movableField = (m: TS.PropertyDeclaration): boolean =>
+    (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name) || ts.isNumericLiteral(m.name)) && !hasModifier(ts, m, ts.SyntaxKind.AccessorKeyword) &&
+    (m.initializer === undefined || !superOrEval(m.initializer));
+  /** `super` anywhere (conservative: also a nested class's own), or a direct `eval(...)` (its code would see the helper's scope). */
+  const superOrEval = (n: TS.Node): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (c.kind === ts.SyntaxKind.SuperKeyword || (ts.isCallExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === "eval")) { found = true; return; }
+      ts.forEachChild(c, walk);
+    };
+    walk(n);
+    return found;
+  };
+  const containsDecorator = (n: TS.Node): boolean => {
+    let found = false;
+    const walk = (c: TS.Node): void => {
+      if (found) return;
+      if (ts.isDecorator(c)) { found = true; return; }
+      ts.forEachChild(c, walk);
+    };
+    walk(n);
+    return found;
+  };
   const readsArguments = (n: TS.FunctionLikeDeclaration): boolean => {
     const own = scopes.argumentsOf.get(n);
     let found = false;
@@ -463,7 +688,7 @@ export function transformSourceFile(
     return inBlock;
   };
   mark(sf, fileMarked, false);
-  if (transformedFns.size === 0) return sf;
+  if (transformedFns.size === 0 && ![...implicitCandidates].some((c) => fieldMove(c) !== undefined)) return sf;
   // Before anything is rewritten: it may move bindings into environment objects (tdz.ts).
   const tdz = analyzeTdz(ts, f, scopes, (b) => b.fn !== null && transformedFns.has(b.fn.node));
   const nonSuspending = findNonSuspending(ts, sf, scopes, transformedFns);
@@ -706,7 +931,7 @@ export function transformSourceFile(
     }
     if (transformedFns.has(node)) return transformFunction(node as TS.FunctionLikeDeclaration);
     if (ts.isClassExpression(node) || ts.isObjectLiteralExpression(node) || (ts.isClassDeclaration(node) && !ts.isSourceFile(node.parent))) {
-      const updated = ts.visitEachChild(node, rewriteChild, context);
+      const updated = ts.isClassLike(node) ? visitClass(node, rewriteChild) : ts.visitEachChild(node, rewriteChild, context);
       if (ts.isClassDeclaration(updated)) {
         // Not reached by transformed functions (they turn class declarations into expressions).
         return updated;
@@ -773,6 +998,8 @@ export function transformSourceFile(
     const movedParams = new Set<TS.ParameterDeclaration>();
     const simpleParams = new Set<string>();
     const isCtor = ts.isConstructorDeclaration(node);
+    // Fields and parameter properties of a moved class run after super (fieldMove).
+    const move = isCtor ? fieldMove(node.parent as TS.ClassLikeDeclaration) : undefined;
     // A rewritten generator's first local is its GeneratorState (runtime/generators.ts).
     const isGen = rewrittenGenerators.has(node);
     if (isGen) addLocal(st, GEN_LOCAL, false);
@@ -781,12 +1008,13 @@ export function transformSourceFile(
       // TypeScript parameter properties (`constructor(private x = 1)`) keep their modifiers and
       // default in place: TypeScript's own transform then declares the field and emits
       // `this.x = x` first in the body, exactly as without us (a call in the default is
-      // evaluated before the entry check, so it is not a switch point).
+      // evaluated before the entry check, so it is not a switch point). A moved class
+      // (fieldMove) loses the modifiers: the assignments are emitted with its fields.
       const property = isCtor && ts.isIdentifier(p.name) && ts.getModifiers(p)?.some((m) => isParameterPropertyModifier(ts, m.kind));
       if (ts.isIdentifier(p.name) && (!p.initializer || property)) {
         const b = scopes.refs.get(p.name)!;
         if (p.initializer) seenDefault = true;
-        newParams.push(f.createParameterDeclaration(property ? ts.getModifiers(p)!.filter((m) => isParameterPropertyModifier(ts, m.kind)) : undefined,
+        newParams.push(f.createParameterDeclaration(property && !move ? ts.getModifiers(p)!.filter((m) => isParameterPropertyModifier(ts, m.kind)) : undefined,
           p.dotDotDotToken, p.name, undefined, undefined,
           p.initializer ? rewrite(p.initializer) as TS.Expression : seenDefault && !p.dotDotDotToken ? f.createVoidZero() : undefined));
         addLocal(st, p.name.text, true);
@@ -1020,6 +1248,10 @@ export function transformSourceFile(
       superCall.push(f.createIfStatement(f.createStrictEquality(f.createPropertyAccessExpression(rt, "unwinding"), f.createTrue()),
         f.createBlock([assignStmt(f.createIdentifier(PC), f.createNumericLiteral(superPoint)), ...normalSpill()], true)));
     }
+    // A moved class's fields (fieldMove): after super really returned (its unwinding test), before the body.
+    const paramValue = (p: TS.ParameterDeclaration): TS.Expression => rawRefFor(scopes.refs.get(p.name as TS.Identifier)!, undefined);
+    const movedFields = (): TS.Statement[] => move ? movedFieldStatements(node.parent as TS.ClassLikeDeclaration, move, paramValue) : [];
+    superCall.push(...movedFields());
     let normalBody = isGen ? generatorWrapper(node, self.expr, rtDecl, [...letDecl(declared, false), ...entry, ...genParams], infoName, spillLocals)
       : isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, self.expr,
       [...letDecl(declared, true), ...entry, ...(superStmt ? [...paramInit, ...superCall] : [])], [labelled, ...spill], infoName, spillLocals) : [
@@ -1043,6 +1275,7 @@ export function transformSourceFile(
         f.createIfStatement(f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(1)), f.createThrowStatement(f.createIdentifier(RES_VALUE))),
         f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "superDone"), undefined,
           [f.createIdentifier(RES_VALUE), f.createThis()])),
+        ...movedFields(),
       ], true)));
     }
     const resumeCore = [
@@ -1101,6 +1334,20 @@ export function transformSourceFile(
   };
 
   /**
+   * `$$x`, a constructor entered without its callee token: the token is neither the class's own
+   * (ctorToken, from `new` sites that resolve it) nor the class itself, nor a class reached
+   * through subclasses without constructors or fields from a transformed `new Sub()` (runtime.ts
+   * thinNew: tested with new.target, as a derived constructor has no `this` before super).
+   */
+  const ctorEntryTest = (cls: TS.Node, self: TS.Expression): TS.Expression => {
+    const rt = f.createIdentifier(RT_LOCAL);
+    const token = ownCtorToken(cls);
+    let test: TS.Expression = f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), self);
+    if (token) test = f.createLogicalAnd(f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), f.createIdentifier(token)), test);
+    return f.createLogicalAnd(test, f.createLogicalNot(f.createCallExpression(f.createPropertyAccessExpression(rt, "thinNew"), undefined,
+      [f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")), self])));
+  };
+  /**
    * The normal path of a constructor. It cannot re-enter itself through `RT.enter` when the
    * callee token does not name it (the instance exists and its field initialisers have run).
    * Instead an entry from untransformed code (`Reflect.construct`, an untransformed `new`, a
@@ -1116,16 +1363,10 @@ export function transformSourceFile(
   const ctorNormalBody = (node: TS.ConstructorDeclaration, self: TS.Expression, head: TS.Statement[], body: TS.Statement[], infoName: string, locals: readonly string[]): TS.Statement[] => {
     const rt = f.createIdentifier(RT_LOCAL);
     const outside = f.createIdentifier(CTOR_OUTSIDE);
-    // The class's own token (ctorToken) from `new` sites that resolve it, or the class itself.
     const token = ownCtorToken(node.parent);
-    let test: TS.Expression = f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), self);
-    if (token) test = f.createLogicalAnd(f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), f.createIdentifier(token)), test);
-    // Reached through subclasses without constructors or fields from a transformed `new Sub()`
-    // (runtime.ts thinEntry): tested with new.target in the body (a derived constructor has no
-    // `this` before super), with the instance's prototype in the field initialiser.
+    let test = ctorEntryTest(node.parent, self);
+    // In the field initialiser (below) the thin entry is tested with the instance's prototype.
     const thinEntry = (rtExpr: TS.Expression) => f.createCallExpression(f.createPropertyAccessExpression(rtExpr, "thinEntry"), undefined, [f.createThis(), self]);
-    test = f.createLogicalAnd(test, f.createLogicalNot(f.createCallExpression(f.createPropertyAccessExpression(rt, "thinNew"), undefined,
-      [f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")), self])));
     const clear = [assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull())];
     if (fieldsRunCode(node.parent) && !isDerived(node.parent)) {
       // `#$$new = $$tsgreenlet1.t === C && ($$tsgreenlet1.t = null, true)` as the class's first
@@ -1263,6 +1504,7 @@ export function transformSourceFile(
   const wrapSelves = (original: TS.ClassLikeDeclaration | TS.ObjectLiteralExpression, updated: TS.Expression): TS.Expression => {
     const members: readonly TS.Node[] = ts.isObjectLiteralExpression(original) ? original.properties : original.members;
     const names = members.filter((m) => methodSelves.has(m)).flatMap((m) => [methodSelves.get(m)!, ...(computedKeys.has(m) ? [computedKeys.get(m)!] : [])]);
+    if (ts.isClassLike(original)) names.push(...fieldMoveVariables(originalClass(original)));
     if (!names.length) {
       const lead = ts.isClassLike(original) ? leadMembers(members[0]?.parent ?? original) : [];
       if (!lead.length) return updated;
@@ -1292,6 +1534,20 @@ export function transformSourceFile(
     }
     return f.createCallExpression(f.createParenthesizedExpression(
       f.createArrowFunction(undefined, undefined, params, undefined, undefined, body)), undefined, []);
+  };
+
+  /** The parse-tree class of a class node (a class declaration may have been turned into an expression with the same members). */
+  const originalClass = (node: TS.ClassLikeDeclaration): TS.ClassLikeDeclaration => (node.members[0]?.parent as TS.ClassLikeDeclaration | undefined) ?? node;
+  /** Visits a class's children; the instance fields fieldMove moves are taken out, visited, for the helper class. */
+  const visitClass = <C extends TS.ClassLikeDeclaration>(node: C, visitor: (n: TS.Node) => TS.Node): C => {
+    const move = fieldMove(originalClass(node));
+    if (!move) return ts.visitEachChild(node, visitor, context);
+    move.visited = [];
+    return ts.visitEachChild(node, (c) => {
+      if (!move.fields.includes(c as TS.PropertyDeclaration)) return visitor(c);
+      move.visited.push(visitor(c) as TS.ClassElement);
+      return undefined;
+    }, context);
   };
 
   /** The home object an arrow's `super` refers to (its method's environment entry; registers that environment as captured). */
@@ -1410,7 +1666,7 @@ export function transformSourceFile(
   const visitTop = (node: TS.Node): TS.Node => {
     if (transformedFns.has(node)) return transformFunction(node as TS.FunctionLikeDeclaration);
     if (ts.isClassDeclaration(node) && ts.isSourceFile(node.parent)) {
-      const updated = ts.visitEachChild(node, visitTop, context) as TS.ClassDeclaration;
+      const updated = visitClass(node, visitTop);
       const sets = selfAssignments(node.members, classHolder);
       const lead = leadMembers(node);
       if (!sets.length && !lead.length) return updated;
@@ -1419,7 +1675,7 @@ export function transformSourceFile(
         [...block, ...lead, ...updated.members, ...(classResumeMembers.get(node) ?? [])]);
     }
     if (ts.isClassExpression(node) || ts.isObjectLiteralExpression(node)) {
-      return wrapSelves(node, ts.visitEachChild(node, visitTop, context) as TS.Expression);
+      return wrapSelves(node, (ts.isClassExpression(node) ? visitClass(node, visitTop) : ts.visitEachChild(node, visitTop, context)) as TS.Expression);
     }
     return ts.visitEachChild(node, visitTop, context);
   };
@@ -1475,6 +1731,23 @@ function prologueLength(ts: typeof TS, stmts: readonly TS.Statement[]): number {
   let i = 0;
   while (i < stmts.length && isDirective(ts, stmts[i]!)) i++;
   return i;
+}
+
+/**
+ * How TypeScript emits instance fields and parameter properties under these compiler options
+ * (what moved fields must reproduce, transform-file.ts fieldMove): "native" class fields with
+ * define semantics (parameter properties declared `x;` before the other fields, assigned after
+ * them), "assign" (useDefineForClassFields false: the fields become `this.x = v` after super,
+ * parameter properties first). Undefined below ES2022, where TypeScript lowers static blocks out
+ * of the class body (a class name in the helper class's initialisers would then not resolve),
+ * or when the TypeScript in use does not expose how it decides (internal helpers of 5.x).
+ */
+type FieldSemantics = "native" | "assign";
+function classFieldSemantics(ts: typeof TS, options: TS.CompilerOptions): FieldSemantics | undefined {
+  const internal = ts as unknown as { getUseDefineForClassFields?: (o: TS.CompilerOptions) => boolean; getEmitScriptTarget?: (o: TS.CompilerOptions) => TS.ScriptTarget };
+  if (typeof internal.getUseDefineForClassFields !== "function" || typeof internal.getEmitScriptTarget !== "function") return undefined;
+  if (internal.getEmitScriptTarget(options) < ts.ScriptTarget.ES2022) return undefined;
+  return internal.getUseDefineForClassFields(options) ? "native" : "assign";
 }
 
 const PARAMETER_PROPERTY_MODIFIERS = ["PublicKeyword", "PrivateKeyword", "ProtectedKeyword", "ReadonlyKeyword", "OverrideKeyword"] as const;
