@@ -244,17 +244,19 @@ export function transformSourceFile(
    */
   const privateMethod = (n: MethodLike): boolean =>
     ts.isMethodDeclaration(n) && ts.isPrivateIdentifier(n.name) && !n.asteriskToken && !(ts.canHaveDecorators(n) && ts.getDecorators(n)?.length);
-  const privateTokens = new Map<TS.Node, string>();
-  const privateToken = (m: TS.MethodDeclaration): string => {
-    let name = privateTokens.get(m);
+  /** A module-level `const <prefix>N = $$RT.tok()` per node: the callee token of a constructor or private method. */
+  const numberTokens = new Map<TS.Node, string>();
+  const numberToken = (node: TS.Node, prefix: string): string => {
+    let name = numberTokens.get(node);
     if (name === undefined) {
-      name = `$$pt${++uid}`;
-      privateTokens.set(m, name);
+      name = `${prefix}${++uid}`;
+      numberTokens.set(node, name);
       prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined,
         f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "tok"), undefined, []))], ts.NodeFlags.Const)));
     }
     return name;
   };
+  const privateToken = (m: TS.MethodDeclaration): string => numberToken(m, "$$pt");
   /** The transformed private method `x.#m` names: the member of the innermost class declaring #m. */
   const privateCallee = (name: TS.PrivateIdentifier): TS.MethodDeclaration | undefined => {
     for (let p: TS.Node | undefined = name.parent; p; p = p.parent) {
@@ -644,17 +646,7 @@ export function transformSourceFile(
     const args = params.map((p) => p.dotDotDotToken ? f.createSpreadElement(f.createIdentifier((p.name as TS.Identifier).text)) : f.createIdentifier((p.name as TS.Identifier).text));
     return f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(target), "call"), undefined, [f.createThis(), ...args]));
   };
-  const ctorTokens = new Map<TS.ClassDeclaration, string>();
-  const ctorToken = (cls: TS.ClassDeclaration): string => {
-    let name = ctorTokens.get(cls);
-    if (name === undefined) {
-      name = `$$ct${++uid}`;
-      ctorTokens.set(cls, name);
-      prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined,
-        f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "tok"), undefined, []))], ts.NodeFlags.Const)));
-    }
-    return name;
-  };
+  const ctorToken = (cls: TS.ClassDeclaration): string => numberToken(cls, "$$ct");
   const ownCtorToken = (cls: TS.Node): string | undefined => {
     if (!ts.isClassDeclaration(cls) || !cls.name) return undefined;
     const b = scopes.refs.get(cls.name);
