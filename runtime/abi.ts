@@ -73,6 +73,8 @@ export interface RuntimeABI {
   enter(fn: Function, self: unknown): unknown;
   /** A transformed constructor entered from untransformed code runs its body from pc 0 through its resume function, a boundary meanwhile (runtime.ts). */
   construct(info: FunctionInfo, self: unknown, locals: unknown[], ctor: Function): unknown;
+  /** A transformed private method entered without its token: its body from the start, through `resume`. */
+  enterAt(info: FunctionInfo, self: unknown, locals: unknown[], resume: Function): unknown;
   /** Completion of a resumed constructor: `return v` gives v when it is an object, else the instance. */
   made(v: unknown, self: unknown): unknown;
   madeDerived(v: unknown, self: unknown): unknown;

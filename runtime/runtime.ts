@@ -29,6 +29,12 @@ export const lastCompleted: { self: unknown } = { self: undefined };
 
 /** Classes of marked code with no constructor of their own and no instance fields (see thinEntry). */
 const THIN = new WeakSet<object>();
+/**
+ * Classes of marked code whose instances carry #private members, with their names (registered by
+ * the class's first static block, RT.hidden). JavaScript gives a pickler no way to read or
+ * restore them, so the pickler refuses such instances instead of reviving them without (pickle/encode.ts).
+ */
+export const HIDDEN = new WeakMap<object, readonly string[]>();
 
 /** Whether every class from `c` up to (not including) `base` is registered as thin. */
 function thinChain(c: object, base: object): boolean {
@@ -118,11 +124,24 @@ export class SoftRuntime implements RuntimeABI {
    * they are) while a boundary is counted. Returns what the constructor returns.
    */
   construct(info: FunctionInfo, self: unknown, locals: unknown[], ctor: Function): unknown {
+    return this.fromStart(info.resume, info, self, locals, ctor);
+  }
+
+  /**
+   * A transformed private method entered without its token (transformer/core/transform-file.ts
+   * privateMethod): like `construct`, its body runs from the start through `resume`, the class's
+   * resume member for it (read by key when the class was defined; it takes any receiver).
+   */
+  enterAt(info: FunctionInfo, self: unknown, locals: unknown[], resume: Function): unknown {
+    return this.fromStart(resume, info, self, locals, resume);
+  }
+
+  private fromStart(resume: Function, info: FunctionInfo, self: unknown, locals: unknown[], named: Function): unknown {
     const record: unknown[] = [info, 0, self, ...locals];
     this.boundary++;
-    this.boundaryFns.push(ctor);
+    this.boundaryFns.push(named);
     try {
-      return info.resume.call(self, record, 0, 0, undefined);
+      return resume.call(self, record, 0, 0, undefined);
     } finally {
       this.boundary--;
       this.boundaryFns.pop();
@@ -253,10 +272,22 @@ export class SoftRuntime implements RuntimeABI {
   }
 
   /**
+   * The property key a computed member name `[k]` defines (ToPropertyKey, applied once: a key
+   * object's toString/valueOf runs here, and the class then gets a string or symbol, which
+   * converts to itself). Used as `[$$kyN = $$RT.key(k)]` for methods whose identity is read by key.
+   */
+  key(k: unknown): PropertyKey {
+    if (typeof k === "string" || typeof k === "symbol") return k;
+    // The engine's own conversion, exactly once (numbers become their canonical strings, a
+    // symbol returned by toString stays a symbol).
+    return Reflect.ownKeys({ [k as PropertyKey]: 0 })[0]!;
+  }
+
+  /**
    * A transformed method or accessor as stored on `holder` (kind 0 value, 1 get, 2 set): its
    * identity for the entry check, read once per evaluation of its class or object literal.
    */
-  own(holder: object, key: string, kind: number): unknown {
+  own(holder: object, key: PropertyKey, kind: number): unknown {
     const d = Object.getOwnPropertyDescriptor(holder, key);
     if (d === undefined) return undefined;
     // Kind 3: a rewritten generator method (it gets a `prototype` like a generator method).
@@ -300,6 +331,11 @@ export class SoftRuntime implements RuntimeABI {
    */
   direct(fns: readonly Function[]): void {
     for (const fn of fns) Object.defineProperty(fn, "$$d", { value: fn, configurable: true });
+  }
+
+  /** Registers a class whose instances have #private members (see HIDDEN). */
+  hidden(cls: object, names: readonly string[]): void {
+    HIDDEN.set(cls, names);
   }
 
   /** Registers a derived class with no constructor of its own and no instance fields (its first static block). */

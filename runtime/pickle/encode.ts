@@ -13,7 +13,7 @@
  * refers to itself came back as two different objects in our probe), and class instances,
  * closures and greenlets in cycles are the normal case here.
  */
-import { RT } from "../runtime.js";
+import { HIDDEN, RT } from "../runtime.js";
 import { Greenlet } from "../greenlet/greenlet.js";
 import type { ClosureInfo, FunctionInfo } from "../abi.js";
 import { GEN_DONE, GEN_RUNNING, GeneratorState, generatorState } from "../generators.js";
@@ -225,7 +225,10 @@ export class Encoder {
         return ["x", ce.name, this.slot(data, i, { l: `<reduced ${ce.name}>` })];
       }
       const name = ce?.name ?? classNameOf(ctor, this.refTable);
-      if (name !== undefined) return this.shaped("c", name, i, o, false);
+      if (name !== undefined) {
+        this.refuseHidden(i, o);
+        return this.shaped("c", name, i, o, false);
+      }
       fail(`an instance of class ${ctor.name || "(anonymous)"} cannot be pickled: declare the class at top level of a marked module or call registerClass(${ctor.name || "Cls"})`, this.pathOf(i));
     }
     const type = Object.prototype.toString.call(o).slice(8, -1);
@@ -236,6 +239,19 @@ export class Encoder {
     }
     if (type === "Generator") fail("a native generator object cannot be pickled: only generators of marked (\"use greenlet\") code are rewritten so that their frame is data (async generators and generators the transform warned about stay native)", this.pathOf(i));
     fail(`an object of type ${type} (no registered class) cannot be pickled`, this.pathOf(i));
+  }
+
+  /** Fails for an instance of a class (or subclass) of marked code that declares #private members (runtime.ts HIDDEN). */
+  private refuseHidden(i: number, o: object): void {
+    for (let p = Object.getPrototypeOf(o) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+      const c = Object.hasOwn(p, "constructor") ? (p as { constructor: unknown }).constructor : undefined;
+      const names = typeof c === "function" ? HIDDEN.get(c) : undefined;
+      if (names === undefined) continue;
+      const cls = (c as Function).name || "(anonymous)";
+      fail(`an instance of class ${cls} cannot be pickled: the class declares #private members (${names.join(", ")}), which no pickler ` +
+        `can read or restore (an instance revived without them would fail its brand checks). Use public or TypeScript \`private\` ` +
+        `members, or registerClass(${cls}, { reduce, revive }) to save and rebuild the state through the class's own methods`, this.pathOf(i));
+    }
   }
 
   /**

@@ -43,6 +43,11 @@ export interface ExplodeHost {
    * that method can never unwind its caller (non-suspending.ts findKnownStatics).
    */
   knownStatic?(holder: TS.Identifier, name: string): { readonly slot: TS.Identifier; readonly receiverFree: boolean } | undefined;
+  /**
+   * For `x.#m(...)`: the callee token of the transformed private method #m names (transform-file.ts
+   * privateToken), stored after `x.#m` is read; undefined when #m is not a transformed method.
+   */
+  privateToken?(name: TS.PrivateIdentifier): TS.Expression | undefined;
   /** Whether reading `e` twice gives the same value (a const binding). */
   isConstant?(e: TS.Expression): boolean;
   /** Whether evaluating `e` (an original expression) can run no user code (transform-file.ts inert). */
@@ -238,7 +243,10 @@ export function createExploder(h: ExplodeHost) {
       const slow: TS.Statement[] = [];
       h.resumePoint(slow, fn, call, t, pos);
       out.push(f.createIfStatement(f.createStrictEquality(fn, known.slot), f.createBlock([assign(t, fast)], true), f.createBlock(slow, true)));
-    } else h.resumePoint(out, callToken(callee, fn, thisArg, args), call, t, pos);
+    } else {
+      const own = classMember && ts.isPropertyAccessExpression(callee) && ts.isPrivateIdentifier(callee.name) ? h.privateToken?.(callee.name) : undefined;
+      h.resumePoint(out, own ?? callToken(callee, fn, thisArg, args), call, t, pos);
+    }
     if (thisArg && !classMember) callParts.set(t, { holder: thisArg, fn });
     return t;
   };

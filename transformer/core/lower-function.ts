@@ -115,6 +115,8 @@ export interface LowerHost {
   ctorToken(callee: TS.Identifier): TS.Expression | undefined;
   /** A known non-unwinding static method `holder.name` (non-suspending.ts findKnownStatics). */
   knownStatic(holder: TS.Identifier, name: string): { readonly slot: TS.Identifier; readonly receiverFree: boolean } | undefined;
+  /** The callee token of a transformed private method `#name` (transform-file.ts privateToken). */
+  privateToken(name: TS.PrivateIdentifier): TS.Expression | undefined;
   /** Temporaries in use (a mark), and giving back every temporary taken since a mark. */
   tempMark(): number;
   tempRelease(mark: number): void;
@@ -138,6 +140,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     cannotSuspend: (callee) => h.cannotSuspend(callee),
     ctorToken: (callee) => h.ctorToken(callee),
     knownStatic: (holder, name) => h.knownStatic(holder, name),
+    privateToken: (name) => h.privateToken(name),
     isConstant: (e) => h.isConstant(e),
     inert: (e) => h.inert(e),
     innerEntry: (callee) => h.innerEntry(callee),

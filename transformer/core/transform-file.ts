@@ -189,7 +189,7 @@ export function transformSourceFile(
   // their caller could not resume there anyway (they would only get slower).
   const isTransformableMethod = (n: TS.Node): n is MethodLike =>
     ts.isMethodDeclaration(n) && isMethodLike(n) && n.body !== undefined && (!n.asteriskToken || rewritableGenerator(n)) &&
-    !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && (staticKey(ts, n) !== undefined || (rewritableGenerator(n) && wellKnownSymbolKey(n))) &&
+    !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && (staticKey(ts, n) !== undefined || wellKnownSymbolKey(n) || movableKey(n) || privateMethod(n)) &&
     (!usesSuperOrPrivate(n) || ts.isClassLike(n.parent)) && !awaitsOrYieldsAround(n);
   /**
    * `*[Symbol.iterator]()`: a generator method keyed by a well-known symbol (the global `Symbol`)
@@ -203,6 +203,73 @@ export function transformSourceFile(
     return ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Symbol" &&
       ts.isIdentifier(e.name) && scopes.refs.get(e.expression) === undefined;
   };
+  /**
+   * Any other computed key `[expr]` whose expression the transform leaves where it is: it reads
+   * no binding of a function (only module-level and global ones, which are never rewritten), no
+   * `this`, `super`, `arguments` or `new.target`, creates no function or class and does not
+   * yield or await. It is evaluated once as the class/literal is defined, like the original, into
+   * a variable (`[$$kyN = $$RT.key(expr)]`: RT.key applies ToPropertyKey once, so a key object's
+   * toString/valueOf runs once, as it would), from which the method's identity is read.
+   */
+  const movableKey = (n: MethodLike): boolean => {
+    if (!ts.isComputedPropertyName(n.name)) return false;
+    let ok = true;
+    const walk = (c: TS.Node): void => {
+      if (!ok) return;
+      if (ts.isIdentifier(c)) {
+        const b = scopes.refs.get(c);
+        if (c.text === "arguments" || (b !== undefined && b.fn !== null)) ok = false;
+        return;
+      }
+      if (c.kind === ts.SyntaxKind.ThisKeyword || c.kind === ts.SyntaxKind.SuperKeyword || ts.isMetaProperty(c) || ts.isFunctionLike(c) ||
+          ts.isClassLike(c) || ts.isYieldExpression(c) || ts.isAwaitExpression(c) || ts.isPrivateIdentifier(c)) { ok = false; return; }
+      // `o.name`: the name is not a reference (checked by the walk above only as the object).
+      if (ts.isPropertyAccessExpression(c)) { walk(c.expression); return; }
+      ts.forEachChild(c, walk);
+    };
+    walk(n.name.expression);
+    return ok;
+  };
+  /**
+   * `#m() {}`: a private method (instance or static) is transformed too. Its identity cannot be
+   * read when the class is defined (there is no instance to read `#m` from), so its entry check
+   * compares the callee token with a number of its own (`$$ptN = $$RT.tok()`, privateToken),
+   * which transformed call sites `x.#m(...)` store after reading `x.#m` (that read is the brand
+   * check, and it can only yield this very method). Any other entry (untransformed code of the
+   * class, `.call` of the method value, a callback) runs the body through its resume function
+   * from the start inside `RT.enterAt`, which counts a boundary, like a constructor entered from
+   * untransformed code: the resume code is a symbol-keyed member of the class, which works for
+   * any receiver, read by that key when the class is defined (selfAssignments). Not generators
+   * (kept native) and not decorated methods: a decorator's replacement would be entered with the
+   * token and call the original from untransformed code.
+   */
+  const privateMethod = (n: MethodLike): boolean =>
+    ts.isMethodDeclaration(n) && ts.isPrivateIdentifier(n.name) && !n.asteriskToken && !(ts.canHaveDecorators(n) && ts.getDecorators(n)?.length);
+  /** A module-level `const <prefix>N = $$RT.tok()` per node: the callee token of a constructor or private method. */
+  const numberTokens = new Map<TS.Node, string>();
+  const numberToken = (node: TS.Node, prefix: string): string => {
+    let name = numberTokens.get(node);
+    if (name === undefined) {
+      name = `${prefix}${++uid}`;
+      numberTokens.set(node, name);
+      prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined,
+        f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "tok"), undefined, []))], ts.NodeFlags.Const)));
+    }
+    return name;
+  };
+  const privateToken = (m: TS.MethodDeclaration): string => numberToken(m, "$$pt");
+  /** The transformed private method `x.#m` names: the member of the innermost class declaring #m. */
+  const privateCallee = (name: TS.PrivateIdentifier): TS.MethodDeclaration | undefined => {
+    for (let p: TS.Node | undefined = name.parent; p; p = p.parent) {
+      if (!ts.isClassLike(p)) continue;
+      const m = p.members.find((c) => c.name !== undefined && ts.isPrivateIdentifier(c.name) && c.name.text === name.text);
+      if (m === undefined) continue;
+      return ts.isMethodDeclaration(m) && transformedFns.has(m) ? m : undefined;
+    }
+    return undefined;
+  };
+  /** Resume keys (`$$skN`) of transformed private methods: their identity for RT.enterAt. */
+  const privateResumeKeys = new Map<TS.Node, string>();
   /** Variables holding the evaluated computed keys of such methods. */
   const computedKeys = new Map<TS.Node, string>();
   /** The class/literal is wrapped in an arrow (wrapSelves): `await`/`yield` around the member would break. */
@@ -314,7 +381,9 @@ export function transformSourceFile(
    * its receiver-free static methods (receiver.ts), then `classLeadMembers`.
    */
   const leadMembers = (cls: TS.Node): TS.ClassElement[] => {
-    const direct = ts.isClassLike(cls) ? receiverFreeStatics(ts, cls, (m) => transformedFns.has(m)) : [];
+    // Not methods using super or #private names: their resume code is reached through the
+    // frame's `this` (a member of the class), which a direct call would leave undefined.
+    const direct = ts.isClassLike(cls) ? receiverFreeStatics(ts, cls, (m) => transformedFns.has(m) && !usesSuperOrPrivate(m)) : [];
     const first: TS.Statement[] = direct.length ? [f.createExpressionStatement(f.createCallExpression(
       f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "directOwn"), undefined,
       [f.createThis(), f.createArrayLiteralExpression(direct.map((n) => f.createStringLiteral(n)))]))] : [];
@@ -324,6 +393,13 @@ export function transformSourceFile(
         const slot = ts.isMethodDeclaration(m) ? staticSlots.get(m) : undefined;
         if (slot) first.push(assignStmt(f.createIdentifier(slot), f.createPropertyAccessExpression(f.createThis(), (m.name as TS.Identifier).text)));
       }
+    }
+    // Instances with #private members refuse to be pickled (runtime.ts HIDDEN): name them.
+    const hidden = ts.isClassLike(cls) ? [...new Set(cls.members.filter((m) => m.name !== undefined && ts.isPrivateIdentifier(m.name) &&
+      !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword)).map((m) => (m.name as TS.PrivateIdentifier).text))] : [];
+    if (hidden.length) {
+      first.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "hidden"),
+        undefined, [f.createThis(), f.createArrayLiteralExpression(hidden.map((h) => f.createStringLiteral(h)))])));
     }
     if (ts.isClassLike(cls) && isThin(cls)) {
       first.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "thin"),
@@ -668,7 +744,8 @@ export function transformSourceFile(
       : isMethodLike(n) && ts.isObjectLiteralExpression(n.parent) && usesSuperOrPrivate(n) ? "this object-literal method uses super and is not transformed yet"
       : (ts.isArrowFunction(n) || ts.isFunctionExpression(n)) && usesSuperOrPrivate(n)
         ? "functions nested in methods that use super or a #private name are not transformed yet"
-      : isMethodLike(n) && staticKey(ts, n) === undefined ? "methods with computed or #private keys are not transformed yet"
+      : isMethodLike(n) && n.name && ts.isPrivateIdentifier(n.name) ? "methods with #private names are not transformed yet"
+      : isMethodLike(n) && staticKey(ts, n) === undefined ? "methods whose computed key reads a local binding, this or arguments (or creates a function) are not transformed"
       : undefined;
     if (why === undefined) return;
     // Only where it matters: a function without calls cannot be below a switch.
@@ -794,17 +871,7 @@ export function transformSourceFile(
     const args = params.map((p) => p.dotDotDotToken ? f.createSpreadElement(f.createIdentifier((p.name as TS.Identifier).text)) : f.createIdentifier((p.name as TS.Identifier).text));
     return f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(target), "call"), undefined, [f.createThis(), ...args]));
   };
-  const ctorTokens = new Map<TS.ClassDeclaration, string>();
-  const ctorToken = (cls: TS.ClassDeclaration): string => {
-    let name = ctorTokens.get(cls);
-    if (name === undefined) {
-      name = `$$ct${++uid}`;
-      ctorTokens.set(cls, name);
-      prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined,
-        f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "tok"), undefined, []))], ts.NodeFlags.Const)));
-    }
-    return name;
-  };
+  const ctorToken = (cls: TS.ClassDeclaration): string => numberToken(cls, "$$ct");
   const ownCtorToken = (cls: TS.Node): string | undefined => {
     if (!ts.isClassDeclaration(cls) || !cls.name) return undefined;
     const b = scopes.refs.get(cls.name);
@@ -1110,6 +1177,10 @@ export function transformSourceFile(
       knownStatic,
       inert,
       innerEntry,
+      privateToken: (name) => {
+        const m = privateCallee(name);
+        return m ? f.createIdentifier(privateToken(m)) : undefined;
+      },
       ctorToken: (callee) => {
         const b = scopes.refs.get(callee);
         const cls = b && tokenClasses.get(b);
@@ -1254,7 +1325,8 @@ export function transformSourceFile(
     superCall.push(...movedFields());
     let normalBody = isGen ? generatorWrapper(node, self.expr, rtDecl, [...letDecl(declared, false), ...entry, ...genParams], infoName, spillLocals)
       : isCtor ? ctorNormalBody(node as TS.ConstructorDeclaration, self.expr,
-      [...letDecl(declared, true), ...entry, ...(superStmt ? [...paramInit, ...superCall] : [])], [labelled, ...spill], infoName, spillLocals) : [
+      [...letDecl(declared, true), ...entry, ...(superStmt ? [...paramInit, ...superCall] : [])], [labelled, ...spill], infoName, spillLocals)
+      : privateResumeKeys.has(node) ? privateNormalBody(node as TS.MethodDeclaration, self.expr, rtDecl, [...letDecl(declared, true), ...entry], [labelled, ...spill], infoName, spillLocals) : [
       rtDecl, check, clear,
       ...letDecl(declared, true),
       ...entry,
@@ -1346,6 +1418,27 @@ export function transformSourceFile(
     if (token) test = f.createLogicalAnd(f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), f.createIdentifier(token)), test);
     return f.createLogicalAnd(test, f.createLogicalNot(f.createCallExpression(f.createPropertyAccessExpression(rt, "thinNew"), undefined,
       [f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")), self])));
+  };
+  /**
+   * The normal path of a private method (see privateMethod): checked against its own token; any
+   * other entry runs the body from the start through the resume member `resume`:
+   *   const $$rt = $$tsgreenlet1; const $$x = $$rt.t !== $$ptN; $$rt.t = null; let locals, $$pc = 0;
+   *   [env;] if ($$x) return $$rt.enterAt($$i, this, [locals], $$mN); $$body: { ... } spill;
+   */
+  const privateNormalBody = (node: TS.MethodDeclaration, resume: TS.Expression, rtDecl: TS.Statement, head: TS.Statement[], body: TS.Statement[],
+    infoName: string, locals: readonly string[]): TS.Statement[] => {
+    const rt = f.createIdentifier(RT_LOCAL);
+    const outside = f.createIdentifier(CTOR_OUTSIDE);
+    return [
+      rtDecl,
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(outside, undefined, undefined,
+        f.createStrictInequality(f.createPropertyAccessExpression(rt, "t"), f.createIdentifier(privateToken(node))))], ts.NodeFlags.Const)),
+      assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull()),
+      ...head,
+      f.createIfStatement(outside, f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(rt, "enterAt"), undefined, [
+        f.createIdentifier(infoName), f.createThis(), f.createArrayLiteralExpression(locals.map((l) => f.createIdentifier(l))), resume]))),
+      ...body,
+    ];
   };
   /**
    * The normal path of a constructor. It cannot re-enter itself through `RT.enter` when the
@@ -1460,6 +1553,7 @@ export function transformSourceFile(
       methodSelves.set(node, v);
       const key = ts.isMethodDeclaration(node) && ts.isComputedPropertyName(node.name) ? `$$ky${n}` : undefined;
       if (key) computedKeys.set(node, key);
+      if (ts.isMethodDeclaration(node) && ts.isPrivateIdentifier(node.name)) privateResumeKeys.set(node, `$$sk${n}`);
       const once = ts.isClassDeclaration(node.parent) && ts.isSourceFile(node.parent.parent);
       return {
         expr: f.createIdentifier(v),
@@ -1492,7 +1586,9 @@ export function transformSourceFile(
       ts.isConstructorDeclaration(m) ? assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createThis()) :
       assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createCallExpression(
         f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "own"), undefined,
-        [holderOf(m), computedKeys.has(m) ? f.createIdentifier(computedKeys.get(m)!) : f.createStringLiteral(staticKey(ts, m)!), f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : rewrittenGenerators.has(m) ? 3 : 0)])));
+        [holderOf(m), privateResumeKeys.has(m) ? f.createIdentifier(privateResumeKeys.get(m)!)
+          : computedKeys.has(m) ? f.createIdentifier(computedKeys.get(m)!) : f.createStringLiteral(staticKey(ts, m)!),
+        f.createNumericLiteral(ts.isGetAccessorDeclaration(m) ? 1 : ts.isSetAccessorDeclaration(m) ? 2 : rewrittenGenerators.has(m) ? 3 : 0)])));
   const classHolder = (m: MethodLike): TS.Expression =>
     hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
   /**
@@ -1596,7 +1692,9 @@ export function transformSourceFile(
     else if (ts.isArrowFunction(node)) out = f.updateArrowFunction(node, node.modifiers, undefined, params, undefined, node.equalsGreaterThanToken, block);
     else if (ts.isMethodDeclaration(node)) out = f.updateMethodDeclaration(node, node.modifiers, rewrittenGenerators.has(node) ? undefined : node.asteriskToken,
       computedKeys.has(node) && ts.isComputedPropertyName(node.name)
-        ? f.createComputedPropertyName(f.createAssignment(f.createIdentifier(computedKeys.get(node)!), node.name.expression)) : node.name, node.questionToken, undefined, params, undefined, block);
+        ? f.createComputedPropertyName(f.createAssignment(f.createIdentifier(computedKeys.get(node)!), wellKnownSymbolKey(node) ? node.name.expression
+          : f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "key"), undefined, [node.name.expression])))
+        : node.name, node.questionToken, undefined, params, undefined, block);
     else if (ts.isGetAccessorDeclaration(node)) out = f.updateGetAccessorDeclaration(node, node.modifiers, node.name, params, undefined, block);
     else if (ts.isSetAccessorDeclaration(node)) out = f.updateSetAccessorDeclaration(node, node.modifiers, node.name, params, block);
     else if (ts.isConstructorDeclaration(node)) out = f.updateConstructorDeclaration(node, node.modifiers, params, block);
@@ -1775,6 +1873,8 @@ function functionName(node: TS.FunctionLikeDeclaration): string {
   const parent = node.parent as { members?: unknown; name?: TS.Node } | undefined;
   const n = (node as { name?: TS.Node }).name ?? (parent?.members !== undefined ? parent.name : undefined);
   if (n && "text" in n) return (n as TS.Identifier).text;
+  // `[Symbol.iterator]() {}`: the key as written, as closures.ts names it in function ids.
+  if (n && "expression" in n) return `[${(n as TS.ComputedPropertyName).expression.getText()}]`;
   return "(anonymous)";
 }
 
