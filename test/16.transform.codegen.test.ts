@@ -371,3 +371,27 @@ describe("anonymous default export", () => {
     expect(g.dead).toBe(true);
   });
 });
+
+// Fields of a derived class move after super(...) only when the base constructor may switch
+// (transform-file.ts baseMaySwitch): otherwise each construction would pay for a helper class.
+describe("fields of derived classes: moved only when the base constructor may switch", () => {
+  const code = (src: string) => transform(`"use greenlet";\n${src}`, "/virtual/fields.ts", {}).code;
+  it("keeps the fields in place for a global base and for a local base that never suspends", () => {
+    expect(code(`export class E extends Error { code = 1; constructor(m: string) { super(m); } }`)).not.toContain("Stamp");
+    expect(code(`const leaf = (x: number) => x + 1;
+      class Base { x: number; constructor(x: number) { this.x = leaf(x); } }
+      class Mid extends Base {}
+      export class Sub extends Mid { y = 2; }`)).not.toContain("Stamp");
+  });
+  it("moves them for a base that may switch, an imported base and a reassigned local one", () => {
+    expect(code(`const ops = { f: (x: number) => x };
+      class Base { x: number; constructor(x: number) { this.x = ops.f(x); } }
+      export class Sub extends Base { y = 2; }`)).toContain("Stamp");
+    expect(code(`import { Base } from "./elsewhere.js";
+      export class Sub extends Base { y = 2; }`)).toContain("Stamp");
+    expect(code(`let Base = class { x = 1; };
+      class Plain { constructor() {} }
+      Base = Plain as never;
+      export class Sub extends Base { y = 2; }`)).toContain("Stamp");
+  });
+});

@@ -109,7 +109,11 @@ function isFunctionBody(ts: typeof TS, n: TS.Node): boolean {
 }
 
 /** Whether every call made by `fn`'s own body is a direct call of a member of `set`. */
-function onlyCalls(ts: typeof TS, fn: TS.FunctionLikeDeclaration, scopes: ScopeInfo, set: ReadonlySet<Binding>): boolean {
+/**
+ * Whether running `fn` can never suspend: it calls only functions of `set` (findNonSuspending's
+ * result) and constructs nothing, as its callers' analysis requires of a non-suspending function.
+ */
+export function onlyCalls(ts: typeof TS, fn: TS.FunctionLikeDeclaration, scopes: ScopeInfo, set: ReadonlySet<Binding>): boolean {
   let ok = true;
   const walk = (n: TS.Node): void => {
     if (!ok) return;
