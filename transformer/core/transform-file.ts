@@ -700,27 +700,12 @@ export function transformSourceFile(
   const movableField = (m: TS.PropertyDeclaration): boolean =>
     (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name) || ts.isNumericLiteral(m.name)) && !hasModifier(ts, m, ts.SyntaxKind.AccessorKeyword) &&
     (m.initializer === undefined || !superOrEval(m.initializer));
+  /** Whether `test` holds for `n` or any node below it. */
+  const anyNode = (n: TS.Node, test: (c: TS.Node) => boolean): boolean => test(n) || ts.forEachChild(n, (c) => anyNode(c, test) || undefined) === true;
   /** `super` anywhere (conservative: also a nested class's own), or a direct `eval(...)` (its code would see the helper's scope). */
-  const superOrEval = (n: TS.Node): boolean => {
-    let found = false;
-    const walk = (c: TS.Node): void => {
-      if (found) return;
-      if (c.kind === ts.SyntaxKind.SuperKeyword || (ts.isCallExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === "eval")) { found = true; return; }
-      ts.forEachChild(c, walk);
-    };
-    walk(n);
-    return found;
-  };
-  const containsDecorator = (n: TS.Node): boolean => {
-    let found = false;
-    const walk = (c: TS.Node): void => {
-      if (found) return;
-      if (ts.isDecorator(c)) { found = true; return; }
-      ts.forEachChild(c, walk);
-    };
-    walk(n);
-    return found;
-  };
+  const superOrEval = (n: TS.Node): boolean => anyNode(n, (c) =>
+    c.kind === ts.SyntaxKind.SuperKeyword || (ts.isCallExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === "eval"));
+  const containsDecorator = (n: TS.Node): boolean => anyNode(n, (c) => ts.isDecorator(c));
   const readsArguments = (n: TS.FunctionLikeDeclaration): boolean => {
     const own = scopes.argumentsOf.get(n);
     let found = false;
