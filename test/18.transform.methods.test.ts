@@ -222,3 +222,72 @@ describe("private methods", () => {
     expect(g.switch(2)).toEqual(["a 1", "b 2"]);
   });
 });
+
+class Greeter {
+  hello(): string {
+    return "hello";
+  }
+}
+class Recursive extends Greeter {
+  #fact(n: number): number {
+    return n <= 1 ? (ask("bottom") as number) : n * this.#fact(n - 1);
+  }
+  #viaSuper(): string {
+    return `${super.hello()} ${String(ask("name?"))}`;
+  }
+  #guarded(log: string[]): string {
+    try {
+      log.push("try");
+      return String(ask("in try"));
+    } finally {
+      log.push(`finally ${String(ask("in finally"))}`);
+    }
+  }
+  static #twice(x: number): number {
+    return 2 * (ask(`twice ${x}`) as number);
+  }
+  static twice(x: number): number {
+    return this.#twice(x);
+  }
+  fact(n: number): number {
+    return this.#fact(n);
+  }
+  greet(): string {
+    return this.#viaSuper();
+  }
+  guarded(log: string[]): string {
+    return this.#guarded(log);
+  }
+}
+
+describe("private methods: recursion, super, finally, throw", () => {
+  it("a switch at the bottom of a private recursion resumes every frame", () => {
+    const g = new Greenlet(() => new Recursive().fact(5));
+    expect(g.switch()).toBe("bottom");
+    expect(g.frames.map((f) => f.functionName)).toEqual(["ask", "#fact", "#fact", "#fact", "#fact", "#fact", "fact", "(anonymous)"]);
+    expect(g.switch(1)).toBe(120);
+  });
+
+  it("super inside a private method, and a static private method called through this", () => {
+    const g = new Greenlet(() => [new Recursive().greet(), Recursive.twice(3)]);
+    expect(g.switch()).toBe("name?");
+    expect(g.switch("ann")).toBe("twice 3");
+    expect(g.switch(5)).toEqual(["hello ann", 10]);
+  });
+
+  it("switches inside try and finally of a private method; throw() into it runs the finally", () => {
+    const log: string[] = [];
+    const g = new Greenlet(() => new Recursive().guarded(log));
+    expect(g.switch()).toBe("in try");
+    expect(g.switch("t")).toBe("in finally");
+    expect(g.switch("f")).toBe("t");
+    expect(log).toEqual(["try", "finally f"]);
+    const log2: string[] = [];
+    const h = new Greenlet(() => new Recursive().guarded(log2));
+    expect(h.switch()).toBe("in try");
+    expect(h.throw(new RangeError("stop"))).toBe("in finally");
+    expect(() => h.switch("done")).toThrow(RangeError);
+    expect(log2).toEqual(["try", "finally done"]);
+    expect(h.dead).toBe(true);
+  });
+});
