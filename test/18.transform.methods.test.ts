@@ -199,7 +199,7 @@ describe("private methods", () => {
     const g = new Greenlet(counterTask);
     expect(g.switch()).toBe("p step 1");
     expect(() => pickle(g)).toThrow(PickleError);
-    expect(() => pickle(g)).toThrow(/instance of class Counter cannot be pickled: the class declares #private members \(#count, #step, #plain\)/);
+    expect(() => pickle(g)).toThrow(/instance of class Counter cannot be pickled: Counter declares #private members \(#count, #step, #plain\)/);
     expect(g.switch(3)).toBe("p step 1");
     expect(g.switch(0)).toBe(31 + 32); // 3*10+1, then 31+0+1
   });
@@ -289,5 +289,33 @@ describe("private methods: recursion, super, finally, throw", () => {
     expect(() => h.switch("done")).toThrow(RangeError);
     expect(log2).toEqual(["try", "finally done"]);
     expect(h.dead).toBe(true);
+  });
+});
+
+export class WithAccessor {
+  accessor level = 1;
+  bump(): number {
+    return ++this.level + (ask("bump?") as number);
+  }
+}
+export class SubOfCounter extends Counter {}
+function accessorTask(): number {
+  return new WithAccessor().bump();
+}
+function subTask(): number {
+  return new SubOfCounter("s").add(1);
+}
+
+describe("pickling refuses hidden private state", () => {
+  it("an accessor field (its value lives in a hidden private slot) and a subclass of a class with #private members", () => {
+    const g = new Greenlet(accessorTask);
+    expect(g.switch()).toBe("bump?");
+    expect(() => pickle(g)).toThrow(/instance of class WithAccessor cannot be pickled: WithAccessor declares #private members \(accessor level\)/);
+    expect(g.switch(1)).toBe(3);
+    const h = new Greenlet(subTask);
+    expect(h.switch()).toBe("s step 1");
+    expect(() => pickle(h)).toThrow(/instance of class SubOfCounter, a subclass of Counter, cannot be pickled: Counter declares/);
+    expect(h.switch(0)).toBe("s step 1");
+    expect(h.switch(0)).toBe(1 + 2);
   });
 });

@@ -248,9 +248,11 @@ export class Encoder {
       const names = typeof c === "function" ? HIDDEN.get(c) : undefined;
       if (names === undefined) continue;
       const cls = (c as Function).name || "(anonymous)";
-      fail(`an instance of class ${cls} cannot be pickled: the class declares #private members (${names.join(", ")}), which no pickler ` +
+      const own = (Object.getPrototypeOf(o) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+      const what = typeof own === "string" && own !== "" && own !== cls ? `class ${own}, a subclass of ${cls},` : `class ${cls}`;
+      fail(`an instance of ${what} cannot be pickled: ${cls} declares #private members (${names.join(", ")}), which no pickler ` +
         `can read or restore (an instance revived without them would fail its brand checks). Use public or TypeScript \`private\` ` +
-        `members, or registerClass(${cls}, { reduce, revive }) to save and rebuild the state through the class's own methods`, this.pathOf(i));
+        `members, or registerClass(${typeof own === "string" && own !== "" ? own : cls}, { reduce, revive }) to save and rebuild the state through the class's own methods`, this.pathOf(i));
     }
   }
 

@@ -395,8 +395,10 @@ export function transformSourceFile(
       }
     }
     // Instances with #private members refuse to be pickled (runtime.ts HIDDEN): name them.
-    const hidden = ts.isClassLike(cls) ? [...new Set(cls.members.filter((m) => m.name !== undefined && ts.isPrivateIdentifier(m.name) &&
-      !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword)).map((m) => (m.name as TS.PrivateIdentifier).text))] : [];
+    // `accessor x` keeps its value in a hidden private field too.
+    const hidden = ts.isClassLike(cls) ? [...new Set(cls.members.filter((m) => m.name !== undefined && !hasModifier(ts, m, ts.SyntaxKind.StaticKeyword) &&
+      (ts.isPrivateIdentifier(m.name) || hasModifier(ts, m, ts.SyntaxKind.AccessorKeyword)))
+      .map((m) => hasModifier(ts, m, ts.SyntaxKind.AccessorKeyword) ? `accessor ${m.name!.getText(sf)}` : (m.name as TS.PrivateIdentifier).text))] : [];
     if (hidden.length) {
       first.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "hidden"),
         undefined, [f.createThis(), f.createArrayLiteralExpression(hidden.map((h) => f.createStringLiteral(h)))])));
