@@ -319,3 +319,68 @@ describe("pickling refuses hidden private state", () => {
     expect(h.switch(0)).toBe(1 + 2);
   });
 });
+
+// Receivers that carry a class's private brand without inheriting from it: resume code of a
+// top-level class's methods is reached through a variable, not through `this` (review finding).
+class ReturnsArgument {
+  constructor(o: object) {
+    return o;
+  }
+}
+export class Stamper extends ReturnsArgument {
+  #tag = "stamped";
+  #m(a: number): string {
+    return `${a + 1} ${String(ask("in #m"))} ${this.#tag}`;
+  }
+  static callOn(o: object): string {
+    return (o as Stamper).#m(41);
+  }
+  readTag(): string {
+    return `${String(ask("in readTag"))} ${this.#tag}`;
+  }
+}
+
+describe("resuming methods whose receiver does not inherit from their class", () => {
+  it("a private method on an object branded by a base constructor returning it, a public one on a prototype-less instance", () => {
+    const plain = {};
+    new Stamper(plain);
+    const g = new Greenlet(() => Stamper.callOn(plain));
+    expect(g.switch()).toBe("in #m");
+    expect(g.switch("R")).toBe("42 R stamped");
+    const s = new Stamper({});
+    const readTag = Stamper.prototype.readTag;
+    Object.setPrototypeOf(s, null);
+    const h = new Greenlet(() => readTag.call(s));
+    expect(h.switch()).toBe("in readTag");
+    expect(h.switch("T")).toBe("T stamped");
+  });
+});
+
+function replaceClass<T extends new (...a: any[]) => object>(C: T, _ctx: ClassDecoratorContext): T {
+  return class extends C {
+    readonly decorated = true;
+  };
+}
+@replaceClass
+class Decorated {
+  run(): string {
+    return `run ${String(ask("in run"))}`;
+  }
+  quiet(): string {
+    return "quiet";
+  }
+}
+
+describe("classes with a class decorator", () => {
+  it("keep their members untransformed: they work, and a switch inside one is a GreenletError (the decorator may replace the class)", () => {
+    expect(new Decorated().quiet()).toBe("quiet");
+    const g = new Greenlet(() => {
+      try {
+        return new Decorated().run();
+      } catch (e) {
+        return e;
+      }
+    });
+    expect(g.switch()).toBeInstanceOf(GreenletError);
+  });
+});

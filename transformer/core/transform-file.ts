@@ -190,7 +190,14 @@ export function transformSourceFile(
   const isTransformableMethod = (n: TS.Node): n is MethodLike =>
     ts.isMethodDeclaration(n) && isMethodLike(n) && n.body !== undefined && (!n.asteriskToken || rewritableGenerator(n)) &&
     !hasModifier(ts, n, ts.SyntaxKind.AsyncKeyword) && (staticKey(ts, n) !== undefined || wellKnownSymbolKey(n) || movableKey(n) || privateMethod(n)) &&
-    (!usesSuperOrPrivate(n) || ts.isClassLike(n.parent)) && !awaitsOrYieldsAround(n);
+    (!usesSuperOrPrivate(n) || ts.isClassLike(n.parent)) && !awaitsOrYieldsAround(n) && !classDecorated(n.parent);
+  /**
+   * A class decorator may replace the class: the static block that reads the methods' identities
+   * then sees the replacement (TypeScript's lowering points `this` there at it), whose prototype
+   * need not hold them, and every call of a method would fail its entry check. Members of such
+   * classes stay untransformed (warned).
+   */
+  const classDecorated = (n: TS.Node): boolean => ts.isClassLike(n) && ts.canHaveDecorators(n) && (ts.getDecorators(n)?.length ?? 0) > 0;
   /**
    * `*[Symbol.iterator]()`: a generator method keyed by a well-known symbol (the global `Symbol`)
    * is rewritten too; its key is evaluated into a variable as the class is defined
@@ -270,6 +277,8 @@ export function transformSourceFile(
   };
   /** Resume keys (`$$skN`) of transformed private methods: their identity for RT.enterAt. */
   const privateResumeKeys = new Map<TS.Node, string>();
+  /** Methods of top-level classes whose resume member is read into a variable (`v`) by its key. */
+  const resumeRefs = new Map<TS.Node, { readonly v: string; readonly key: string }>();
   /** Variables holding the evaluated computed keys of such methods. */
   const computedKeys = new Map<TS.Node, string>();
   /** The class/literal is wrapped in an arrow (wrapSelves): `await`/`yield` around the member would break. */
@@ -335,6 +344,7 @@ export function transformSourceFile(
       const why = derivedShape(n);
       if (why !== undefined) return why;
     }
+    if (classDecorated(cls)) return "members of decorated classes are not transformed (a class decorator may replace the class)";
     if (usesNewTarget(n)) return "this constructor reads new.target, which its resume function would not have";
     if (readsArguments(n)) return "this constructor reads arguments, which its resume function would not have";
     if (awaitsOrYieldsAround(n)) return "the class of this constructor is next to await/yield and is not transformed";
@@ -764,6 +774,7 @@ export function transformSourceFile(
       : isMethodLike(n) && ts.isObjectLiteralExpression(n.parent) && usesSuperOrPrivate(n) ? "this object-literal method uses super and is not transformed yet"
       : (ts.isArrowFunction(n) || ts.isFunctionExpression(n)) && usesSuperOrPrivate(n)
         ? "functions nested in methods that use super or a #private name are not transformed yet"
+      : isMethodLike(n) && classDecorated(n.parent) ? "members of decorated classes are not transformed (a class decorator may replace the class)"
       : isMethodLike(n) && n.name && ts.isPrivateIdentifier(n.name) ? "methods with #private names are not transformed yet"
       : isMethodLike(n) && staticKey(ts, n) === undefined ? "methods whose computed key reads a local binding, this or arguments (or creates a function) are not transformed"
       : undefined;
@@ -1395,9 +1406,22 @@ export function transformSourceFile(
       const members = classResumeMembers.get(node.parent) ?? [];
       members.push(member);
       classResumeMembers.set(node.parent, members);
+      // A method of a top-level class (evaluated once) reaches its resume member through a
+      // module-level variable read by key in the class's first static block, so that any
+      // receiver resumes: one branded by a base constructor returning another object, or whose
+      // prototype changed (a private method's $$mN is that member already). Other classes go
+      // through the record's this.
+      const ref = isMethodLike(node) && ts.isClassDeclaration(node.parent) && ts.isSourceFile(node.parent.parent)
+        ? privateResumeKeys.has(node) ? methodSelves.get(node)! : `$$rm${n}` : undefined;
+      if (ref !== undefined && !privateResumeKeys.has(node)) {
+        resumeRefs.set(node, { v: ref, key });
+        prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(ref)], ts.NodeFlags.Let)));
+      }
+      const target = ref !== undefined ? f.createPropertyAccessExpression(f.createIdentifier(ref), "call")
+        : f.createElementAccessExpression(f.createThis(), f.createIdentifier(key));
       epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined, resumeParams(), undefined, f.createBlock([
-        f.createReturnStatement(f.createCallExpression(f.createElementAccessExpression(f.createThis(), f.createIdentifier(key)), undefined,
-          [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createIdentifier(p))))], true)));
+        f.createReturnStatement(f.createCallExpression(target, undefined,
+          [...(ref !== undefined ? [f.createThis()] : []), ...[RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createIdentifier(p))]))], true)));
     } else {
       epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined, resumeParams(), undefined, f.createBlock(resumeBody, true)));
     }
@@ -1600,7 +1624,13 @@ export function transformSourceFile(
   /** Resume methods of class methods that use super or #private names, per class (original node). */
   const classResumeMembers = new Map<TS.Node, TS.ClassElement[]>();
   /** `$$mK = $$RT.own(holder, key, kind)` for each transformed member of a class/literal. */
-  const selfAssignments = (members: readonly TS.Node[], holderOf: (m: MethodLike) => TS.Expression): TS.Statement[] =>
+  const selfAssignments = (members: readonly TS.Node[], holderOf: (m: MethodLike) => TS.Expression): TS.Statement[] => [
+    ...identityAssignments(members, holderOf),
+    ...members.filter((m): m is MethodLike => isMethodLike(m) && resumeRefs.has(m)).map((m) => assignStmt(f.createIdentifier(resumeRefs.get(m)!.v),
+      f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "own"), undefined,
+        [holderOf(m), f.createIdentifier(resumeRefs.get(m)!.key), f.createNumericLiteral(0)]))),
+  ];
+  const identityAssignments = (members: readonly TS.Node[], holderOf: (m: MethodLike) => TS.Expression): TS.Statement[] =>
     members.filter((m): m is MethodLike | TS.ConstructorDeclaration => (isMethodLike(m) || ts.isConstructorDeclaration(m)) && methodSelves.has(m)).map((m) =>
       // A constructor's identity is its class (`this` in a static block).
       ts.isConstructorDeclaration(m) ? assignStmt(f.createIdentifier(methodSelves.get(m)!), f.createThis()) :
