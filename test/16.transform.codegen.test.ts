@@ -395,3 +395,21 @@ describe("fields of derived classes: moved only when the base constructor may sw
       export class Sub extends Base { y = 2; }`)).toContain("Stamp");
   });
 });
+
+// Input TypeScript rejects and its printer cannot print once rewritten (`o?.#m()`): the
+// transform reports TypeScript's error at its position instead of crashing inside TypeScript.
+describe("input TypeScript rejects", () => {
+  it("gives TypeScript's own error with file:line:column, for a property read and a call", () => {
+    for (const body of ["return o?.#x;", "return o?.#m();"]) {
+      const src = `"use greenlet";\nclass A {\n  #x = 1;\n  #m() { return 1; }\n  f(o: A | undefined) { ${body} }\n}\n`;
+      let err: unknown;
+      try {
+        transform(src, "/virtual/optional-private.ts", {});
+      } catch (e) {
+        err = e;
+      }
+      expect((err as Error).name).toBe("GreenletTransformError");
+      expect((err as Error).message).toMatch(/optional-private\.ts:5:\d+ - error TSG: An optional chain cannot contain private identifiers/);
+    }
+  });
+});

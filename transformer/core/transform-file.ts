@@ -1012,7 +1012,11 @@ export function transformSourceFile(
       return node.objectAssignmentInitializer ? ts.visitEachChild(node, rewriteChild, context) : node;
     }
     if (ts.isPropertyAccessExpression(node)) {
-      return f.updatePropertyAccessExpression(node, rewrite(node.expression) as TS.Expression, node.name);
+      // (A chain keeps its `?.`; `o?.#x` is valid JavaScript that TypeScript's checker rejects,
+      // and updatePropertyAccessExpression would assert on its name.)
+      return ts.isPropertyAccessChain(node)
+        ? f.updatePropertyAccessChain(node, rewrite(node.expression) as TS.Expression, node.questionDotToken, node.name)
+        : f.updatePropertyAccessExpression(node, rewrite(node.expression) as TS.Expression, node.name);
     }
     if ((ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) && ts.isIdentifier(ts.isCallExpression(node) ? node.expression : node.tag)) {
       // `f()` where f lives in an environment object must not become a method call on it.
