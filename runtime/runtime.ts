@@ -32,7 +32,7 @@ const THIN = new WeakSet<object>();
 /**
  * Classes of marked code whose instances carry #private members, with their names (registered by
  * the class's first static block, RT.hidden). JavaScript gives a pickler no way to read or
- * restore them, so the pickler refuses such instances instead of reviving them without (pickle/encode.ts).
+ * restore them, so the pickler refuses such instances rather than revive them without them (pickle/encode.ts).
  */
 export const HIDDEN = new WeakMap<object, readonly string[]>();
 
