@@ -22,7 +22,9 @@ import { hasModifier } from "./modifiers.js";
 import { ignoresReceiver } from "./receiver.js";
 import { writeKind } from "./writes.js";
 
-export function findNonSuspending(ts: typeof TS, sf: TS.SourceFile, scopes: ScopeInfo, transformed: ReadonlySet<TS.Node>): Set<Binding> {
+/** `written`: the file's reassigned bindings (`reassigned`), which the caller has already computed. */
+export function findNonSuspending(ts: typeof TS, sf: TS.SourceFile, scopes: ScopeInfo, transformed: ReadonlySet<TS.Node>,
+  written: ReadonlySet<Binding>): Set<Binding> {
   // Candidates: function declarations and `const f = function/arrow`, declared directly in a
   // function body or at module level (no Annex B block-function semantics), named once.
   const fnOf = new Map<Binding, TS.FunctionLikeDeclaration>();
@@ -42,7 +44,7 @@ export function findNonSuspending(ts: typeof TS, sf: TS.SourceFile, scopes: Scop
     }
   }
   for (const b of duplicated) fnOf.delete(b);
-  for (const b of reassigned(ts, sf, scopes)) fnOf.delete(b);
+  for (const b of written) fnOf.delete(b);
 
   const set = new Set(fnOf.keys());
   for (let changed = true; changed;) {

@@ -197,7 +197,8 @@ export function transformSourceFile(
    * need not hold them, and every call of a method would fail its entry check. Members of such
    * classes stay untransformed (warned).
    */
-  const classDecorated = (n: TS.Node): boolean => ts.isClassLike(n) && ts.canHaveDecorators(n) && (ts.getDecorators(n)?.length ?? 0) > 0;
+  const classDecorated = (n: TS.Node): boolean => ts.isClassLike(n) && decorated(n);
+  const decorated = (n: TS.Node): boolean => ts.canHaveDecorators(n) && (ts.getDecorators(n)?.length ?? 0) > 0;
   /**
    * `*[Symbol.iterator]()`: a generator method keyed by a well-known symbol (the global `Symbol`)
    * is rewritten too; its key is evaluated into a variable as the class is defined
@@ -251,7 +252,7 @@ export function transformSourceFile(
    * token and call the original from untransformed code.
    */
   const privateMethod = (n: MethodLike): boolean =>
-    ts.isMethodDeclaration(n) && ts.isPrivateIdentifier(n.name) && !n.asteriskToken && !(ts.canHaveDecorators(n) && ts.getDecorators(n)?.length);
+    ts.isMethodDeclaration(n) && ts.isPrivateIdentifier(n.name) && !n.asteriskToken && !decorated(n);
   /** A module-level `const <prefix>N = $$RT.tok()` per node: the callee token of a constructor or private method. */
   const numberTokens = new Map<TS.Node, string>();
   const numberToken = (node: TS.Node, prefix: string): string => {
@@ -528,8 +529,7 @@ export function transformSourceFile(
     classResumeMembers.set(cls, [...(classResumeMembers.get(cls) ?? []), resume]);
     const name = cls.name?.text ?? "(anonymous)";
     const [line, col] = pos(cls);
-    prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(key, undefined, undefined,
-      f.createCallExpression(f.createIdentifier("Symbol"), undefined, [f.createStringLiteral(`resume ${name}`)]))], ts.NodeFlags.Const)));
+    declareResumeKey(key, name);
     prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(infoName, undefined, undefined,
       f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_IMPORT), "fn"), undefined, [f.createObjectLiteralExpression([
         f.createPropertyAssignment("id", f.createStringLiteral(`${pickling.idOf(cls)}/constructor`)),
@@ -542,10 +542,27 @@ export function transformSourceFile(
         f.createPropertyAssignment("points", f.createArrayLiteralExpression([f.createArrayLiteralExpression([f.createNumericLiteral(line), f.createNumericLiteral(col)])])),
         f.createPropertyAssignment("resume", f.createIdentifier(`$$r${n}`)),
       ], false)]))], ts.NodeFlags.Const)));
-    epilogue.push(f.createFunctionDeclaration(undefined, undefined, `$$r${n}`, undefined, params(), undefined, f.createBlock([
-      f.createReturnStatement(f.createCallExpression(f.createElementAccessExpression(f.createThis(), f.createIdentifier(key)), undefined,
-        [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createIdentifier(p))))], true)));
+    forwardResume(`$$r${n}`, key, undefined);
     return ctor;
+  };
+  /** `const $$skN = Symbol("resume <name>")`: the key of a resume member of a class. */
+  const declareResumeKey = (key: string, name: string): void => {
+    prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(key, undefined, undefined,
+      f.createCallExpression(f.createIdentifier("Symbol"), undefined, [f.createStringLiteral(`resume ${name}`)]))], ts.NodeFlags.Const)));
+  };
+  /**
+   * The module-level resume function of a frame whose resume code is a member of its class: it
+   * calls `ref` (a variable holding that member) with the record's `this`, or, without one,
+   * the member found on the record's `this` under `key`.
+   */
+  const forwardResume = (resumeName: string, key: string, ref: string | undefined): void => {
+    const args = [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createIdentifier(p));
+    const call = ref !== undefined
+      ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(ref), "call"), undefined, [f.createThis(), ...args])
+      : f.createCallExpression(f.createElementAccessExpression(f.createThis(), f.createIdentifier(key)), undefined, args);
+    epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined,
+      [RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createParameterDeclaration(undefined, undefined, p)), undefined,
+      f.createBlock([f.createReturnStatement(call)], true)));
   };
   const isDerived = (cls: TS.ClassLikeDeclaration): boolean =>
     cls.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
@@ -666,7 +683,6 @@ export function transformSourceFile(
    * helper construction per instance for nothing (measured 1.6-2.7x on a loop constructing them).
    */
   const classOfBinding = new Map<Binding, TS.ClassDeclaration>();
-  let written: ReadonlySet<Binding> | undefined;
   const baseMaySwitch = (cls: TS.ClassLikeDeclaration, seen = new Set<TS.Node>()): boolean => {
     const e = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
     if (e === undefined || !ts.isIdentifier(e)) return true;
@@ -682,9 +698,8 @@ export function transformSourceFile(
       };
       collect(sf);
     }
-    written ??= reassigned(ts, sf, scopes);
     const base = classOfBinding.get(b);
-    if (base === undefined || written.has(b) || seen.has(base)) return true;
+    if (base === undefined || writtenBindings.has(b) || seen.has(base)) return true;
     seen.add(base);
     const ctor = base.members.find((m): m is TS.ConstructorDeclaration => ts.isConstructorDeclaration(m) && m.body !== undefined);
     if (ctor) return transformedFns.has(ctor) && !onlyCalls(ts, ctor, scopes, nonSuspending);
@@ -796,7 +811,9 @@ export function transformSourceFile(
     return inBlock;
   };
   mark(sf, fileMarked, false);
-  const nonSuspending = findNonSuspending(ts, sf, scopes, transformedFns);
+  // Bindings written after their declaration (one walk of the file, used by the analyses below).
+  const writtenBindings = reassigned(ts, sf, scopes);
+  const nonSuspending = findNonSuspending(ts, sf, scopes, transformedFns, writtenBindings);
   if (transformedFns.size === 0 && ![...implicitCandidates].some((c) => fieldMove(c) !== undefined)) return sf;
   // Before anything is rewritten: it may move bindings into environment objects (tdz.ts).
   const tdz = analyzeTdz(ts, f, scopes, (b) => b.fn !== null && transformedFns.has(b.fn.node));
@@ -807,7 +824,6 @@ export function transformSourceFile(
   // and V8 folds the const and, when it inlines the constructor, the whole entry check; the
   // class read from a variable cost a load and a receiver check per construction (bench
   // calls-new). Only top-level classes: one evaluation, so the const is unique to it.
-  const writtenBindings = reassigned(ts, sf, scopes);
   const tokenClasses = new Map<Binding, TS.ClassDeclaration>();
   for (const s of sf.statements) {
     if (!ts.isClassDeclaration(s) || !s.name) continue;
@@ -1403,8 +1419,7 @@ export function transformSourceFile(
       // super and #private names only resolve inside the class body: the resume code becomes a
       // symbol-keyed method of the same class (same home object), reached through the record's this.
       const key = `$$sk${n}`; // not $$kN: closure factories (closures.ts) number those on their own
-      prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(key, undefined, undefined,
-        f.createCallExpression(f.createIdentifier("Symbol"), undefined, [f.createStringLiteral(`resume ${functionName(node)}`)]))], ts.NodeFlags.Const)));
+      declareResumeKey(key, functionName(node));
       const member = f.createMethodDeclaration(hasModifier(ts, node, ts.SyntaxKind.StaticKeyword) ? [f.createModifier(ts.SyntaxKind.StaticKeyword)] : undefined,
         undefined, f.createComputedPropertyName(f.createIdentifier(key)), undefined, undefined, resumeParams(), undefined, f.createBlock(resumeBody, true));
       const members = classResumeMembers.get(node.parent) ?? [];
@@ -1421,11 +1436,7 @@ export function transformSourceFile(
         resumeRefs.set(node, { v: ref, key });
         prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(ref)], ts.NodeFlags.Let)));
       }
-      const target = ref !== undefined ? f.createPropertyAccessExpression(f.createIdentifier(ref), "call")
-        : f.createElementAccessExpression(f.createThis(), f.createIdentifier(key));
-      epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined, resumeParams(), undefined, f.createBlock([
-        f.createReturnStatement(f.createCallExpression(target, undefined,
-          [...(ref !== undefined ? [f.createThis()] : []), ...[RES_RECORDS, RES_P, RES_MODE, RES_VALUE].map((p) => f.createIdentifier(p))]))], true)));
+      forwardResume(resumeName, key, ref);
     } else {
       epilogue.push(f.createFunctionDeclaration(undefined, undefined, resumeName, undefined, resumeParams(), undefined, f.createBlock(resumeBody, true)));
     }
