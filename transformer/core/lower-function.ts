@@ -371,6 +371,8 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
 
   // A statement's temporaries are dead once it completes (loop temporaries live until the loop
   // statement completes, since nested statements release only what they took).
+  /** Outer labels of a label chain (`a: b: loop`) to the label the lowered loop keeps. */
+  const sameLabel = new Map<string, TS.Identifier>();
   const lowerStatement = (s: TS.Statement, out: TS.Statement[], label: TS.Identifier | undefined): void => {
     const mark = h.tempMark();
     const first = out.length;
@@ -425,7 +427,14 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
       return;
     }
     if (ts.isLabeledStatement(s)) {
-      lowerStatement(s.statement, out, s.label);
+      // `a: b: loop`: one label is kept on the lowered statement, so jumps to `a` become jumps to
+      // `b` (both name the same statement). Until session 7 `a` was dropped: a SyntaxError.
+      if (label) sameLabel.set(label.text, s.label);
+      try {
+        lowerStatement(s.statement, out, s.label);
+      } finally {
+        if (label) sameLabel.delete(label.text);
+      }
       return;
     }
     if (ts.isWhileStatement(s)) {
@@ -446,7 +455,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
         return;
       }
       const cont = f.createUniqueName("$$cont");
-      const body = retargetContinue(lowerToBlock(s.statement), label, cont);
+      const body = retargetJumps(ts, f, lowerToBlock(s.statement), label ? [label] : [], cont, undefined);
       const inner: TS.Statement[] = [f.createLabeledStatement(cont, body)];
       const c = x.explode(inner, s.expression);
       inner.push(f.createIfStatement(f.createLogicalNot(c), f.createBreakStatement()));
@@ -594,6 +603,12 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     if (ts.isFunctionDeclaration(s)) {
       const d = h.functionDeclaration(s);
       if (d) out.push(d);
+      return;
+    }
+    if (ts.isBreakOrContinueStatement(s) && s.label && sameLabel.has(s.label.text)) {
+      let to = sameLabel.get(s.label.text)!;
+      while (sameLabel.has(to.text)) to = sameLabel.get(to.text)!;
+      out.push(wrap(ts.isBreakStatement(s) ? f.createBreakStatement(to) : f.createContinueStatement(to)));
       return;
     }
     if (ts.isBreakOrContinueStatement(s) || ts.isEmptyStatement(s) || ts.isDebuggerStatement(s)) {
@@ -774,23 +789,27 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
         block([f.createExpressionStatement(f.createAssignment(done, f.createTrue())), f.createExpressionStatement(rtCall("iterReturn", [it]))]))])));
   };
 
-  /** Rewrites `continue` statements that target the loop being lowered into `break cont`. */
-  const retargetContinue = (b: TS.Block, loopLabel: TS.Identifier | undefined, cont: TS.Identifier): TS.Block => {
-    const visit = (n: TS.Node, depth: number): TS.Node => {
-      if (ts.isContinueStatement(n)) {
-        if ((!n.label && depth === 0) || (n.label && loopLabel && n.label.text === loopLabel.text)) return f.createBreakStatement(cont);
-        return n;
-      }
-      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
-      const isLoop = ts.isIterationStatement(n, false);
-      return ts.visitEachChild(n, (c) => visit(c, isLoop ? depth + 1 : depth), undefined);
-    };
-    return visit(b, 0) as TS.Block;
-  };
-
   const body: TS.Statement[] = [];
   lowerList(statements, undefined, body);
   return { body, rps, points };
+}
+
+/**
+ * Rewrites the jumps of a loop body that target the loop itself (by label, or unlabeled and not
+ * inside a nested loop, or for `break` a nested switch): `continue` into `break cont`, and when
+ * `brk` is given `break` into `break brk`. Nested functions and classes are left alone.
+ */
+function retargetJumps(ts: typeof TS, f: TS.NodeFactory, body: TS.Block, labels: readonly TS.Identifier[], cont: TS.Identifier, brk: TS.Identifier | undefined): TS.Block {
+  const ours = (l: TS.Identifier) => labels.some((x) => x.text === l.text);
+  const visit = (n: TS.Node, loops: number, switches: number): TS.Node => {
+    if (ts.isContinueStatement(n)) return (n.label ? ours(n.label) : loops === 0) ? f.createBreakStatement(cont) : n;
+    if (brk && ts.isBreakStatement(n)) return (n.label ? ours(n.label) : loops === 0 && switches === 0) ? f.createBreakStatement(brk) : n;
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
+    const isLoop = ts.isIterationStatement(n, false);
+    const isSwitch = ts.isSwitchStatement(n);
+    return ts.visitEachChild(n, (c) => visit(c, isLoop ? loops + 1 : loops, isSwitch ? switches + 1 : switches), undefined);
+  };
+  return visit(body, 0, 0) as TS.Block;
 }
 
 /** The statements emitted for a resume point map to its marker (which maps to the source statement). */
@@ -941,14 +960,60 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
     return positioned(ts, [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
       f.createIfStatement(pcIsZero(), f.createBlock(leave, true)))], s);
   };
+  /**
+   * A loop holding resume points runs its resumed iteration under `$$pc` guards and then the
+   * rest of its iterations as the normal path emits them, unguarded: with the guards in every
+   * iteration a resumed loop ran 3-4x slower than the same loop in the normal function (a tight
+   * loop of method calls, Node 20 and 26), and so did every function body run from pc 0 by
+   * `RT.construct`/`RT.enterAt`. Loops holding yields keep one guarded loop (a yield cannot be
+   * emitted on the normal path).
+   *
+   *   $$lp: {
+   *     if ($$pc !== 0) { $$it: { <one guarded iteration> }  <for: update; do: if (!test) break $$lp;> }
+   *     L: for (; test; update) { <normal path> }        // while (test) / do ... while (test)
+   *   }
+   *
+   * In the guarded iteration, jumps targeting the loop become `break $$it` (continue) and
+   * `break $$lp` (break): that code is no longer inside the loop statement.
+   */
+  const isSplitLoop = (s: TS.Statement): s is TS.ForStatement | TS.WhileStatement | TS.DoStatement =>
+    (ts.isForStatement(s) || ts.isWhileStatement(s) || ts.isDoStatement(s)) && !holdsYield(range(s));
+  const holdsYield = (r: readonly [number, number] | null): boolean => {
+    if (!r) return true;
+    for (const rp of rps.values()) if (rp.yield && rp.pc >= r[0] && rp.pc <= r[1]) return true;
+    return false;
+  };
+  const loop = (s: TS.ForStatement | TS.WhileStatement | TS.DoStatement, labels: TS.Identifier[]): TS.Statement => {
+    const it = f.createUniqueName("$$it");
+    const lp = f.createUniqueName("$$lp");
+    const resumed: TS.Statement[] = [f.createLabeledStatement(it, retargetJumps(ts, f, blockOf(s.statement), labels, it, lp))];
+    const normal = f.createBlock(emitNormal(ts, f, ts.isBlock(s.statement) ? [...s.statement.statements] : [s.statement], rps), true);
+    let rest: TS.Statement;
+    if (ts.isForStatement(s)) {
+      if (s.incrementor) resumed.push(f.createExpressionStatement(s.incrementor));
+      rest = f.createForStatement(undefined, s.condition, s.incrementor, normal);
+    } else if (ts.isWhileStatement(s)) {
+      rest = f.createWhileStatement(s.expression, normal);
+    } else {
+      resumed.push(f.createIfStatement(f.createLogicalNot(s.expression), f.createBreakStatement(lp)));
+      rest = f.createDoStatement(normal, s.expression);
+    }
+    for (const l of [...labels].reverse()) rest = f.createLabeledStatement(l, rest);
+    return f.createLabeledStatement(lp, f.createBlock([f.createIfStatement(pcNotZero(), f.createBlock(resumed, true)), rest], true));
+  };
   const stmt = (s: TS.Statement): TS.Statement | TS.Statement[] => {
     const rp = rps.get(s);
     if (rp) return resumePoint(s, rp, []);
     if (ts.isBlock(s)) return blockOf(s);
     if (ts.isLabeledStatement(s)) {
+      const labels: TS.Identifier[] = [];
+      let base: TS.Statement = s;
+      for (; ts.isLabeledStatement(base); base = base.statement) labels.push(base.label);
+      if (isSplitLoop(base)) return loop(base, labels);
       const inner = stmt(s.statement);
       return f.createLabeledStatement(s.label, Array.isArray(inner) ? f.createBlock(inner, true) : inner);
     }
+    if (isSplitLoop(s)) return loop(s, []);
     if (ts.isIfStatement(s)) {
       const rt = range(s.thenStatement);
       const cond = f.createConditionalExpression(pcIsZero(), undefined, s.expression, undefined, rt ? inRange(rt) : f.createFalse());
