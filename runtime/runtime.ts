@@ -384,13 +384,12 @@ export class SoftRuntime implements RuntimeABI {
   }
 
   /**
-   * Whether the callee of a member call may be called without its receiver (tagged `$$d`). The
-   * tag is the function itself, so a tag copied onto another function (`Object.assign(g, f)`)
-   * does not count for it.
-   * Small enough for V8 to inline at every call site; a class method's answer folds to a
-   * constant. The read is a property get like the `call` read the lowering already does, so a
-   * Proxy-wrapped callee sees it; a trap that throws on unknown keys (chai's assertion proxies)
-   * just means "no".
+   * Whether the callee of a member call may be called without its receiver (tagged `$$d`, the
+   * function itself, so a tag copied onto another function does not count).
+   * Only code from transforms before session 7 calls this: since then the test is inline at each
+   * call site (transformer/core/explode.ts memberCall), because one shared function has one set of
+   * type feedback for every call site of a program and went megamorphic (member calls in a loop
+   * 5-8x slower once it had seen a few function shapes). Kept so such output keeps running.
    */
   isDirect(fn: unknown): boolean {
     try {

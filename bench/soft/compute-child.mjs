@@ -5,6 +5,8 @@ const [variant, workload] = process.argv.slice(2);
 const m = await import(new URL(`./compute.${variant}.ts`, import.meta.url).href);
 // Process CPU time (the machine is shared; wall time would count other processes' turns).
 const now = () => { const u = process.cpuUsage(); return BigInt(u.user + u.system) * 1000n; };
+// Shared code (runtime helpers, their type feedback) sees many shapes first, as in an application.
+m.warmup();
 let t0, result;
 switch (workload) {
   case "fib": // recursive fib(27)
@@ -29,6 +31,18 @@ switch (workload) {
     t0 = now(); result = m.loopCallsForOf(1000, 10_000); break;
   case "osr-dyn": // as osr, through ops.add / ops.mulf
     t0 = now(); result = m.longLoopDyn(30_000_000); break;
+  case "resumed": { // as calls-method, but each loop switches to main and back in its first iteration (marked only)
+    if (variant === "marked") {
+      const { Greenlet, getcurrent } = await import("tsgreenlet");
+      // The marked function itself is the greenlet's run: an untransformed arrow around it would
+      // be a boundary, and every switch would then run main on top of the greenlet's stack.
+      const g = new Greenlet(m.loopCallsResumed);
+      t0 = now(); result = g.switch(3000, 10_000, getcurrent()); while (!g.dead) result = g.switch();
+    } else {
+      t0 = now(); result = m.loopCallsResumed(3000, 10_000);
+    }
+    break;
+  }
   default:
     console.error(`unknown workload ${workload}`); process.exit(2);
 }

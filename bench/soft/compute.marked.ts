@@ -96,6 +96,24 @@ export function loopCallsMethod(reps: number, n: number): number {
   return t;
 }
 
+// The same loop switching away once, in its first iteration (bench "resumed"): the marked twin
+// runs in a greenlet whose `host.switch()` goes to main and comes back, so the other 9,999
+// iterations run in the function's resume function. The plain twin gets no host.
+export function loopResumed(n: number, host: { switch(): unknown } | undefined): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    if (i === 0 && host !== undefined) host.switch();
+    s = acc.add(s, i);
+  }
+  return s;
+}
+
+export function loopCallsResumed(reps: number, n: number, host?: { switch(): unknown }): number {
+  let t = 0;
+  for (let r = 0; r < reps; r++) t += loopResumed(n, host);
+  return t;
+}
+
 // A nested function declaration reading and updating a let of its parent: it exists before the
 // let is declared (function declarations are created when their scope is entered), so under the
 // transform its references keep a temporal-dead-zone check (transformer/core/tdz.ts); the plain
@@ -175,5 +193,28 @@ export function loopForOf(n: number): number {
 export function loopCallsForOf(reps: number, n: number): number {
   let t = 0;
   for (let r = 0; r < reps; r++) t += loopForOf(n);
+  return t;
+}
+
+// Run before every measurement (compute-child.mjs): member calls, for-of loops and `new` over
+// callees, iterables and classes of many shapes, as an application shows the code it shares
+// between call sites (runtime helpers, their type feedback). A fresh process running one loop
+// would otherwise let V8 specialise shared code to that loop's single shape. Session 7 found a
+// shared tag test that looked free here and made member calls 5.7x slower after a few shapes.
+class Shape1 { m(x: number): number { return x + 1; } }
+class Shape2 extends Shape1 { override m(x: number): number { return x + 2; } }
+class Shape3 { v = 3; m(x: number): number { return x + this.v; } }
+function* countTo(n: number): Generator<number> { for (let i = 0; i < n; i++) yield i; }
+export function warmup(): number {
+  const callees: { m(x: number): number }[] = [new Shape1(), new Shape2(), new Shape3(), { m: (x: number) => x + 4 },
+    { m(x: number) { return x + 5; } }, { m: add.bind(null, 6) }, { m: Math.abs }, { m: add as (x: number) => number },
+    { m: function (this: unknown, x: number) { return x + 7; } }];
+  let t = 0;
+  for (let k = 0; k < 300; k++) {
+    for (const o of callees) t += typeof o.m === "function" ? o.m(k) | 0 : 0;
+    const iterables: Iterable<unknown>[] = [[1, 2], [0.5, 1.5], ["a", "b"], [{}, []], new Set([3]), new Map([[4, 4]]).keys(), "xy", countTo(2)];
+    for (const it of iterables) for (const x of it) t += callees[k % callees.length]!.m(typeof x === "number" ? x : 1) | 0;
+    t += new Shape3().m(k) + new Vec(k, 1).x;
+  }
   return t;
 }

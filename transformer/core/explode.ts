@@ -16,7 +16,7 @@
  * then entered as a boundary, so a switch below it pins the greenlet instead of corrupting it.
  */
 import type * as TS from "typescript";
-import { RT_IMPORT, RT_LOCAL } from "./names.js";
+import { DIRECT_TAG, RT_IMPORT, RT_LOCAL } from "./names.js";
 import { skipOuterExpressions } from "./outer.js";
 
 export interface ExplodeHost {
@@ -136,13 +136,21 @@ export function createExploder(h: ExplodeHost) {
   };
 
   /**
-   * The call of a method read into `fn` from `self`: `$$rt.isDirect(fn) ? fn(args) : fn.call(self, args)`.
+   * The call of a method read into `fn` from `self`:
+   *   typeof fn === "function" && "$$d" in fn && fn.$$d === fn ? fn(args) : fn.call(self, args)
    * A receiver-free callee (receiver.ts) is called directly so that V8 gets call feedback for it
-   * and can inline it; anything else keeps the exact receiver through `call`.
+   * and can inline it; anything else keeps the exact receiver through `call`. The test is inline
+   * so that every call site has its own type feedback (a class method's answer folds to a
+   * constant); `in` first, because a Proxy whose get trap throws on unknown string keys (chai's
+   * assertions) does not define `has`. Until session 7 this was a call of `RT.isDirect`, whose
+   * one feedback vector went megamorphic in any program with varied callees.
    */
   const memberCall = (fn: TS.Expression, self: TS.Expression, args: readonly TS.Expression[]): TS.Expression =>
     f.createConditionalExpression(
-      f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "isDirect"), undefined, [fn]), undefined,
+      f.createLogicalAnd(f.createLogicalAnd(
+        f.createStrictEquality(f.createTypeOfExpression(fn), f.createStringLiteral("function")),
+        f.createBinaryExpression(f.createStringLiteral(DIRECT_TAG), ts.SyntaxKind.InKeyword, fn)),
+        f.createStrictEquality(f.createPropertyAccessExpression(fn, DIRECT_TAG), fn)), undefined,
       f.createCallExpression(fn, undefined, args), undefined,
       f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [self, ...args]));
 
