@@ -78,6 +78,8 @@ export interface RuntimeABI {
   /** Completion of a resumed constructor: `return v` gives v when it is an object, else the instance. */
   made(v: unknown, self: unknown): unknown;
   madeDerived(v: unknown, self: unknown): unknown;
+  /** The TypeError of a member call whose method is not a function ("o.m is not a function"). */
+  notCallable(what: string): TypeError;
   /**
    * Rewritten generators (runtime/generators.ts): a generator object owning the record
    * `[info, 0, this, $$g, ...locals]`; generator-function prototypes for functions created by

@@ -391,6 +391,11 @@ export class SoftRuntime implements RuntimeABI {
    * type feedback for every call site of a program and went megamorphic (member calls in a loop
    * 5-8x slower once it had seen a few function shapes). Kept so such output keeps running.
    */
+  /** A member call of marked code whose method is not a function (explode.ts `callable`): the engine's TypeError. */
+  notCallable(what: string): TypeError {
+    return new TypeError(`${what} is not a function`);
+  }
+
   isDirect(fn: unknown): boolean {
     try {
       return (fn as { $$d?: unknown }).$$d === fn;

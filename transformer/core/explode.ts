@@ -137,7 +137,7 @@ export function createExploder(h: ExplodeHost) {
 
   /**
    * The call of a method read into `fn` from `self`:
-   *   typeof fn === "function" && "$$d" in fn && fn.$$d === fn ? fn(args) : fn.call(self, args)
+   *   "$$d" in fn && fn.$$d === fn ? fn(args) : fn.call(self, args)      (fn is a function: `callable`)
    * A receiver-free callee (receiver.ts) is called directly so that V8 gets call feedback for it
    * and can inline it; anything else keeps the exact receiver through `call`. The test is inline
    * so that every call site has its own type feedback (a class method's answer folds to a
@@ -147,12 +147,28 @@ export function createExploder(h: ExplodeHost) {
    */
   const memberCall = (fn: TS.Expression, self: TS.Expression, args: readonly TS.Expression[]): TS.Expression =>
     f.createConditionalExpression(
-      f.createLogicalAnd(f.createLogicalAnd(
-        f.createStrictEquality(f.createTypeOfExpression(fn), f.createStringLiteral("function")),
-        f.createBinaryExpression(f.createStringLiteral(DIRECT_TAG), ts.SyntaxKind.InKeyword, fn)),
+      f.createLogicalAnd(
+        f.createBinaryExpression(f.createStringLiteral(DIRECT_TAG), ts.SyntaxKind.InKeyword, fn),
         f.createStrictEquality(f.createPropertyAccessExpression(fn, DIRECT_TAG), fn)), undefined,
       f.createCallExpression(fn, undefined, args), undefined,
       f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [self, ...args]));
+
+  /**
+   * `o.m(...)` whose `o.m` is not a function throws the engine's TypeError, named after the source
+   * ("o.m is not a function"), after the arguments were evaluated (they are inert or temporaries
+   * here). The lowered `.call` would otherwise say "Cannot read properties of undefined (reading
+   * 'call')", or call a non-callable object's own `call` method. A throwing arm keeps V8's loop
+   * optimisations (an arm with any other effect can cost a loop its peeling).
+   */
+  const callable = (out: TS.Statement[], fn: TS.Expression, callee: TS.Expression): void => {
+    const source = (n: TS.Node): string => n.pos >= 0 && n.getSourceFile() !== undefined ? n.getText() : "expression";
+    // `(o as T).m`: the object as the engine would print the compiled code, without the type.
+    const text = ts.isPropertyAccessExpression(callee) && !callee.questionDotToken
+      ? `${source(skipOuterExpressions(ts, callee.expression))}.${callee.name.text}` : source(callee);
+    out.push(f.createIfStatement(f.createStrictInequality(f.createTypeOfExpression(fn), f.createStringLiteral("function")),
+      f.createThrowStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "notCallable"), undefined,
+        [f.createStringLiteral(text)]))));
+  };
 
   /**
    * Arguments of a call with a callee token are evaluated before the token is stored, whenever one
@@ -225,6 +241,7 @@ export function createExploder(h: ExplodeHost) {
       ts.isIdentifier(callee.name) && !e.arguments.some(ts.isSpreadElement) ? h.knownStatic?.(callee.expression, callee.name.text) : undefined;
     // A guarded call below appears twice: its arguments are evaluated first, into temporaries.
     const args = known ? e.arguments.map((a) => toTemp(out, a)) : explodeList(out, e.arguments, leaf ? undefined : runsCode);
+    if (thisArg) callable(out, fn, callee);
     let call: TS.Expression = !thisArg
       ? f.createCallExpression(fn, undefined, args)
       : classMember
@@ -308,6 +325,7 @@ export function createExploder(h: ExplodeHost) {
         cur.push(assign(fn, callee.v));
         if (n.questionDotToken) guard(fn);
         const args = explodeList(cur, n.arguments, runsCode);
+        if (callee.self) callable(cur, fn, n.expression);
         const call = callee.self ? memberCall(fn, callee.self, args) : f.createCallExpression(fn, undefined, args);
         const t = h.temp();
         h.resumePoint(cur, fn, call, t, n);
