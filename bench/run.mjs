@@ -67,8 +67,8 @@ for (const r of run(node, ["--expose-gc", ...REG, "bench/soft/memory.ts"], { lab
     "calls-import": "loop(10_000) x 3000 calling an imported add", "calls-method": "loop(10_000) x 3000 via a class method acc.add", "calls-new": "loop(10_000) x 3000 of new Vec (constructor calls acc.add)", "calls-static": "loop(10_000) x 3000 via a static method Calc.add", "calls-dyn": "loop(10_000) x 3000 via ops.add (own data property)", "osr-dyn": "loop(30_000_000) once via ops.add/mulf (OSR)",
     "calls-hoisted": "loop(10_000) x 3000 via a nested function declaration updating its parent's let (TDZ checks)",
     "calls-forof": "loop(10_000) x 1000 calling a helper whose call-free for-of sums an 8-element array" };
-  const ratios = [];
-  for (const [w, desc] of Object.entries(workloads)) {
+  // PROCS fresh processes per variant, alternating which variant goes first.
+  const measure = (w) => {
     const ms = { plain: [], marked: [] };
     for (let p = 0; p < PROCS; p++) {
       for (const v of p % 2 ? ["marked", "plain"] : ["plain", "marked"]) {
@@ -76,12 +76,27 @@ for (const r of run(node, ["--expose-gc", ...REG, "bench/soft/memory.ts"], { lab
         if (r) ms[v].push(r.ms);
       }
     }
+    return ms;
+  };
+  const ratios = [];
+  for (const [w, desc] of Object.entries(workloads)) {
+    const ms = measure(w);
     if (ms.plain.length && ms.marked.length) {
       const ratio = median(ms.marked) / median(ms.plain);
       ratios.push(ratio);
       emit({ bench: `soft-overhead-${w}`, subject: `marked ${desc}`, baseline: "same source untransformed", procs: PROCS,
              subjectMs: +median(ms.marked).toFixed(2), baselineMs: +median(ms.plain).toFixed(2), ratio: +ratio.toFixed(3),
              target: 2, met: ratio <= 2, samplesMarked: ms.marked, samplesPlain: ms.plain });
+    }
+  }
+  // Not part of the target above (this code suspends): a loop that switches to main and back once
+  // per 10,000 iterations against the same loop untransformed, which never switches.
+  {
+    const ms = measure("resumed");
+    if (ms.plain.length && ms.marked.length) {
+      emit({ bench: "soft-resumed-loop", subject: "marked loop(10_000) x 3000 via acc.add, switching to main and back in each loop's first iteration",
+             baseline: "same source untransformed (no switch)", procs: PROCS, subjectMs: +median(ms.marked).toFixed(2),
+             baselineMs: +median(ms.plain).toFixed(2), ratio: +(median(ms.marked) / median(ms.plain)).toFixed(3), samplesMarked: ms.marked, samplesPlain: ms.plain });
     }
   }
   if (ratios.length) {

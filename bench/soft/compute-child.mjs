@@ -1,5 +1,5 @@
 // One measurement of one variant in a fresh process (JIT state matters):
-//   node --import tsgreenlet/register bench/soft/compute-child.mjs <marked|plain> <fib|calls|osr|calls-import|calls-method|calls-static|calls-new|calls-dyn|osr-dyn|calls-hoisted|calls-forof>
+//   node --import tsgreenlet/register bench/soft/compute-child.mjs <marked|plain> <fib|calls|osr|calls-import|calls-method|calls-static|calls-new|calls-dyn|osr-dyn|calls-hoisted|calls-forof|resumed>
 // Prints one JSON line {variant, workload, ms}.
 const [variant, workload] = process.argv.slice(2);
 const m = await import(new URL(`./compute.${variant}.ts`, import.meta.url).href);
