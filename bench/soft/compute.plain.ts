@@ -205,16 +205,20 @@ class Shape1 { m(x: number): number { return x + 1; } }
 class Shape2 extends Shape1 { override m(x: number): number { return x + 2; } }
 class Shape3 { v = 3; m(x: number): number { return x + this.v; } }
 function* countTo(n: number): Generator<number> { for (let i = 0; i < n; i++) yield i; }
+// Shapes of the workloads' callees, but not those functions: their own type feedback stays theirs.
+function plus8(x: number): number { return x + 8; }
+function plus9(a: number, x: number): number { return a + x; }
+class Shape4 { x: number; constructor(x: number, s: Shape1) { this.x = s.m(x); } }
 export function warmup(): number {
   const callees: { m(x: number): number }[] = [new Shape1(), new Shape2(), new Shape3(), { m: (x: number) => x + 4 },
-    { m(x: number) { return x + 5; } }, { m: add.bind(null, 6) }, { m: Math.abs }, { m: add as (x: number) => number },
+    { m(x: number) { return x + 5; } }, { m: plus9.bind(null, 6) }, { m: Math.abs }, { m: plus8 },
     { m: function (this: unknown, x: number) { return x + 7; } }];
   let t = 0;
   for (let k = 0; k < 300; k++) {
     for (const o of callees) t += typeof o.m === "function" ? o.m(k) | 0 : 0;
     const iterables: Iterable<unknown>[] = [[1, 2], [0.5, 1.5], ["a", "b"], [{}, []], new Set([3]), new Map([[4, 4]]).keys(), "xy", countTo(2)];
     for (const it of iterables) for (const x of it) t += callees[k % callees.length]!.m(typeof x === "number" ? x : 1) | 0;
-    t += new Shape3().m(k) + new Vec(k, 1).x;
+    t += new Shape3().m(k) + new Shape4(k, callees[0] as Shape1).x;
   }
   return t;
 }
