@@ -383,19 +383,19 @@ export class SoftRuntime implements RuntimeABI {
     }
   }
 
+  /** A member call of marked code whose method is not a function (explode.ts `callable`): the engine's TypeError. */
+  notCallable(what: string): TypeError {
+    return new TypeError(`${what} is not a function`);
+  }
+
   /**
    * Whether the callee of a member call may be called without its receiver (tagged `$$d`, the
    * function itself, so a tag copied onto another function does not count).
    * Only code from transforms before session 7 calls this: since then the test is inline at each
    * call site (transformer/core/explode.ts memberCall), because one shared function has one set of
    * type feedback for every call site of a program and went megamorphic (member calls in a loop
-   * 5-8x slower once it had seen a few function shapes). Kept so such output keeps running.
+   * 5-11x plain once it had seen a few function shapes). Kept so such output keeps running.
    */
-  /** A member call of marked code whose method is not a function (explode.ts `callable`): the engine's TypeError. */
-  notCallable(what: string): TypeError {
-    return new TypeError(`${what} is not a function`);
-  }
-
   isDirect(fn: unknown): boolean {
     try {
       return (fn as { $$d?: unknown }).$$d === fn;
