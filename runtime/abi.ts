@@ -79,7 +79,7 @@ export interface RuntimeABI {
   made(v: unknown, self: unknown): unknown;
   madeDerived(v: unknown, self: unknown): unknown;
   /** The TypeError of a member call whose method is not a function ("o.m is not a function"). */
-  notCallable(what: string): TypeError;
+  notCallable(what: string, value?: unknown): TypeError;
   /**
    * Rewritten generators (runtime/generators.ts): a generator object owning the record
    * `[info, 0, this, $$g, ...locals]`; generator-function prototypes for functions created by

@@ -383,9 +383,16 @@ export class SoftRuntime implements RuntimeABI {
     }
   }
 
-  /** A member call of marked code whose method is not a function (explode.ts `callable`): the engine's TypeError. */
-  notCallable(what: string): TypeError {
-    return new TypeError(`${what} is not a function`);
+  /**
+   * A member call of marked code whose method is not a function (explode.ts `callable`): the
+   * engine's TypeError, named after the source, or after the value for a call the transform made
+   * (the `next()` of a lowered for-of), as the engine words it ("number 5 is not a function").
+   */
+  notCallable(what: string, value?: unknown): TypeError {
+    if (what !== "") return new TypeError(`${what} is not a function`);
+    const v = value === null || value === undefined ? String(value)
+      : typeof value === "object" ? "object" : `${typeof value} ${String(value)}`;
+    return new TypeError(`${v} is not a function`);
   }
 
   /**

@@ -317,6 +317,25 @@ describe("member calls of receiver-free functions", () => {
     expect(g.switch(2)).toEqual([2, 7, 102]);
   });
 
+  it("o.m?.() keeps o as the receiver when only the call is optional (it was lost until session 7)", () => {
+    class Base { v = 1; get(this: Base): number { return this.v; } step(x: number): number { return this.v * pause(x); } }
+    class Holder extends Base {
+      #k = 40;
+      #own(): number { return this.#k; }
+      run(): unknown[] {
+        const key = "get";
+        const none: { m?: () => number } = {};
+        return [this.get?.(), super.get?.(), this.#own?.(), this[key]?.(), (this as Base).get?.(), none.m?.(), [1, 2].map?.((x) => x * 2), this.step?.(5), super.step?.(6)];
+      }
+    }
+    const g = new Greenlet(() => new Holder().run());
+    expect(g.switch()).toBe(5);
+    expect(g.switch(10)).toBe(6);
+    expect(g.switch(100)).toEqual([1, 1, 40, 1, 1, undefined, [2, 4], 10, 100]);
+    const bad = { m: 5 as unknown as () => number };
+    expect(new Greenlet(() => { try { return bad.m?.(); } catch (e) { return (e as Error).message; } }).switch()).toBe("bad.m is not a function");
+  });
+
   it("generated code: a tag test at member call sites, RT.direct for receiver-free declarations", () => {
     const out = transform(`"use greenlet";
       export function add(a: number, b: number) { return a + b; }

@@ -161,13 +161,13 @@ export function createExploder(h: ExplodeHost) {
    * optimisations (an arm with any other effect can cost a loop its peeling).
    */
   const callable = (out: TS.Statement[], fn: TS.Expression, callee: TS.Expression): void => {
-    const source = (n: TS.Node): string => n.pos >= 0 && n.getSourceFile() !== undefined ? n.getText() : "expression";
+    const source = (n: TS.Node): string => n.pos >= 0 && n.getSourceFile() !== undefined ? n.getText().replace(/\s*\n\s*/g, "") : "";
     // `(o as T).m`: the object as the engine would print the compiled code, without the type.
-    const text = ts.isPropertyAccessExpression(callee) && !callee.questionDotToken
-      ? `${source(skipOuterExpressions(ts, callee.expression))}.${callee.name.text}` : source(callee);
+    const object = ts.isPropertyAccessExpression(callee) && !callee.questionDotToken ? source(skipOuterExpressions(ts, callee.expression)) : "";
+    const text = object !== "" ? `${object}.${(callee as TS.PropertyAccessExpression).name.text}` : source(callee);
     out.push(f.createIfStatement(f.createStrictInequality(f.createTypeOfExpression(fn), f.createStringLiteral("function")),
       f.createThrowStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "notCallable"), undefined,
-        [f.createStringLiteral(text)]))));
+        [f.createStringLiteral(text), fn]))));
   };
 
   /**
@@ -305,6 +305,14 @@ export function createExploder(h: ExplodeHost) {
       cur.push(f.createIfStatement(f.createBinaryExpression(v, ts.SyntaxKind.ExclamationEqualsToken, f.createNull()), f.createBlock(inner, true)));
       cur = inner;
     };
+    /** The method read of a member callee outside the chain: the object, then the key (until session 7 the receiver was lost). */
+    const method = (m: TS.PropertyAccessExpression | TS.ElementAccessExpression): { v: TS.Expression; self: TS.Expression } => {
+      const isSuper = m.expression.kind === ts.SyntaxKind.SuperKeyword;
+      const obj = isSuper ? f.createSuper() : save(explode(cur, m.expression));
+      const v = ts.isPropertyAccessExpression(m) ? f.createPropertyAccessExpression(obj, m.name)
+        : f.createElementAccessExpression(obj, has(m.argumentExpression) ? toTemp(cur, m.argumentExpression) : h.rewrite(m.argumentExpression));
+      return { v, self: isSuper ? f.createThis() : obj };
+    };
     const part = (n: TS.Expression): { v: TS.Expression; self?: TS.Expression } => {
       if (!isOptionalChain(n)) return { v: explode(cur, n) };
       if (ts.isNonNullExpression(n)) return part(n.expression);
@@ -320,7 +328,10 @@ export function createExploder(h: ExplodeHost) {
         return { v: f.createElementAccessExpression(obj, key), self: obj };
       }
       if (ts.isCallExpression(n)) {
-        const callee = part(n.expression);
+        // `o.m?.()`: `o.m` is no link of the chain, but the call still takes `o` as its receiver.
+        const target = skipOuterExpressions(ts, n.expression);
+        const callee = !isOptionalChain(target) && (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target))
+          ? method(target) : part(n.expression);
         const fn = h.temp();
         cur.push(assign(fn, callee.v));
         if (n.questionDotToken) guard(fn);
