@@ -305,27 +305,23 @@ export function createExploder(h: ExplodeHost) {
       cur.push(f.createIfStatement(f.createBinaryExpression(v, ts.SyntaxKind.ExclamationEqualsToken, f.createNull()), f.createBlock(inner, true)));
       cur = inner;
     };
+    /** `obj.name` / `obj[key]` for an access whose object is evaluated into `obj`: the key after it. */
+    const access = (obj: TS.Expression, n: TS.PropertyAccessExpression | TS.ElementAccessExpression): TS.Expression =>
+      ts.isPropertyAccessExpression(n) ? f.createPropertyAccessExpression(obj, n.name)
+        : f.createElementAccessExpression(obj, has(n.argumentExpression) ? toTemp(cur, n.argumentExpression) : h.rewrite(n.argumentExpression));
     /** The method read of a member callee outside the chain: the object, then the key (until session 7 the receiver was lost). */
     const method = (m: TS.PropertyAccessExpression | TS.ElementAccessExpression): { v: TS.Expression; self: TS.Expression } => {
       const isSuper = m.expression.kind === ts.SyntaxKind.SuperKeyword;
       const obj = isSuper ? f.createSuper() : save(explode(cur, m.expression));
-      const v = ts.isPropertyAccessExpression(m) ? f.createPropertyAccessExpression(obj, m.name)
-        : f.createElementAccessExpression(obj, has(m.argumentExpression) ? toTemp(cur, m.argumentExpression) : h.rewrite(m.argumentExpression));
-      return { v, self: isSuper ? f.createThis() : obj };
+      return { v: access(obj, m), self: isSuper ? f.createThis() : obj };
     };
     const part = (n: TS.Expression): { v: TS.Expression; self?: TS.Expression } => {
       if (!isOptionalChain(n)) return { v: explode(cur, n) };
       if (ts.isNonNullExpression(n)) return part(n.expression);
-      if (ts.isPropertyAccessExpression(n)) {
+      if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) {
         const obj = save(part(n.expression).v);
         if (n.questionDotToken) guard(obj);
-        return { v: f.createPropertyAccessExpression(obj, n.name), self: obj };
-      }
-      if (ts.isElementAccessExpression(n)) {
-        const obj = save(part(n.expression).v);
-        if (n.questionDotToken) guard(obj);
-        const key = has(n.argumentExpression) ? toTemp(cur, n.argumentExpression) : h.rewrite(n.argumentExpression);
-        return { v: f.createElementAccessExpression(obj, key), self: obj };
+        return { v: access(obj, n), self: obj };
       }
       if (ts.isCallExpression(n)) {
         // `o.m?.()`: `o.m` is no link of the chain, but the call still takes `o` as its receiver.

@@ -978,11 +978,8 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
    */
   const isSplitLoop = (s: TS.Statement): s is TS.ForStatement | TS.WhileStatement | TS.DoStatement =>
     (ts.isForStatement(s) || ts.isWhileStatement(s) || ts.isDoStatement(s)) && !holdsYield(range(s));
-  const holdsYield = (r: readonly [number, number] | null): boolean => {
-    if (!r) return true;
-    for (const rp of rps.values()) if (rp.yield && rp.pc >= r[0] && rp.pc <= r[1]) return true;
-    return false;
-  };
+  const yieldPcs = [...rps.values()].filter((rp) => rp.yield).map((rp) => rp.pc);
+  const holdsYield = (r: readonly [number, number] | null): boolean => !r || yieldPcs.some((pc) => pc >= r[0] && pc <= r[1]);
   const loop = (s: TS.ForStatement | TS.WhileStatement | TS.DoStatement, labels: TS.Identifier[]): TS.Statement => {
     const it = f.createUniqueName("$$it");
     const lp = f.createUniqueName("$$lp");
