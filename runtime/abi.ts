@@ -28,7 +28,7 @@ export const REC_LOCALS = 3;
 /**
  * `resume.call(recordThis, records, p, mode, value)`: restores the frame whose record starts at
  * `records[p]`, delivers `value` (or throws it) at the resume point, and runs the rest of the
- * function. Returns the function's result, or 0 with `rt.unwinding` set if it suspended again.
+ * function. Returns the function's result, or `rt.U` with `rt.unwinding` set if it suspended again.
  */
 export type ResumeFunction = (this: unknown, records: unknown[], p: number, mode: number, value: unknown) => unknown;
 
@@ -55,8 +55,20 @@ export interface FunctionInfo {
 
 /** The fields transformed code touches on every call. One instance per realm (see runtime.ts). */
 export interface RuntimeABI {
-  /** Set while frames are being captured; transformed code tests it with `=== true` after calls. */
+  /**
+   * Set while frames are being captured. Transformed code tests it with `=== true` after `new`
+   * and `super(...)`, and to skip `finally` code and iterator closing while unwinding.
+   */
   unwinding: boolean;
+  /**
+   * What a function returns while unwinding (with `unwinding` set): transformed frames after
+   * spilling, and the runtime's own callables (switch, throw, a generator's next) when they start
+   * or pass on a capture. A call site tests the value it got (`$$t === $$rt.U`), not the flag: a
+   * comparison with a constant, which V8 folds away when it inlines a callee that returns a
+   * number or an object. A symbol because a constructor's return of a primitive is ignored by
+   * `new`, so a capturing base constructor reached through `super(...)` cannot replace `this`.
+   */
+  readonly U: symbol;
   /** Callee token: a transformed call site stores the function it is about to call. */
   t: unknown;
   /** Spill buffer (PACKED_ELEMENTS, preallocated) and its fill pointer. */

@@ -36,6 +36,7 @@ export const RESUME_RETURN = 2;
 /** The fields of the runtime object this module needs (runtime.ts implements them). */
 export interface GeneratorRuntime {
   unwinding: boolean;
+  readonly U: symbol;
   t: unknown;
   buf: unknown[];
   sp: number;
@@ -160,7 +161,7 @@ export function generatorSupport(rt: GeneratorRuntime): GeneratorSupport {
         buf[sp + 1] = 1;
         buf[sp + 2] = st;
         rt.sp = sp + 3;
-        return 0;
+        return rt.U;
       }
     } else {
       rt.boundary++;

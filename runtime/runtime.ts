@@ -46,6 +46,8 @@ function thinChain(c: object, base: object): boolean {
 
 export class SoftRuntime implements RuntimeABI {
   unwinding = false;
+  /** What capturing frames return (abi.ts); not registered (Symbol.for), so no code can forge it. */
+  readonly U: symbol = Symbol("tsgreenlet unwinding");
   t: unknown = null;
   /** Shared spill buffer: where a greenlet's frames go the first time it suspends. */
   readonly spill: unknown[] = new Array(4096).fill(null);
@@ -154,7 +156,9 @@ export class SoftRuntime implements RuntimeABI {
    * another object after switching would need a different `this`, which cannot be given to it.
    */
   superDone(v: unknown, self: unknown): void {
-    if (v !== self) {
+    // A plain function used as the base (`class C extends F`) completes with its own return
+    // value; a primitive one means the instance, as for `new`.
+    if (this.made(v, self) !== self) {
       throw new GreenletError("a base constructor reached through super(...) switched and then returned an object other than the " +
         "instance: the derived constructor, resumed after super, cannot continue with it as `this`. Return nothing from base " +
         "constructors that switch, or construct the object without subclassing.");
@@ -437,10 +441,12 @@ export class SoftRuntime implements RuntimeABI {
 }
 
 
-const KEY = Symbol.for("tsgreenlet.runtime@1");
+// The ABI version (2): code transformed for version 1 tested the unwinding flag after calls, where
+// version 2 tests for RT.U; a realm never mixes the two (each version has its own instance).
+const KEY = Symbol.for("tsgreenlet.runtime@2");
 /**
  * The same instance under a global name that transformed functions read as a free identifier
- * (`const $$rt = $$tsgreenlet1;`, transformer/core/names.ts RT_GLOBAL; same ABI version as KEY).
+ * (`const $$rt = $$tsgreenlet2;`, transformer/core/names.ts RT_GLOBAL; same ABI version as KEY).
  * Why a global: it is a read-only, non-configurable property of the global object, so V8's
  * optimizing compiler embeds the runtime object as a constant (no load, and no map check before
  * each access to `t`/`unwinding`); a module-level copy of the import is a mutable variable that
@@ -448,7 +454,7 @@ const KEY = Symbol.for("tsgreenlet.runtime@1");
  * unwinding test and a constructor's entry check each carried one). It also exists before any
  * transformed module body runs (import cycles), as the runtime module is their first import.
  */
-const GLOBAL_NAME = "$$tsgreenlet1";
+const GLOBAL_NAME = "$$tsgreenlet2";
 type Holder = { [KEY]?: SoftRuntime; [GLOBAL_NAME]?: SoftRuntime };
 
 function install(): SoftRuntime {

@@ -117,7 +117,7 @@ describe("non-suspending analysis: generated code", () => {
     // Both are split (inner entries, below): called by name without a token, with the unwinding test.
     for (const name of ["usesNew", "usesForOf"]) {
       const inner = innerOf(out, name);
-      expect(out).toMatch(new RegExp(`\\$\\$t\\d+ = ${esc(inner)}\\([^)]*\\);\\s*if \\(\\$\\$rt\\.unwinding === true\\)`));
+      expect(out).toMatch(new RegExp(`\\$\\$t\\d+ = ${esc(inner)}\\([^)]*\\);\\s*if \\(\\$\\$t\\d+ === \\$\\$rt\\.U\\)`));
     }
     expect(out).not.toMatch(/\$\$rt\.t = uses/);
   });
@@ -140,7 +140,7 @@ describe("inner entries of top-level functions", () => {
       export function step(x: number) { return ext() + x; }
       export function run() { return step(1) + step(2); }`);
     const inner = innerOf(out, "step");
-    expect(out).toMatch(new RegExp(`export function step\\(x\\) \\{\\s*const \\$\\$rt = \\$\\$tsgreenlet1;\\s*if \\(\\$\\$rt\\.t !== step\\)[\\s\\S]*?\\$\\$rt\\.t = null;\\s*return ${esc(inner)}\\.call\\(this, x\\);\\s*\\}`));
+    expect(out).toMatch(new RegExp(`export function step\\(x\\) \\{\\s*const \\$\\$rt = \\$\\$tsgreenlet2;\\s*if \\(\\$\\$rt\\.t !== step\\)[\\s\\S]*?\\$\\$rt\\.t = null;\\s*return ${esc(inner)}\\.call\\(this, x\\);\\s*\\}`));
     expect(out).toContain(`function ${inner}(x) {`);
     expect(out.split(`= ${inner}(`)).toHaveLength(5); // step(1), step(2), in the normal and the resume path
     expect(out).not.toContain("$$rt.t = step");

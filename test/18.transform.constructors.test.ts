@@ -63,6 +63,24 @@ describe("functions used with new", () => {
     expect(g.switch(9)).toBe("returning");
     expect(g.switch(-1)).toEqual([5, "B", "old", true, { got: 9, x: 1 }, true]);
   });
+
+  it("a class extending one keeps its instance when the function switches during super(...)", () => {
+    // A capturing frame returns the runtime's unwinding value (abi.ts RuntimeABI.U); were it an
+    // object, super(...) would bind it as the subclass's `this`.
+    class Modern extends (OldStyle as unknown as new (a?: number) => { a: number; b: unknown; kind: string }) {
+      readonly c: string;
+      constructor() {
+        super(7);
+        this.c = `c:${String(this.b)}`;
+      }
+    }
+    const g = new Greenlet(() => {
+      const m = new Modern();
+      return [m instanceof Modern, m.a, m.b, m.c, m.kind, Object.keys(m)];
+    });
+    expect(g.switch()).toBe("old-style");
+    expect(g.switch("resumed")).toEqual([true, 7, "resumed", "c:resumed", "old", ["a", "b", "c"]]);
+  });
 });
 
 // A subclass without a constructor of its own and without instance fields runs nothing but

@@ -314,7 +314,7 @@ function transfer(target: Greenlet, mode: number, value: unknown, count: number,
  * The switch from `cur` (transformed frames only down to its owner's drive loop) to `t`: start
  * unwinding cur's frames; the drive loop delivers the pending switch once they are filed.
  */
-function unwindTowards(cur: Greenlet, t: Greenlet, mode: number, value: unknown, count: number): number {
+function unwindTowards(cur: Greenlet, t: Greenlet, mode: number, value: unknown, count: number): symbol {
   // A resident target on another native stack is reached by the owner's drive loop (hard.ts);
   // otherwise a GreenletError before anything unwinds.
   if (t._resident === true && t !== cur._owner) {
@@ -327,7 +327,7 @@ function unwindTowards(cur: Greenlet, t: Greenlet, mode: number, value: unknown,
   ts.pendingMode = mode;
   ts.pendingValue = value;
   ts.pendingCount = count;
-  return 0;
+  return RT.U;
 }
 
 function transferSlow(cur: Greenlet, target: Greenlet, mode: number, value: unknown, count: number, direct: boolean): unknown {
@@ -456,7 +456,7 @@ function step(owner: Greenlet, t: Greenlet, mode: number, value: unknown, count:
   if (TS.tracer !== null) {
     if (traceInto(t, mode, value, count, origin)) {
       TS.stepThrew = false;
-      return 0;
+      return RT.U;
     }
     mode = tracedMode;
     value = tracedValue;
@@ -735,7 +735,7 @@ const TRACED_START: FunctionInfo = RT.fn({
       rt.buf[at + 1] = 1;
       rt.buf[at + 2] = this;
       rt.sp = at + RUN_RESULT.size;
-      return 0;
+      return rt.U;
     }
     return r;
   },
@@ -777,7 +777,7 @@ function resumeStack(g: Greenlet, mode: number, value: unknown): unknown {
     }
     if (rt.unwinding === true) {
       capture(g, st, p, rt.sp);
-      return 0;
+      return rt.U;
     }
     lastCompleted.self = st[p + 2];
     for (let i = p, end = p + info.size; i < end; i++) st[i] = null;

@@ -5,7 +5,7 @@
  *
  *   [source]                                  [lowered: normal path]
  *   function f(n) {                           function f(n) {
- *     let acc = 0;                              const $$rt = $$tsgreenlet1;
+ *     let acc = 0;                              const $$rt = $$tsgreenlet2;
  *     for (let i = 0; i < n; i++)               if ($$rt.t !== f) return $$rt.enter(f, this, arguments, new.target);
  *       acc = add(acc, i);                      $$rt.t = null;
  *     return acc;                               let acc, i$$1, $$t1, $$pc = 0;
@@ -13,19 +13,19 @@
  *                                                 acc = 0;
  *                                                 for (i$$1 = 0; i$$1 < n; i$$1++) {
  *                                                   $$rt.t = add; $$t1 = add(acc, i$$1);
- *                                                   if ($$rt.unwinding === true) { $$pc = 1; break $$body; }
+ *                                                   if ($$t1 === $$rt.U) { $$t1 = undefined; $$pc = 1; break $$body; }
  *                                                   acc = $$t1;
  *                                                 }
  *                                                 return acc;
  *                                               }
  *                                               $$rt.buf[$$rt.sp] = $$i1;            // only while unwinding
  *                                               $$rt.buf[$$rt.sp + 1] = $$pc; ...
- *                                               $$rt.sp += 6; return 0;
+ *                                               $$rt.sp += 6; return $$rt.U;
  *                                             }
  *
  *   [lowered: resume path, module level]
  *   function $$r1($$c, $$p, $$m, $$v) {
- *     const $$rt = $$tsgreenlet1;                  // the runtime as a read-only global (names.ts RT_GLOBAL)
+ *     const $$rt = $$tsgreenlet2;                  // the runtime as a read-only global (names.ts RT_GLOBAL)
  *     let n = $$c[$$p + 3], acc = ..., $$pc = $$c[$$p + 1];
  *     $$body: {
  *       if ($$pc === 0) acc = 0;                          // statements before the resume point are skipped
@@ -39,8 +39,9 @@
  *       }
  *       ...
  *
- * The normal path is the source plus one predictable test after each call; the unwinding path
- * only stores into the preallocated buffer and returns 0 (never allocates, never calls), so it
+ * The normal path is the source plus one predictable test after each call (of the value the
+ * call returned: see callAndTest); the unwinding path only stores into the preallocated buffer
+ * and returns the runtime's symbol `U` (never allocates, never calls), so it
  * stays cheap even after V8 inlines it into a caller's hot loop. User `finally` blocks are
  * guarded with `$$rt.unwinding !== true` so a capture never runs them.
  */
@@ -856,18 +857,45 @@ export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
   return body.flatMap((s) => visit(s) as TS.Statement | TS.Statement[]);
 }
 
+/**
+ * `$$rt.t = callee; $$t = call; if ($$t === $$rt.U) { $$t = undefined; $$pc = N; break $$body; }`
+ * A frame that captures returns the runtime's constant symbol `U` (emitSpill), so a call site
+ * tests the value it already holds in a register against a constant the optimizing compiler
+ * embeds. When V8 inlines a callee whose result type cannot be a symbol (a number, an object),
+ * the test folds away entirely. The unwinding flag would be a memory load on every call, and it
+ * stops being a constant the first time anything switches. The temporary is cleared so that a
+ * saved frame never holds the symbol (a pickle could not encode it).
+ * A `new` site keeps the flag test: `new` yields the instance, not a constructor's symbol.
+ */
 function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Statement[] {
   const rt = f.createIdentifier(RT_LOCAL);
   const setToken = f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(rt, "t"), rp.callee));
-  const call = f.createExpressionStatement(rp.target ? f.createAssignment(rp.target, rp.call) : rp.call);
-  const test = f.createIfStatement(
-    f.createStrictEquality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding"), f.createTrue()),
-    f.createBlock([
-      f.createExpressionStatement(f.createAssignment(f.createIdentifier(PC), f.createNumericLiteral(rp.pc))),
-      f.createBreakStatement(f.createIdentifier(BODY_LABEL)),
-    ], true));
-  void ts;
-  return rp.noToken ? [call, test] : [setToken, call, test];
+  const unwound = [
+    f.createExpressionStatement(f.createAssignment(f.createIdentifier(PC), f.createNumericLiteral(rp.pc))),
+    f.createBreakStatement(f.createIdentifier(BODY_LABEL)),
+  ];
+  let out: TS.Statement[];
+  if (ts.isNewExpression(skipOuterExpressions(ts, rp.call))) {
+    out = [
+      f.createExpressionStatement(rp.target ? f.createAssignment(rp.target, rp.call) : rp.call),
+      f.createIfStatement(f.createStrictEquality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding"), f.createTrue()),
+        f.createBlock(unwound, true)),
+    ];
+  } else if (rp.target) {
+    out = [
+      f.createExpressionStatement(f.createAssignment(rp.target, rp.call)),
+      f.createIfStatement(f.createStrictEquality(rp.target, unwindSymbol(f)),
+        f.createBlock([f.createExpressionStatement(f.createAssignment(rp.target, f.createVoidZero())), ...unwound], true)),
+    ];
+  } else {
+    out = [f.createIfStatement(f.createStrictEquality(rp.call, unwindSymbol(f)), f.createBlock(unwound, true))];
+  }
+  return rp.noToken ? out : [setToken, ...out];
+}
+
+/** `$$rt.U`: what a capturing frame returns (runtime/abi.ts RuntimeABI.U). */
+function unwindSymbol(f: TS.NodeFactory): TS.Expression {
+  return f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "U");
 }
 
 /**
@@ -1075,7 +1103,7 @@ function emitYieldSpill(f: TS.NodeFactory, locals: readonly string[]): TS.Statem
 }
 
 /**
- * `$$rt.buf[$$rt.sp] = info; $$rt.buf[$$rt.sp + 1] = $$pc; ...; $$rt.sp += size; return 0;`
+ * `$$rt.buf[$$rt.sp] = info; $$rt.buf[$$rt.sp + 1] = $$pc; ...; $$rt.sp += size; return $$rt.U;`
  * Buffer and fill pointer are re-read per store rather than held in locals: this path is cold,
  * and two more locals would enlarge every interpreter frame of the function (recursion depth).
  */
@@ -1091,7 +1119,7 @@ function emitSpill(f: TS.NodeFactory, ts: typeof TS, info: TS.Expression, thisEx
   ];
   locals.forEach((name, i) => out.push(f.createExpressionStatement(f.createAssignment(at(REC_HEADER + i), f.createIdentifier(name)))));
   out.push(f.createExpressionStatement(f.createBinaryExpression(sp(), ts.SyntaxKind.PlusEqualsToken, f.createNumericLiteral(REC_HEADER + locals.length))));
-  out.push(f.createReturnStatement(f.createNumericLiteral(0)));
+  out.push(f.createReturnStatement(unwindSymbol(f)));
   return out;
 }
 

@@ -9,7 +9,7 @@ export const RT_IMPORT = "$$RT";
  * no map checks at the call sites of a loop). Not the import binding: under Vite/Vitest SSR that
  * is a getter on a namespace object, and a module-level copy of it is a mutable variable.
  */
-export const RT_GLOBAL = "$$tsgreenlet1";
+export const RT_GLOBAL = "$$tsgreenlet2";
 export const RT_LOCAL = "$$rt";
 export const PC = "$$pc";
 /** `f.$$d === f`: f ignores its receiver, so member calls may call it directly (receiver.ts). */

@@ -1481,7 +1481,7 @@ export function transformSourceFile(
   /**
    * The normal path of a private method (see privateMethod): checked against its own token; any
    * other entry runs the body from the start through the resume member `resume`:
-   *   const $$rt = $$tsgreenlet1; const $$x = $$rt.t !== $$ptN; $$rt.t = null; let locals, $$pc = 0;
+   *   const $$rt = $$tsgreenlet2; const $$x = $$rt.t !== $$ptN; $$rt.t = null; let locals, $$pc = 0;
    *   [env;] if ($$x) return $$rt.enterAt($$i, this, [locals], $$mN); $$body: { ... } spill;
    */
   const privateNormalBody = (node: TS.MethodDeclaration, resume: TS.Expression, rtDecl: TS.Statement, head: TS.Statement[], body: TS.Statement[],
@@ -1505,7 +1505,7 @@ export function transformSourceFile(
    * Instead an entry from untransformed code (`Reflect.construct`, an untransformed `new`, a
    * derived class's `super()`) runs the body through its own resume function from the start
    * (pc 0, locals as they are), inside `RT.construct`, which counts a boundary meanwhile:
-   *   const $$rt = $$tsgreenlet1; const $$x = $$rt.t !== C; $$rt.t = null; let locals, $$pc = 0;
+   *   const $$rt = $$tsgreenlet2; const $$x = $$rt.t !== C; $$rt.t = null; let locals, $$pc = 0;
    *   [env;] [derived: super(...);] if ($$x) return $$rt.construct($$i, this, [locals], C);
    *   $$body: { ... return; } spill; return 0;
    * (measured: a try/finally around the body, or reading a `let`/import binding here, kept V8
@@ -1521,7 +1521,7 @@ export function transformSourceFile(
     const thinEntry = (rtExpr: TS.Expression) => f.createCallExpression(f.createPropertyAccessExpression(rtExpr, "thinEntry"), undefined, [f.createThis(), self]);
     const clear = [assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createNull())];
     if (fieldsRunCode(node.parent) && !isDerived(node.parent)) {
-      // `#$$new = $$tsgreenlet1.t === C && ($$tsgreenlet1.t = null, true)` as the class's first
+      // `#$$new = $$tsgreenlet2.t === C && ($$tsgreenlet2.t = null, true)` as the class's first
       // instance field: the token is read before any field initialiser runs, per instance (nesting-safe).
       const flag = f.createPrivateIdentifier(CTOR_FLAG);
       const rtc = () => f.createIdentifier(RT_GLOBAL);
