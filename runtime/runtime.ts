@@ -455,7 +455,9 @@ const KEY = Symbol.for("tsgreenlet.runtime@2");
  * transformed module body runs (import cycles), as the runtime module is their first import.
  */
 const GLOBAL_NAME = "$$tsgreenlet2";
-type Holder = { [KEY]?: SoftRuntime; [GLOBAL_NAME]?: SoftRuntime };
+/** RT.U under a global name (transformer/core/names.ts UNWIND_GLOBAL says why). */
+const UNWIND_NAME = "$$tsgreenlet2U";
+type Holder = { [KEY]?: SoftRuntime; [GLOBAL_NAME]?: SoftRuntime; [UNWIND_NAME]?: symbol };
 
 function install(): SoftRuntime {
   const g = globalThis as Holder;
@@ -468,6 +470,9 @@ function install(): SoftRuntime {
   // A copy of the package that installed the instance before this global existed: add it now.
   if (!Object.prototype.hasOwnProperty.call(g, GLOBAL_NAME)) {
     Object.defineProperty(g, GLOBAL_NAME, { value: rt, enumerable: false, configurable: false, writable: false });
+  }
+  if (!Object.prototype.hasOwnProperty.call(g, UNWIND_NAME)) {
+    Object.defineProperty(g, UNWIND_NAME, { value: rt.U, enumerable: false, configurable: false, writable: false });
   }
   return rt;
 }

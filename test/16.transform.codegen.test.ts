@@ -117,7 +117,7 @@ describe("non-suspending analysis: generated code", () => {
     // Both are split (inner entries, below): called by name without a token, with the unwinding test.
     for (const name of ["usesNew", "usesForOf"]) {
       const inner = innerOf(out, name);
-      expect(out).toMatch(new RegExp(`\\$\\$t\\d+ = ${esc(inner)}\\([^)]*\\);\\s*if \\(\\$\\$t\\d+ === \\$\\$rt\\.U\\)`));
+      expect(out).toMatch(new RegExp(`\\$\\$t\\d+ = ${esc(inner)}\\([^)]*\\);\\s*if \\(\\$\\$t\\d+ === \\$\\$tsgreenlet2U\\)`));
     }
     expect(out).not.toMatch(/\$\$rt\.t = uses/);
   });

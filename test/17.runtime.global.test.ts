@@ -11,6 +11,13 @@ describe("runtime global", () => {
     expect(Object.keys(globalThis)).not.toContain("$$tsgreenlet2");
   });
 
+  it("holds the runtime's unwinding symbol the same way, under its own name", () => {
+    const d = Object.getOwnPropertyDescriptor(globalThis, "$$tsgreenlet2U");
+    expect(d).toEqual({ value: $RT.U, writable: false, enumerable: false, configurable: false });
+    expect(typeof $RT.U).toBe("symbol");
+    expect(Object.keys(globalThis)).not.toContain("$$tsgreenlet2U");
+  });
+
   it("is there for a marked function called through an import cycle before its module body ran", () => {
     expect(seenByB).toBe(9);
     expect(largest([1, -2])).toBe(1);

@@ -50,7 +50,7 @@ import { containsCall, createExploder, type ExplodeHost } from "./explode.js";
 import { isAssignmentPattern, patternElements, type AssignmentPattern } from "./patterns.js";
 import { skipOuterExpressions } from "./outer.js";
 import {
-  BODY_LABEL, GEN_LOCAL, GEN_YIELD, GEN_YIELD_RAW, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL, YIELD_LABEL,
+  BODY_LABEL, GEN_LOCAL, GEN_YIELD, GEN_YIELD_RAW, PC, REC_HEADER, RES_MODE, UNWIND_GLOBAL, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL, YIELD_LABEL,
 } from "./names.js";
 import { explodeYield } from "./yield.js";
 
@@ -893,9 +893,9 @@ function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Stat
   return rp.noToken ? out : [setToken, ...out];
 }
 
-/** `$$rt.U`: what a capturing frame returns (runtime/abi.ts RuntimeABI.U). */
+/** What a capturing frame returns (runtime/abi.ts RuntimeABI.U), by its global name (names.ts UNWIND_GLOBAL). */
 function unwindSymbol(f: TS.NodeFactory): TS.Expression {
-  return f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "U");
+  return f.createIdentifier(UNWIND_GLOBAL);
 }
 
 /**

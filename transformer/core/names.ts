@@ -10,6 +10,14 @@ export const RT_IMPORT = "$$RT";
  * is a getter on a namespace object, and a module-level copy of it is a mutable variable.
  */
 export const RT_GLOBAL = "$$tsgreenlet2";
+/**
+ * The runtime's unwinding symbol (runtime/abi.ts RuntimeABI.U) as a read-only global: call sites
+ * compare with it by this name rather than as `$$rt.U`. In code V8 compiles on stack replacement
+ * the local `$$rt` is a value from the interpreter frame, not a constant, so `$$rt.U` would be a
+ * load of unknown type there, and comparing an unboxed float result with it boxes the float (Node
+ * 26, bench osr-dyn); a global read-only property is a constant in every optimized code.
+ */
+export const UNWIND_GLOBAL = "$$tsgreenlet2U";
 export const RT_LOCAL = "$$rt";
 export const PC = "$$pc";
 /** `f.$$d === f`: f ignores its receiver, so member calls may call it directly (receiver.ts). */
