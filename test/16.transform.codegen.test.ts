@@ -380,6 +380,12 @@ describe("static methods of top-level classes", () => {
     }
   });
 
+  it("a known method replaced by a non-function: the engine's TypeError, after the arguments", () => {
+    expect(new Greenlet(statics.callReplacedAdd).switch(5)).toEqual(["TypeError: Util.add is not a function", ["arg"]]);
+    expect(new Greenlet(statics.callReplacedAdd).switch({ call: () => 1 })).toEqual(["TypeError: Util.add is not a function", ["arg"]]);
+    expect(new Greenlet(statics.callReplacedAdd).switch((a: number, b: number) => a * 10 + b)).toEqual([11, ["arg"]]);
+  });
+
   it("the fixture's call sites are guarded (the tests above take the known path)", () => {
     const out = transform(readFileSync(new URL("../fixtures/modules/known-statics.ts", import.meta.url), "utf8"), "/virtual/known-statics.ts", {}).code;
     expect([...out.matchAll(/\$\$sm\d+ = this\.(\w+);/g)].map((m) => m[1]).sort()).toEqual(["add", "scaled", "swapped", "viaLeaf"]);

@@ -241,7 +241,8 @@ export function createExploder(h: ExplodeHost) {
       ts.isIdentifier(callee.name) && !e.arguments.some(ts.isSpreadElement) ? h.knownStatic?.(callee.expression, callee.name.text) : undefined;
     // A guarded call below appears twice: its arguments are evaluated first, into temporaries.
     const args = known ? e.arguments.map((a) => toTemp(out, a)) : explodeList(out, e.arguments, leaf ? undefined : runsCode);
-    if (thisArg) callable(out, fn, callee);
+    // (a known static's guard implies a function: its check is in the other arm, below)
+    if (thisArg && !known) callable(out, fn, callee);
     let call: TS.Expression = !thisArg
       ? f.createCallExpression(fn, undefined, args)
       : classMember
@@ -266,6 +267,9 @@ export function createExploder(h: ExplodeHost) {
       const fast = known.receiverFree ? f.createCallExpression(fn, undefined, args)
         : f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, ...args]);
       const slow: TS.Statement[] = [];
+      // The check only here: measured in bench calls-static, a test before the guard made the
+      // loop ~10% slower (probe, 7 processes: 60 vs 55 ms; plain 28).
+      callable(slow, fn, callee);
       h.resumePoint(slow, fn, call, t, pos);
       out.push(f.createIfStatement(f.createStrictEquality(fn, known.slot), f.createBlock([assign(t, fast)], true), f.createBlock(slow, true)));
     } else {
