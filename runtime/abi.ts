@@ -63,10 +63,11 @@ export interface RuntimeABI {
   /**
    * What a function returns while unwinding (with `unwinding` set): transformed frames after
    * spilling, and the runtime's own callables (switch, throw, a generator's next) when they start
-   * or pass on a capture. A call site tests the value it got (`$$t === $$rt.U`), not the flag: a
-   * comparison with a constant, which V8 folds away when it inlines a callee that returns a
-   * number or an object. A symbol because a constructor's return of a primitive is ignored by
-   * `new`, so a capturing base constructor reached through `super(...)` cannot replace `this`.
+   * or pass on a capture. A call site tests the value it got (`$$t === $$tsgreenlet2U`, the same
+   * symbol as a read-only global: runtime.ts install), not the flag: a comparison with a
+   * constant, which V8 folds away when it inlines a callee that returns a number or an object.
+   * A symbol because a constructor's return of a primitive is ignored by `new`, so a capturing
+   * base constructor reached through `super(...)` cannot replace `this`.
    */
   readonly U: symbol;
   /** Callee token: a transformed call site stores the function it is about to call. */

@@ -13,14 +13,14 @@
  *                                                 acc = 0;
  *                                                 for (i$$1 = 0; i$$1 < n; i$$1++) {
  *                                                   $$rt.t = add; $$t1 = add(acc, i$$1);
- *                                                   if ($$t1 === $$rt.U) { $$t1 = undefined; $$pc = 1; break $$body; }
+ *                                                   if ($$t1 === $$tsgreenlet2U) { $$t1 = undefined; $$pc = 1; break $$body; }
  *                                                   acc = $$t1;
  *                                                 }
  *                                                 return acc;
  *                                               }
  *                                               $$rt.buf[$$rt.sp] = $$i1;            // only while unwinding
  *                                               $$rt.buf[$$rt.sp + 1] = $$pc; ...
- *                                               $$rt.sp += 6; return $$rt.U;
+ *                                               $$rt.sp += 6; return $$tsgreenlet2U;
  *                                             }
  *
  *   [lowered: resume path, module level]
@@ -50,7 +50,7 @@ import { containsCall, createExploder, type ExplodeHost } from "./explode.js";
 import { isAssignmentPattern, patternElements, type AssignmentPattern } from "./patterns.js";
 import { skipOuterExpressions } from "./outer.js";
 import {
-  BODY_LABEL, GEN_LOCAL, GEN_YIELD, GEN_YIELD_RAW, PC, REC_HEADER, RES_MODE, UNWIND_GLOBAL, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL, YIELD_LABEL,
+  BODY_LABEL, GEN_LOCAL, GEN_YIELD, GEN_YIELD_RAW, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL, UNWIND_GLOBAL, YIELD_LABEL,
 } from "./names.js";
 import { explodeYield } from "./yield.js";
 
@@ -858,10 +858,10 @@ export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
 }
 
 /**
- * `$$rt.t = callee; $$t = call; if ($$t === $$rt.U) { $$t = undefined; $$pc = N; break $$body; }`
- * A frame that captures returns the runtime's constant symbol `U` (emitSpill), so a call site
- * tests the value it already holds in a register against a constant the optimizing compiler
- * embeds. When V8 inlines a callee whose result type cannot be a symbol (a number, an object),
+ * `$$rt.t = callee; $$t = call; if ($$t === $$tsgreenlet2U) { $$t = undefined; $$pc = N; break $$body; }`
+ * A frame that captures returns the runtime's symbol `U` (emitSpill), a read-only global under
+ * that name (names.ts UNWIND_GLOBAL), so a call site tests the value it already holds in a
+ * register against a constant the optimizing compiler embeds. When V8 inlines a callee whose result type cannot be a symbol (a number, an object),
  * the test folds away entirely. The unwinding flag would be a memory load on every call, and it
  * stops being a constant the first time anything switches. The temporary is cleared so that a
  * saved frame never holds the symbol (a pickle could not encode it).
@@ -1103,7 +1103,7 @@ function emitYieldSpill(f: TS.NodeFactory, locals: readonly string[]): TS.Statem
 }
 
 /**
- * `$$rt.buf[$$rt.sp] = info; $$rt.buf[$$rt.sp + 1] = $$pc; ...; $$rt.sp += size; return $$rt.U;`
+ * `$$rt.buf[$$rt.sp] = info; $$rt.buf[$$rt.sp + 1] = $$pc; ...; $$rt.sp += size; return $$tsgreenlet2U;`
  * Buffer and fill pointer are re-read per store rather than held in locals: this path is cold,
  * and two more locals would enlarge every interpreter frame of the function (recursion depth).
  */
