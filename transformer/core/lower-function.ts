@@ -591,7 +591,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
           h.error(s.finallyBlock, "calls inside a finally block are not instrumented yet (a switch inside them pins the greenlet)");
         }
         finallyBlock = block([f.createIfStatement(
-          f.createStrictInequality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding"), f.createTrue()),
+          unwindingFlag(f, false),
           uninstrumentedBlock(s.finallyBlock))]);
       }
       out.push(wrap(f.createTryStatement(tryBlock, catchClause, finallyBlock)));
@@ -785,8 +785,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
           f.createExpressionStatement(rtCall("iterAbort", [it]))])),
         f.createThrowStatement(x1)])),
       block([f.createIfStatement(
-        f.createLogicalAnd(f.createLogicalNot(done),
-          f.createStrictInequality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding"), f.createTrue())),
+        f.createLogicalAnd(f.createLogicalNot(done), unwindingFlag(f, false)),
         block([f.createExpressionStatement(f.createAssignment(done, f.createTrue())), f.createExpressionStatement(rtCall("iterReturn", [it]))]))])));
   };
 
@@ -861,10 +860,11 @@ export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
  * `$$rt.t = callee; $$t = call; if ($$t === $$tsgreenlet2U) { $$t = undefined; $$pc = N; break $$body; }`
  * A frame that captures returns the runtime's symbol `U` (emitSpill), a read-only global under
  * that name (names.ts UNWIND_GLOBAL), so a call site tests the value it already holds in a
- * register against a constant the optimizing compiler embeds. When V8 inlines a callee whose result type cannot be a symbol (a number, an object),
- * the test folds away entirely. The unwinding flag would be a memory load on every call, and it
- * stops being a constant the first time anything switches. The temporary is cleared so that a
- * saved frame never holds the symbol (a pickle could not encode it).
+ * register against a constant the optimizing compiler embeds. When V8 inlines a callee whose
+ * result type cannot be a symbol (a number, an object), the test folds away entirely. The
+ * unwinding flag would be a memory load on every call, and it stops being a constant the first
+ * time anything switches. The temporary is cleared so that a saved frame never holds the symbol
+ * (a pickle could not encode it).
  * A `new` site keeps the flag test: `new` yields the instance, not a constructor's symbol.
  */
 function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Statement[] {
@@ -878,8 +878,7 @@ function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Stat
   if (ts.isNewExpression(skipOuterExpressions(ts, rp.call))) {
     out = [
       f.createExpressionStatement(rp.target ? f.createAssignment(rp.target, rp.call) : rp.call),
-      f.createIfStatement(f.createStrictEquality(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding"), f.createTrue()),
-        f.createBlock(unwound, true)),
+      f.createIfStatement(unwindingFlag(f, true), f.createBlock(unwound, true)),
     ];
   } else if (rp.target) {
     out = [
@@ -891,6 +890,15 @@ function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Stat
     out = [f.createIfStatement(f.createStrictEquality(rp.call, unwindSymbol(f)), f.createBlock(unwound, true))];
   }
   return rp.noToken ? out : [setToken, ...out];
+}
+
+/**
+ * `$$rt.unwinding === true` (`!== true` when `set` is false): the flag, where a returned value
+ * cannot tell (after `new` and `super(...)`) or no call was made (guarded `finally` code).
+ */
+export function unwindingFlag(f: TS.NodeFactory, set: boolean): TS.Expression {
+  const flag = f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding");
+  return set ? f.createStrictEquality(flag, f.createTrue()) : f.createStrictInequality(flag, f.createTrue());
 }
 
 /** What a capturing frame returns (runtime/abi.ts RuntimeABI.U), by its global name (names.ts UNWIND_GLOBAL). */

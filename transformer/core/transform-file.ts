@@ -19,7 +19,7 @@ import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scope
 import { containsCall } from "./explode.js";
 import { findKnownStatics, findNonSuspending, onlyCalls, reassigned } from "./non-suspending.js";
 import { inferredName, mentions } from "./inferred-name.js";
-import { emitNormal, emitRestore, emitResume, emitSpill, emitYieldSpill, lowerBody, type LowerHost } from "./lower-function.js";
+import { emitNormal, emitRestore, emitResume, emitSpill, emitYieldSpill, lowerBody, unwindingFlag, type LowerHost } from "./lower-function.js";
 import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, GEN_LOCAL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_GLOBAL, RT_IMPORT, RT_LOCAL, YIELD_LABEL } from "./names.js";
 import { unsupportedYield } from "./yield.js";
 import { ignoresReceiver, receiverFreeStatics } from "./receiver.js";
@@ -514,7 +514,7 @@ export function transformSourceFile(
       f.createIfStatement(f.createLogicalNot(outside), assignStmt(f.createPropertyAccessExpression(rt(), "t"), f.createCallExpression(
         f.createPropertyAccessExpression(f.createIdentifier("Object"), "getPrototypeOf"), undefined, [self]))),
       f.createExpressionStatement(f.createCallExpression(f.createSuper(), undefined, [f.createSpreadElement(f.createIdentifier("$$a"))])),
-      f.createIfStatement(f.createStrictEquality(f.createPropertyAccessExpression(rt(), "unwinding"), f.createTrue()),
+      f.createIfStatement(unwindingFlag(f, true),
         f.createBlock([assignStmt(f.createIdentifier(PC), f.createNumericLiteral(1)), ...spill], true)),
       ...fields(),
     ], true));
@@ -1367,7 +1367,7 @@ export function transformSourceFile(
       superCall.splice(superCall.length - 1, 0, f.createIfStatement(f.createLogicalNot(f.createIdentifier(CTOR_OUTSIDE)),
         assignStmt(f.createPropertyAccessExpression(rt, "t"), f.createCallExpression(
           f.createPropertyAccessExpression(f.createIdentifier("Object"), "getPrototypeOf"), undefined, [self.expr]))));
-      superCall.push(f.createIfStatement(f.createStrictEquality(f.createPropertyAccessExpression(rt, "unwinding"), f.createTrue()),
+      superCall.push(f.createIfStatement(unwindingFlag(f, true),
         f.createBlock([assignStmt(f.createIdentifier(PC), f.createNumericLiteral(superPoint)), ...normalSpill()], true)));
     }
     // A moved class's fields (fieldMove): after super really returned (its unwinding test), before the body.
@@ -1507,10 +1507,10 @@ export function transformSourceFile(
    * (pc 0, locals as they are), inside `RT.construct`, which counts a boundary meanwhile:
    *   const $$rt = $$tsgreenlet2; const $$x = $$rt.t !== C; $$rt.t = null; let locals, $$pc = 0;
    *   [env;] [derived: super(...);] if ($$x) return $$rt.construct($$i, this, [locals], C);
-   *   $$body: { ... return; } spill; return 0;
+   *   $$body: { ... return; } spill; return $$tsgreenlet2U;
    * (measured: a try/finally around the body, or reading a `let`/import binding here, kept V8
    * from eliding the instance of a small constructor inlined in a loop: 4-7x slower).
-   * `return 0` after the spill is a primitive: `new` ignores it (base classes; derived: `return;`).
+   * The symbol returned after the spill is a primitive: `new` ignores it (base classes; derived: `return;`).
    */
   const ctorNormalBody = (node: TS.ConstructorDeclaration, self: TS.Expression, head: TS.Statement[], body: TS.Statement[], infoName: string, locals: readonly string[]): TS.Statement[] => {
     const rt = f.createIdentifier(RT_LOCAL);
