@@ -459,6 +459,12 @@ const GLOBAL_NAME = "$$tsgreenlet2";
 const UNWIND_NAME = "$$tsgreenlet2U";
 type Holder = { [KEY]?: SoftRuntime; [GLOBAL_NAME]?: SoftRuntime; [UNWIND_NAME]?: symbol };
 
+function readOnlyGlobal(g: object, name: string, value: unknown): void {
+  if (!Object.prototype.hasOwnProperty.call(g, name)) {
+    Object.defineProperty(g, name, { value, enumerable: false, configurable: false, writable: false });
+  }
+}
+
 function install(): SoftRuntime {
   const g = globalThis as Holder;
   const fresh = g[KEY] === undefined;
@@ -467,13 +473,9 @@ function install(): SoftRuntime {
     rt.fn(rt.generators.nextInfo); // the `next` frame of a generator suspended with its greenlet (pickles name it)
     Object.defineProperty(g, KEY, { value: rt, enumerable: false, configurable: false, writable: false });
   }
-  // A copy of the package that installed the instance before this global existed: add it now.
-  if (!Object.prototype.hasOwnProperty.call(g, GLOBAL_NAME)) {
-    Object.defineProperty(g, GLOBAL_NAME, { value: rt, enumerable: false, configurable: false, writable: false });
-  }
-  if (!Object.prototype.hasOwnProperty.call(g, UNWIND_NAME)) {
-    Object.defineProperty(g, UNWIND_NAME, { value: rt.U, enumerable: false, configurable: false, writable: false });
-  }
+  // A copy of the package that installed the instance before these globals existed: add them now.
+  readOnlyGlobal(g, GLOBAL_NAME, rt);
+  readOnlyGlobal(g, UNWIND_NAME, rt.U);
   return rt;
 }
 
