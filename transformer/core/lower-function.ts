@@ -50,7 +50,7 @@ import { containsCall, createExploder, type ExplodeHost } from "./explode.js";
 import { isAssignmentPattern, patternElements, type AssignmentPattern } from "./patterns.js";
 import { skipOuterExpressions } from "./outer.js";
 import {
-  BODY_LABEL, GEN_LOCAL, GEN_YIELD, GEN_YIELD_RAW, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_LOCAL, UNWIND_GLOBAL, YIELD_LABEL,
+  BODY_LABEL, GEN_LOCAL, GEN_YIELD, GEN_YIELD_RAW, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_GLOBAL, RT_LOCAL, UNWIND_GLOBAL, YIELD_LABEL,
 } from "./names.js";
 import { explodeYield } from "./yield.js";
 
@@ -63,6 +63,8 @@ export interface ResumePoint {
   readonly target: TS.Identifier | undefined;
   /** A call of a function's inner entry (transform-file.ts splitEntries): no callee token. */
   readonly noToken?: boolean;
+  /** Never reached in a program that does not redefine things (a known static's guarded arm): see callAndTest. */
+  readonly cold?: boolean;
   /** A `yield` of a rewritten generator (transformer/core/yield.ts) rather than a call. */
   readonly yield?: { readonly mode: TS.Identifier | undefined };
 }
@@ -149,7 +151,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
     objectLiteral: (o, lit) => h.objectLiteral(o, lit),
     templateObject: (t) => h.templateObject(t),
     assignmentPattern: (out, p, value) => lowerPattern(out, p, value),
-    resumePoint(out, callee, call, target, pos, noToken) {
+    resumePoint(out, callee, call, target, pos, noToken, cold) {
       if (uninstrumented > 0) {
         out.push(f.createExpressionStatement(target ? f.createAssignment(target, call) : call));
         return;
@@ -159,7 +161,7 @@ export function lowerBody(h: LowerHost, statements: readonly TS.Statement[], opt
       const marker = f.createEmptyStatement();
       // The call's own position (column-exact stack frames), when the call is from the source.
       if (pos.pos >= 0 && !(pos.flags & ts.NodeFlags.Synthesized)) ts.setTextRange(marker, { pos: pos.getStart(), end: pos.end });
-      rps.set(marker, { pc, callee, call, target, noToken });
+      rps.set(marker, { pc, callee, call, target, noToken, cold });
       out.push(marker);
     },
   };
@@ -866,9 +868,19 @@ export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
  * time anything switches. The temporary is cleared so that a saved frame never holds the symbol
  * (a pickle could not encode it).
  * A `new` site keeps the flag test: `new` yields the instance, not a constructor's symbol.
+ * The token store and the flag test name the runtime by its global (names.ts RT_GLOBAL), not
+ * by the function's `$$rt`: that local is read once on entry, and in a function whose first
+ * call runs a long loop the read ran before V8 allocated the function's feedback vector, so the
+ * code V8 optimizes during that call knows nothing of `$$rt` (a generic load; map checks in the
+ * loop; an inlined callee's entry check no longer sees the token just stored, and does not
+ * fold). Whether a process then kept that code made bench `calls-new` bimodal (57-60 or 86-93
+ * ms). The global read in the loop records its feedback before V8 optimizes the loop. Not in a
+ * `cold` arm (a known static's instrumented call, explode.ts): a global read without feedback
+ * stays a generic load call in optimized code, where a store through `$$rt` without feedback is
+ * a deoptimization exit, and such a call in a loop's untaken arm slowed `calls-static` ~12%.
  */
 function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Statement[] {
-  const rt = f.createIdentifier(RT_LOCAL);
+  const rt = f.createIdentifier(rp.cold ? RT_LOCAL : RT_GLOBAL);
   const setToken = f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(rt, "t"), rp.callee));
   const unwound = [
     f.createExpressionStatement(f.createAssignment(f.createIdentifier(PC), f.createNumericLiteral(rp.pc))),
@@ -897,7 +909,7 @@ function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Stat
  * cannot tell (after `new` and `super(...)`) or no call was made (guarded `finally` code).
  */
 export function unwindingFlag(f: TS.NodeFactory, set: boolean): TS.Expression {
-  const flag = f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "unwinding");
+  const flag = f.createPropertyAccessExpression(f.createIdentifier(RT_GLOBAL), "unwinding");
   return set ? f.createStrictEquality(flag, f.createTrue()) : f.createStrictInequality(flag, f.createTrue());
 }
 

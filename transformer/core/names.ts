@@ -5,8 +5,9 @@
 export const RT_IMPORT = "$$RT";
 /**
  * The runtime as a read-only global (runtime/runtime.ts `install`), what every transformed
- * function reads into `$$rt` on entry: V8 embeds it as a constant in optimized code (no load,
- * no map checks at the call sites of a loop). Not the import binding: under Vite/Vitest SSR that
+ * function reads into `$$rt` on entry, and what call sites name directly for the callee token
+ * and the unwinding flag (lower-function.ts callAndTest): V8 embeds it as a constant in optimized
+ * code (no load, no map checks at the call sites of a loop). Not the import binding: under Vite/Vitest SSR that
  * is a getter on a namespace object, and a module-level copy of it is a mutable variable.
  */
 export const RT_GLOBAL = "$$tsgreenlet2";
