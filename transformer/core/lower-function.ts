@@ -12,7 +12,7 @@
  *   }                                           $$body: {
  *                                                 acc = 0;
  *                                                 for (i$$1 = 0; i$$1 < n; i$$1++) {
- *                                                   $$rt.t = add; $$t1 = add(acc, i$$1);
+ *                                                   $$tsgreenlet2.t = add; $$t1 = add(acc, i$$1);
  *                                                   if ($$t1 === $$tsgreenlet2U) { $$t1 = undefined; $$pc = 1; break $$body; }
  *                                                   acc = $$t1;
  *                                                 }
@@ -859,7 +859,7 @@ export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
 }
 
 /**
- * `$$rt.t = callee; $$t = call; if ($$t === $$tsgreenlet2U) { $$t = undefined; $$pc = N; break $$body; }`
+ * `$$tsgreenlet2.t = callee; $$t = call; if ($$t === $$tsgreenlet2U) { $$t = undefined; $$pc = N; break $$body; }`
  * A frame that captures returns the runtime's symbol `U` (emitSpill), a read-only global under
  * that name (names.ts UNWIND_GLOBAL), so a call site tests the value it already holds in a
  * register against a constant the optimizing compiler embeds. When V8 inlines a callee whose
@@ -905,7 +905,7 @@ function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Stat
 }
 
 /**
- * `$$rt.unwinding === true` (`!== true` when `set` is false): the flag, where a returned value
+ * `$$tsgreenlet2.unwinding === true` (`!== true` when `set` is false; the global: see callAndTest): the flag, where a returned value
  * cannot tell (after `new` and `super(...)`) or no call was made (guarded `finally` code).
  */
 export function unwindingFlag(f: TS.NodeFactory, set: boolean): TS.Expression {
