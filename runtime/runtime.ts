@@ -12,7 +12,7 @@
  * only be captured (soft-switched away) while no boundary was entered since its driver started
  * it: otherwise the untransformed frame would be unwound silently (Quasar's failure mode).
  */
-import type { ClosureInfo, FunctionInfo, ModuleTable, RuntimeABI } from "./abi.js";
+import { RESUME_CALL, type ClosureInfo, type FunctionInfo, type ModuleTable, type RuntimeABI } from "./abi.js";
 import { UNINITIALIZED, constStandIn, tdzStandIn, throwTdz } from "./tdz.js";
 import { GreenletError } from "./greenlet/errors.js";
 import { generatorState, generatorSupport, type GeneratorSupport } from "./generators.js";
@@ -136,6 +136,20 @@ export class SoftRuntime implements RuntimeABI {
    */
   enterAt(info: FunctionInfo, self: unknown, locals: unknown[], resume: Function): unknown {
     return this.fromStart(resume, info, self, locals, resume);
+  }
+
+  /**
+   * A transformed function leaving a loop at an arm that is rare by construction (a known static
+   * method replaced since its class was defined: transformer/core/explode.ts): V8 14 optimizes a
+   * loop badly around any arm that stays in it, even one never taken (docs/ARCHITECTURE.md
+   * "Member calls"). The rest of the body runs in the function's resume function, entered at
+   * the call's resume point `pc` in mode RESUME_CALL: it makes the call there instead of
+   * delivering a value, with the frame's values as the spill would have saved them. Not a
+   * boundary: the function's own frame goes on in its resume function, and a switch there spills
+   * that frame's record and returns the unwinding symbol to the caller, as any transformed callee.
+   */
+  continueAt(info: FunctionInfo, pc: number, self: unknown, locals: unknown[]): unknown {
+    return info.resume.call(self, [info, pc, self, ...locals], 0, RESUME_CALL, undefined);
   }
 
   private fromStart(resume: Function, info: FunctionInfo, self: unknown, locals: unknown[], named: Function): unknown {

@@ -399,9 +399,32 @@ describe("static methods of top-level classes", () => {
     expect(new Greenlet(statics.callReplacedAdd).switch((a: number, b: number) => a * 10 + b)).toEqual([11, ["arg"]]);
   });
 
+  it("a known static replaced inside a loop: the loop goes on in the resume function, in functions and constructors", () => {
+    const original = statics.Util.viaLeaf, swapped = statics.Util.swapped;
+    try {
+      expect(statics.replaceMidLoop(5)).toEqual([1, 3, 203, 503, 903]);
+      statics.Util.viaLeaf = original;
+      const made = new statics.Summer(3);
+      expect(made).toBeInstanceOf(statics.Summer);
+      expect(made.total).toBe(1 + 100 + 200);
+      statics.Util.viaLeaf = original;
+      // The same inside a greenlet, where the resume function's frame is the one that would be saved.
+      const g = new Greenlet(() => statics.replaceMidLoop(4));
+      expect(g.switch()).toEqual([1, 3, 203, 503]);
+      const log: string[] = [];
+      expect(() => statics.replaceByNumberMidLoop(log)).toThrow(new TypeError("Util.swapped is not a function"));
+      expect(log).toEqual(["arg 0", "arg 1"]);
+    } finally {
+      statics.Util.viaLeaf = original;
+      statics.Util.swapped = swapped;
+    }
+  });
+
   it("the fixture's call sites are guarded (the tests above take the known path)", () => {
     const out = transform(readFileSync(new URL("../fixtures/modules/known-statics.ts", import.meta.url), "utf8"), "/virtual/known-statics.ts", {}).code;
     expect([...out.matchAll(/\$\$sm\d+ = this\.(\w+);/g)].map((m) => m[1]).sort()).toEqual(["add", "scaled", "swapped", "viaLeaf"]);
+    // One exit per function with a guarded call outside any try/finally (callReplacedAdd's is inside one).
+    expect(out.match(/return \$\$rt\.continueAt\(/g)).toHaveLength(6);
   });
 
   it("generated code: a guard for never-unwinding statics, captured by the class's first static block", () => {
@@ -426,8 +449,14 @@ describe("static methods of top-level classes", () => {
     expect(out).toMatch(/if \(\$\$t\d+ === \$\$sm\d+\) \{\s*\$\$t\d+ = \$\$t\d+\.call\(\$\$t\d+, \$\$t\d+\);/); // K.own keeps K as receiver
     expect(out.match(/=== \$\$sm\d+\)/g)).toHaveLength(2);
     expect(out).toContain("$$tsgreenlet2.t = $$t"); // K.far, Moved.m: instrumented
-    // The guarded arm stores the token through the local copy (callAndTest: a cold arm).
-    expect(out.match(/\}\s*else \{\s*if \(typeof \$\$t\d+ !== "function"\)\s*throw \$\$rt\.notCallable\([^;]*;\s*\$\$rt\.t = \$\$t\d+;/g)).toHaveLength(2);
+    // The guarded arm leaves the loop on the normal path, with no call in it (emitNormal `exit`),
+    // and the rest of the body runs in the resume function from the call (runtime continueAt)...
+    expect(out.match(/\}\s*else \{\s*\{\s*\$\$pc = -\d+;\s*break \$\$body;\s*\}\s*\}/g)).toHaveLength(2);
+    expect(out.match(/if \(\$\$pc < 0\)\s*return \$\$rt\.continueAt\(\$\$i\d+, -\$\$pc, this, \[/g)).toHaveLength(1);
+    // ...which, entered in mode 3, makes the call there after the not-a-function check, storing
+    // the token through the local copy (callAndTest: a cold arm).
+    expect(out.match(/if \(\$\$pc === \d+ && !\(\$\$m === 3\)\)/g)).toHaveLength(2);
+    expect(out.match(/else if \(\$\$pc === 0 \|\| \$\$pc === \d+\) \{\s*\$\$pc = 0;\s*if \(typeof \$\$t\d+ !== "function"\)\s*throw \$\$rt\.notCallable\([^;]*;\s*\$\$rt\.t = \$\$t\d+;/g)).toHaveLength(2);
   });
 });
 

@@ -28,7 +28,8 @@ export interface ExplodeHost {
    * Appends a resume point: `target = call` (or just `call`) with its suspend test, after storing
    * `callee` as the callee token unless `noToken` (a call of an inner entry, which has no check).
    */
-  resumePoint(out: TS.Statement[], callee: TS.Expression, call: TS.Expression, target: TS.Identifier | undefined, pos: TS.Node, noToken?: boolean, cold?: boolean): void;
+  resumePoint(out: TS.Statement[], callee: TS.Expression, call: TS.Expression, target: TS.Identifier | undefined, pos: TS.Node, noToken?: boolean,
+    cold?: () => TS.Statement[]): void;
   /** Rewrites identifiers of a call-free expression (bindings -> locals/env properties). */
   rewrite(e: TS.Expression): TS.Expression;
   /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
@@ -269,8 +270,7 @@ export function createExploder(h: ExplodeHost) {
       const slow: TS.Statement[] = [];
       // The check only here: measured in bench calls-static, a test before the guard made the
       // loop ~10% slower (probe, 7 processes: 60 vs 55 ms; plain 28).
-      callable(slow, fn, callee);
-      h.resumePoint(slow, fn, call, t, pos, false, true);
+      h.resumePoint(slow, fn, call, t, pos, false, () => { const check: TS.Statement[] = []; callable(check, fn, callee); return check; });
       out.push(f.createIfStatement(f.createStrictEquality(fn, known.slot), f.createBlock([assign(t, fast)], true), f.createBlock(slow, true)));
     } else {
       const own = classMember && ts.isPropertyAccessExpression(callee) && ts.isPrivateIdentifier(callee.name) ? h.privateToken?.(callee.name) : undefined;

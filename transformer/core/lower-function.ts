@@ -50,7 +50,7 @@ import { containsCall, createExploder, type ExplodeHost } from "./explode.js";
 import { isAssignmentPattern, patternElements, type AssignmentPattern } from "./patterns.js";
 import { skipOuterExpressions } from "./outer.js";
 import {
-  BODY_LABEL, GEN_LOCAL, GEN_YIELD, GEN_YIELD_RAW, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_THROW, RT_GLOBAL, RT_LOCAL, UNWIND_GLOBAL, YIELD_LABEL,
+  BODY_LABEL, GEN_LOCAL, GEN_YIELD, GEN_YIELD_RAW, PC, REC_HEADER, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RESUME_CALL, RESUME_THROW, RT_GLOBAL, RT_LOCAL, UNWIND_GLOBAL, YIELD_LABEL,
 } from "./names.js";
 import { explodeYield } from "./yield.js";
 
@@ -63,8 +63,13 @@ export interface ResumePoint {
   readonly target: TS.Identifier | undefined;
   /** A call of a function's inner entry (transform-file.ts splitEntries): no callee token. */
   readonly noToken?: boolean;
-  /** Never reached in a program that does not redefine things (a known static's guarded arm): see callAndTest. */
-  readonly cold?: boolean;
+  /**
+   * Never reached in a program that does not redefine things (a known static's guarded arm):
+   * builds the statements that run just before the call when it is made (the not-a-function
+   * check). The normal path leaves its loop there instead (emitNormal `exit`), with no call in
+   * the arm; see callAndTest for the local `$$rt`.
+   */
+  readonly cold?: () => TS.Statement[];
   /** A `yield` of a rewritten generator (transformer/core/yield.ts) rather than a call. */
   readonly yield?: { readonly mode: TS.Identifier | undefined };
 }
@@ -846,13 +851,25 @@ function rangeOf(ts: typeof TS, rps: Map<TS.Node, ResumePoint>, memo: Map<TS.Nod
   return r;
 }
 
-/** Emits the normal-path statements: resume points become call + suspend test. */
-export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[], rps: Map<TS.Node, ResumePoint>): TS.Statement[] {
+/**
+ * Emits the normal-path statements: resume points become call + suspend test. A `cold` resume
+ * point (an arm rare by construction, explode.ts) becomes `exit(rp)` when given, a `return` that
+ * leaves the loop around it (runtime.ts continueAt: V8 14 optimizes a loop badly around any arm
+ * that stays in it). Not inside a `try` with a `finally`: the return would run that finally
+ * (user code, or a lowered for-of closing its iterator) before the body goes on elsewhere.
+ */
+export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[], rps: Map<TS.Node, ResumePoint>,
+  exit?: (rp: ResumePoint) => TS.Statement): TS.Statement[] {
+  let finallyDepth = 0;
   const visit = (n: TS.Node): TS.Node | TS.Node[] => {
     const rp = rps.get(n);
     if (rp?.yield) throw new Error("tsgreenlet: a yield point on a normal path (generator bodies only run through their resume function)");
-    if (rp) return positioned(ts, callAndTest(ts, f, rp), n);
+    if (rp) return positioned(ts, rp.cold && exit && finallyDepth === 0 ? [exit(rp)] : callAndTest(ts, f, rp), n);
     if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n;
+    if (ts.isTryStatement(n) && n.finallyBlock) {
+      finallyDepth++;
+      try { return ts.visitEachChild(n, visit, undefined); } finally { finallyDepth--; }
+    }
     return ts.visitEachChild(n, visit, undefined);
   };
   return body.flatMap((s) => visit(s) as TS.Statement | TS.Statement[]);
@@ -901,7 +918,8 @@ function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint): TS.Stat
   } else {
     out = [f.createIfStatement(f.createStrictEquality(rp.call, unwindSymbol(f)), f.createBlock(unwound, true))];
   }
-  return rp.noToken ? out : [setToken, ...out];
+  const pre = rp.cold?.() ?? [];
+  return rp.noToken ? [...pre, ...out] : [...pre, setToken, ...out];
 }
 
 /**
@@ -981,7 +999,17 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
       ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "madeNew"), undefined, [f.createIdentifier(RES_VALUE)])
       : f.createIdentifier(RES_VALUE);
     if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, value)));
-    return positioned(ts, [f.createIfStatement(f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc)), f.createBlock(deliver, true),
+    const here = f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc));
+    if (rp.cold) {
+      // Entered here by the normal path's exit (runtime.ts continueAt, mode RESUME_CALL): make the
+      // call, with the checks that precede it (ResumePoint.cold), which the exit skipped.
+      const calling = f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_CALL));
+      return positioned(ts, [f.createIfStatement(f.createLogicalAnd(here, f.createLogicalNot(f.createParenthesizedExpression(calling))), f.createBlock(deliver, true),
+        f.createIfStatement(f.createLogicalOr(pcIsZero(), here), f.createBlock([
+          f.createExpressionStatement(f.createAssignment(pc(), f.createNumericLiteral(0))),
+          ...before, ...positioned(ts, callAndTest(ts, f, rp), s)], true)))], s);
+    }
+    return positioned(ts, [f.createIfStatement(here, f.createBlock(deliver, true),
       f.createIfStatement(pcIsZero(), f.createBlock([...before, ...positioned(ts, callAndTest(ts, f, rp), s)], true)))], s);
   };
   /**

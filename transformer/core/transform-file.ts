@@ -19,7 +19,7 @@ import { analyzeScopes, type Binding, type Scope, type ScopeInfo } from "./scope
 import { containsCall } from "./explode.js";
 import { findKnownStatics, findNonSuspending, onlyCalls, reassigned } from "./non-suspending.js";
 import { inferredName, mentions } from "./inferred-name.js";
-import { emitNormal, emitRestore, emitResume, emitSpill, emitYieldSpill, lowerBody, unwindingFlag, type LowerHost } from "./lower-function.js";
+import { emitNormal, emitRestore, emitResume, emitSpill, emitYieldSpill, lowerBody, unwindingFlag, type LowerHost, type ResumePoint } from "./lower-function.js";
 import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, GEN_LOCAL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_GLOBAL, RT_IMPORT, RT_LOCAL, YIELD_LABEL } from "./names.js";
 import { unsupportedYield } from "./yield.js";
 import { ignoresReceiver, receiverFreeStatics } from "./receiver.js";
@@ -1352,13 +1352,26 @@ export function transformSourceFile(
     const thisExpr = f.createThis();
     const spillLocals = st.locals;
     // (A generator body has no normal path: it only runs through its resume function.)
-    const labelled = f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock(isGen ? [] : [...emitNormal(ts, f, lowered.body, lowered.rps), f.createReturnStatement()], true));
+    // A rare arm leaves its loop like a capture does, `$$pc = -K; break $$body;` (no call in the
+    // loop: an arm that calls, even `return f()` or a throw, keeps V8 14 from optimizing the
+    // loop); past the body the rest of it runs in the resume function from the call at K.
+    let exits = false;
+    const exit = (rp: ResumePoint): TS.Statement => {
+      exits = true;
+      return f.createBlock([assignStmt(f.createIdentifier(PC), f.createPrefixMinus(f.createNumericLiteral(rp.pc))),
+        f.createBreakStatement(f.createIdentifier(BODY_LABEL))], true);
+    };
+    const labelled = f.createLabeledStatement(f.createIdentifier(BODY_LABEL), f.createBlock(isGen ? [] : [...emitNormal(ts, f, lowered.body, lowered.rps, exit), f.createReturnStatement()], true));
     const normalSpill = (): TS.Statement[] => {
       const out = emitSpill(f, ts, f.createIdentifier(infoName), thisExpr, spillLocals);
       if (superStmt) out[out.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
       return out;
     };
-    const spill = normalSpill();
+    const continueAt = f.createIfStatement(f.createLessThan(f.createIdentifier(PC), f.createNumericLiteral(0)),
+      f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "continueAt"), undefined,
+        [f.createIdentifier(infoName), f.createPrefixMinus(f.createIdentifier(PC)), thisExpr,
+          f.createArrayLiteralExpression(spillLocals.map((l) => f.createIdentifier(l)))])));
+    const spill = [...(exits ? [continueAt] : []), ...normalSpill()];
     if (superPoint) {
       // `if (!$$x) $$rt.t = Object.getPrototypeOf(C); super(...); if (unwinding) { spill; return; }`:
       // the base constructor is entered with its token only when this one was (a boundary
