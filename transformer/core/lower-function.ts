@@ -1000,18 +1000,18 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
       ? f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "madeNew"), undefined, [f.createIdentifier(RES_VALUE)])
       : f.createIdentifier(RES_VALUE);
     if (rp.target) deliver.push(f.createExpressionStatement(f.createAssignment(rp.target, value)));
-    const here = f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc));
+    const here = () => f.createStrictEquality(pc(), f.createNumericLiteral(rp.pc));
+    let delivering: TS.Expression = here(), calling: TS.Expression = pcIsZero();
+    const call = [...before, ...positioned(ts, callAndTest(ts, f, rp), s)];
     if (rp.cold) {
-      // Entered here by the normal path's exit (runtime.ts continueAt, mode RESUME_CALL): make the
-      // call, with the checks that precede it (ResumePoint.cold), which the exit skipped.
-      const calling = f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_CALL));
-      return positioned(ts, [f.createIfStatement(f.createLogicalAnd(here, f.createLogicalNot(f.createParenthesizedExpression(calling))), f.createBlock(deliver, true),
-        f.createIfStatement(f.createLogicalOr(pcIsZero(), here), f.createBlock([
-          f.createExpressionStatement(f.createAssignment(pc(), f.createNumericLiteral(0))),
-          ...before, ...positioned(ts, callAndTest(ts, f, rp), s)], true)))], s);
+      // Also entered here by the normal path's exit (runtime.ts continueAt, mode RESUME_CALL): then
+      // make the call, with the checks that precede it (ResumePoint.cold), which the exit skipped.
+      const callMode = f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_CALL));
+      delivering = f.createLogicalAnd(delivering, f.createLogicalNot(f.createParenthesizedExpression(callMode)));
+      calling = f.createLogicalOr(calling, here());
+      call.unshift(f.createExpressionStatement(f.createAssignment(pc(), f.createNumericLiteral(0))));
     }
-    return positioned(ts, [f.createIfStatement(here, f.createBlock(deliver, true),
-      f.createIfStatement(pcIsZero(), f.createBlock([...before, ...positioned(ts, callAndTest(ts, f, rp), s)], true)))], s);
+    return positioned(ts, [f.createIfStatement(delivering, f.createBlock(deliver, true), f.createIfStatement(calling, f.createBlock(call, true)))], s);
   };
   /**
    * A yield (transformer/core/yield.ts): resumed here, throw (mode 1) or deliver; a delegating

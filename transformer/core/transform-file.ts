@@ -1367,11 +1367,11 @@ export function transformSourceFile(
       if (superStmt) out[out.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
       return out;
     };
-    const continueAt = f.createIfStatement(f.createLessThan(f.createIdentifier(PC), f.createNumericLiteral(0)),
+    const continueAt = (): TS.Statement => f.createIfStatement(f.createLessThan(f.createIdentifier(PC), f.createNumericLiteral(0)),
       f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "continueAt"), undefined,
         [f.createIdentifier(infoName), f.createPrefixMinus(f.createIdentifier(PC)), thisExpr,
           f.createArrayLiteralExpression(spillLocals.map((l) => f.createIdentifier(l)))])));
-    const spill = [...(exits ? [continueAt] : []), ...normalSpill()];
+    const spill = [...(exits ? [continueAt()] : []), ...normalSpill()];
     if (superPoint) {
       // `if (!$$x) $$rt.t = Object.getPrototypeOf(C); super(...); if (unwinding) { spill; return; }`:
       // the base constructor is entered with its token only when this one was (a boundary
