@@ -20,7 +20,7 @@
 export const RESUME_VALUE = 0;
 export const RESUME_THROW = 1;
 /**
- * Resume mode of `continueAt` (runtime.ts): the resume function, entered at a call's resume
+ * Resume mode of `continueSpilled` (runtime.ts): the resume function, entered at a call's resume
  * point, makes the call there rather than delivering its value (generators use 2, RESUME_RETURN).
  */
 export const RESUME_CALL = 3;
@@ -93,8 +93,8 @@ export interface RuntimeABI {
   construct(info: FunctionInfo, self: unknown, locals: unknown[], ctor: Function): unknown;
   /** A transformed private method entered without its token: its body from the start, through `resume`. */
   enterAt(info: FunctionInfo, self: unknown, locals: unknown[], resume: Function): unknown;
-  /** A function leaving a loop at a rare arm: the rest of its body runs in its resume function from the call at `pc` (RESUME_CALL). */
-  continueAt(info: FunctionInfo, pc: number, self: unknown, locals: unknown[]): unknown;
+  /** A function that left a loop at a rare arm and spilled its frame: the rest of its body runs in its resume function from the call at -pc (RESUME_CALL). */
+  continueSpilled(info: FunctionInfo): unknown;
   /** Completion of a resumed constructor: `return v` gives v when it is an object, else the instance. */
   made(v: unknown, self: unknown): unknown;
   madeDerived(v: unknown, self: unknown): unknown;

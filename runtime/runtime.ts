@@ -12,7 +12,7 @@
  * only be captured (soft-switched away) while no boundary was entered since its driver started
  * it: otherwise the untransformed frame would be unwound silently (Quasar's failure mode).
  */
-import { RESUME_CALL, type ClosureInfo, type FunctionInfo, type ModuleTable, type RuntimeABI } from "./abi.js";
+import { REC_PC, REC_THIS, RESUME_CALL, type ClosureInfo, type FunctionInfo, type ModuleTable, type RuntimeABI } from "./abi.js";
 import { UNINITIALIZED, constStandIn, tdzStandIn, throwTdz } from "./tdz.js";
 import { GreenletError } from "./greenlet/errors.js";
 import { generatorState, generatorSupport, type GeneratorSupport } from "./generators.js";
@@ -140,16 +140,25 @@ export class SoftRuntime implements RuntimeABI {
 
   /**
    * A transformed function leaving a loop at an arm that is rare by construction (a known static
-   * method replaced since its class was defined: transformer/core/explode.ts): V8 14 optimizes a
-   * loop badly around any arm that stays in it, even one never taken (docs/ARCHITECTURE.md
-   * "Member calls"). The rest of the body runs in the function's resume function, entered at
-   * the call's resume point `pc` in mode RESUME_CALL: it makes the call there instead of
-   * delivering a value, with the frame's values as the spill would have saved them. Not a
-   * boundary: the function's own frame goes on in its resume function, and a switch there spills
-   * that frame's record and returns the unwinding symbol to the caller, as any transformed callee.
+   * method replaced since its class was defined, a direct-call tag copied onto another function:
+   * transformer/core/explode.ts): V8 14 optimizes a loop badly around any arm that stays in it,
+   * even one never taken (docs/ARCHITECTURE.md "Member calls"). The function spilled its frame
+   * as a capture would, at `buf[sp]`, with the call's resume point as a negative pc. The record
+   * is taken back out, and the rest of the body runs in the function's resume function, entered
+   * at that point in mode RESUME_CALL: it makes the call there instead of delivering a value.
+   * Not a boundary: the function's own frame goes on in its resume function, and a switch there
+   * spills that frame's record and returns the unwinding symbol to the caller, as any
+   * transformed callee. (`buf[sp]` is where a capture at that call would have written: the
+   * slots are free, or the frame resumed there, whose values its resume function holds.)
    */
-  continueAt(info: FunctionInfo, pc: number, self: unknown, locals: unknown[]): unknown {
-    return info.resume.call(self, [info, pc, self, ...locals], 0, RESUME_CALL, undefined);
+  continueSpilled(info: FunctionInfo): unknown {
+    const buf = this.buf;
+    const start = this.sp - info.size;
+    const record = buf.slice(start, this.sp);
+    for (let i = start; i < this.sp; i++) buf[i] = null;
+    this.sp = start;
+    record[REC_PC] = -(record[REC_PC] as number);
+    return info.resume.call(record[REC_THIS], record, 0, RESUME_CALL, undefined);
   }
 
   private fromStart(resume: Function, info: FunctionInfo, self: unknown, locals: unknown[], named: Function): unknown {

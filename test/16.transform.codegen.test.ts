@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { Greenlet, getcurrent } from "tsgreenlet";
 import { transform } from "tsgreenlet/transform";
 import anonymousDefault from "../fixtures/modules/default-export.js";
+import * as copied from "../fixtures/modules/copied-tags.js";
 import * as statics from "../fixtures/modules/known-statics.js";
 import * as split from "../fixtures/modules/split-entries.js";
 
@@ -362,6 +363,98 @@ describe("member calls of receiver-free functions", () => {
     expect(out).toMatch(/"\$\$d" in (\$\$t\d+) && \1\.\$\$d === \1 \? \1\(1, 2\) : \1\.call\(\$\$t\d+, 1, 2\)/);
     expect(out).toMatch(/const arrow = \(x\) => \{[^}]*\};\s*arrow\.\$\$k = \$\$k\d+;\s*arrow\.\$\$d = arrow;/);
   });
+
+  it("generated code: on the normal path the tag test is statements, a copied tag leaves the loop, except inside try/finally", () => {
+    const out = transform(`"use greenlet";
+      export function run(o: { m(x: number): number }, n: number) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += o.m(i);
+        for (let i = 0; i < n; i++) { try { s += o.m(i); } finally { s++; } }
+        return s;
+      }`, "/virtual/member.ts", {}).code;
+    const normal = out.slice(out.indexOf("function $$in"), out.indexOf("function $$r"));
+    const resume = out.slice(out.indexOf("function $$r"));
+    // The token is stored in each arm after the test (a Proxy's trap runs without it); only a tag
+    // that is not the callee's own takes the exit, with no call in that arm.
+    expect(normal).toMatch(/if \("\$\$d" in (\$\$t\d+)\) \{\s*if \(\1\.\$\$d === \1\) \{\s*\$\$tsgreenlet2\.t = \1;\s*(\$\$t\d+) = \1\((i\$\$\d+)\);\s*\}\s*else \{\s*\$\$pc = -1;\s*break \$\$body;\s*\}\s*\}\s*else \{\s*\$\$tsgreenlet2\.t = \1;\s*\2 = \1\.call\(\$\$t\d+, \3\);\s*\}\s*if \(\2 === \$\$tsgreenlet2U\)/);
+    expect(normal.match(/\$\$pc = -\d+;/g)).toHaveLength(1);
+    expect(normal).toMatch(/"\$\$d" in (\$\$t\d+) && \1\.\$\$d === \1 \? /); // the one inside try/finally
+    // (the frame is spilled as for a capture; the runtime takes it back: continueSpilled)
+    expect(normal).toMatch(/\$\$rt\.sp \+= \d+;\s*if \(\$\$pc < 0\)\s*return \$\$rt\.continueSpilled\(\$\$i\d+\);\s*return \$\$tsgreenlet2U;/);
+    // The resume function, entered there in mode 3, makes the call in its receiver-passing form
+    // without testing the tag again.
+    expect(resume).toMatch(/if \(\$\$pc === 1 && !\(\$\$m === 3\)\) \{[^}]*\}\s*else if \(\$\$pc === 0\) \{[\s\S]*?\}\s*else if \(\$\$pc === 1\) \{\s*\$\$pc = 0;\s*\$\$tsgreenlet2\.t = (\$\$t\d+);\s*\$\$t\d+ = \1\.call\(/);
+  });
+});
+
+// A function that uses its receiver, carrying a direct-call tag copied from a receiver-free closure
+// (fixtures/modules/copied-tags.ts): each call keeps its receiver, and on the normal path the call
+// site's rare arm leaves its loop, the rest of the body going on in the resume function.
+describe("member calls of a function carrying a copied tag", () => {
+  const own = (k: number): copied.Holder => ({ k, m(x: number) { return x * 2; } });
+  const withCopy = (k: number): copied.Holder => ({ k, m: copied.copiedTag() });
+  const tagOf = (f: unknown) => (f as { $$d?: unknown }).$$d;
+
+  it("the exit is taken mid-loop and at the first call, in a function; the loop goes on with its state", () => {
+    expect(tagOf(copied.copiedTag())).toBe(copied.receiverFree);
+    expect(copied.loop(own(1), 5, 2)).toEqual([0, 2, 5, 9, 14]);
+    expect(copied.loop(own(1), 5, 0)).toEqual([1, 3, 6, 10, 15]);
+    expect(copied.viaInner(withCopy(10), 3)).toBe(66);
+  });
+
+  it("in constructors (also derived, after super), private methods and an arrow reading this", () => {
+    const a = new copied.Acc(withCopy(10), 3);
+    expect(a).toBeInstanceOf(copied.Acc);
+    expect(a.total).toBe(33);
+    const d = new copied.DerivedAcc(withCopy(10), 3);
+    expect(d).toBeInstanceOf(copied.DerivedAcc);
+    expect([d.total, d.extra]).toEqual([33, 60]);
+    expect(new copied.Private().run(withCopy(10), 3)).toBe(43);
+    expect(new copied.Lexical().viaArrow(withCopy(10), 3)).toBe(165);
+  });
+
+  it("a switch after the exit saves and resumes the resume function's frame", () => {
+    const g = new Greenlet(() => copied.pausing(withCopy(10), 3));
+    expect(g.switch()).toBe(0);
+    expect(g.switch(1)).toBe(1);
+    expect(g.switch(2)).toBe(2);
+    expect(g.switch(3)).toBe(10 + 1 + 11 + 2 + 12 + 3);
+    expect(g.dead).toBe(true);
+    // In constructors, base and derived (whose return value may only be an object or undefined).
+    for (const C of [copied.PausingBase, copied.PausingAcc]) {
+      const c = new Greenlet(() => new C(withCopy(10), 2));
+      expect(c.switch()).toBe(0);
+      expect(c.switch(100)).toBe(1);
+      const made = c.switch(200) as InstanceType<typeof C>;
+      expect(made).toBeInstanceOf(C);
+      expect(made.seen).toEqual([110, 211]);
+    }
+  });
+
+  it("errors, try/catch and try/finally, labelled jumps and switch cases, generators", () => {
+    const throwing = Object.assign(function (this: copied.Holder, x: number) {
+      if (x < 0) throw new Error(`bad ${this.k}`);
+      return this.k + x;
+    }, copied.receiverFree);
+    expect(copied.catching({ k: 10, m: throwing }, 3, 1)).toEqual(["10", "caught bad 10", "12"]);
+    const log: string[] = [];
+    expect(copied.withFinally(withCopy(10), 3, log)).toBe(33);
+    expect(log).toEqual(["finally 0", "finally 1", "finally 2"]);
+    expect(copied.nested(withCopy(10))).toEqual(["00", "01:11", "10", "11:21", "20", "21:31"]);
+    expect([...copied.generated(withCopy(10), 3)]).toEqual([10, 11, 12]);
+  });
+
+  it("a Proxy callee sees each trap once per call, the exit's call included", () => {
+    const log: string[] = [];
+    const target = copied.copiedTag();
+    const m = new Proxy(target, {
+      has(t, p) { log.push(`has ${String(p)}`); return Reflect.has(t, p); },
+      get(t, p, r) { log.push(`get ${String(p)}`); return Reflect.get(t, p, r); },
+      apply(t, self, args) { log.push("apply"); return Reflect.apply(t, self, args); },
+    });
+    expect(copied.loop({ k: 7, m }, 2, -1)).toEqual([7, 15]);
+    expect(log).toEqual(["has $$d", "get $$d", "get call", "apply", "has $$d", "get $$d", "get call", "apply"]);
+  });
 });
 
 // Static methods of top-level classes (fixtures/modules/known-statics.ts): `Util.add(x)` calls the
@@ -423,8 +516,9 @@ describe("static methods of top-level classes", () => {
   it("the fixture's call sites are guarded (the tests above take the known path)", () => {
     const out = transform(readFileSync(new URL("../fixtures/modules/known-statics.ts", import.meta.url), "utf8"), "/virtual/known-statics.ts", {}).code;
     expect([...out.matchAll(/\$\$sm\d+ = this\.(\w+);/g)].map((m) => m[1]).sort()).toEqual(["add", "scaled", "swapped", "viaLeaf"]);
-    // One exit per function with a guarded call outside any try/finally (callReplacedAdd's is inside one).
-    expect(out.match(/return \$\$rt\.continueAt\(/g)).toHaveLength(6);
+    // One exit per function with a guarded call outside any try/finally (callReplacedAdd's is inside
+    // one), or with a member call (a copied direct-call tag's exit: see "member calls" below).
+    expect(out.match(/return \$\$rt\.continueSpilled\(/g)).toHaveLength(7);
   });
 
   it("generated code: a guard for never-unwinding statics, captured by the class's first static block", () => {
@@ -450,12 +544,13 @@ describe("static methods of top-level classes", () => {
     expect(out.match(/=== \$\$sm\d+\)/g)).toHaveLength(2);
     expect(out).toContain("$$tsgreenlet2.t = $$t"); // K.far, Moved.m: instrumented
     // The guarded arm leaves the loop on the normal path, with no call in it (emitNormal `exit`),
-    // and the rest of the body runs in the resume function from the call (runtime continueAt)...
+    // and the rest of the body runs in the resume function from the call (runtime continueSpilled)...
     expect(out.match(/\}\s*else \{\s*\{\s*\$\$pc = -\d+;\s*break \$\$body;\s*\}\s*\}/g)).toHaveLength(2);
-    expect(out.match(/if \(\$\$pc < 0\)\s*return \$\$rt\.continueAt\(\$\$i\d+, -\$\$pc, this, \[/g)).toHaveLength(1);
+    expect(out.match(/if \(\$\$pc < 0\)\s*return \$\$rt\.continueSpilled\(\$\$i\d+\);/g)).toHaveLength(1);
     // ...which, entered in mode 3, makes the call there after the not-a-function check, storing
-    // the token through the local copy (callAndTest: a cold arm).
-    expect(out.match(/if \(\$\$pc === \d+ && !\(\$\$m === 3\)\)/g)).toHaveLength(2);
+    // the token through the local copy (callAndTest: a cold arm). (Four points are entered in
+    // mode 3: the two guarded calls and the member calls K.far and Moved.m.)
+    expect(out.match(/if \(\$\$pc === \d+ && !\(\$\$m === 3\)\)/g)).toHaveLength(4);
     expect(out.match(/else if \(\$\$pc === 0 \|\| \$\$pc === \d+\) \{\s*\$\$pc = 0;\s*if \(typeof \$\$t\d+ !== "function"\)\s*throw \$\$rt\.notCallable\([^;]*;\s*\$\$rt\.t = \$\$t\d+;/g)).toHaveLength(2);
   });
 });

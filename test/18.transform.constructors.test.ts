@@ -959,6 +959,19 @@ describe("classes referring to themselves by name", () => {
     expect(declared()).toBe(true);
   });
 
+  it("a function holding a named class expression switches and resumes (the name is not one of its locals)", () => {
+    // Until session 10 the class's inner name was listed among the function's saved locals but never
+    // declared: the spill threw ReferenceError.
+    function holds(): unknown[] {
+      const K = class Named { static m(): string { return Named.name; } };
+      const r = getcurrent().parent!.switch("in");
+      return [K.m(), r];
+    }
+    const g = new Greenlet(holds);
+    expect(g.switch()).toBe("in");
+    expect(g.switch(41)).toEqual(["Named", 41]);
+  });
+
   it("a class expression's methods that use its name are transformed: a switch inside resumes", () => {
     const K = class Named {
       static build(n: number): Named { return new Named(n + (getcurrent().parent!.switch("n?") as number)); }

@@ -17,14 +17,18 @@ let pipeline: RunResult;
 let batch: RunResult;
 let outputs: Record<string, string>;
 let badOptions: RunResult;
+/** The same batch with every function inheriting a direct-call tag it does not own. */
+let inheritedTag: RunResult;
 
 beforeAll(async () => {
   scratch = tempProject("register");
-  [reference, pipeline, batch, badOptions] = await Promise.all([
+  const each = ["semantics.ts", "constructs.ts", "throws.ts", "warnings.ts", "param-initializers.ts", "generators.ts"].map(fixture);
+  [reference, pipeline, batch, badOptions, inheritedTag] = await Promise.all([
     untransformedOutputs(FIXTURES, scratch.dir),
     node([...REGISTER, fixture("pipeline.ts")]),
-    node([...REGISTER, RUN_EACH, ...["semantics.ts", "constructs.ts", "throws.ts", "warnings.ts", "param-initializers.ts", "generators.ts"].map(fixture)]),
+    node([...REGISTER, RUN_EACH, ...each]),
     node([...REGISTER, fixture("semantics.ts")], { env: { TSGREENLET_OPTIONS: '{"al":true}' } }),
+    node(["--import", "./fixtures/integration/support/inherited-tag.mjs", ...REGISTER, RUN_EACH, fixture("pipeline.ts"), ...each]),
   ]);
   outputs = splitRunEach(batch.stdout);
 }, 55_000);
@@ -53,6 +57,17 @@ describe("register loader", () => {
     expect(pipeline.stderr).toBe("");
     expect(pipeline.status).toBe(0);
     expect(pipeline.stdout).toBe(reference["pipeline.reference.ts"].stdout);
+  });
+
+  it("runs the same programs like the untransformed ones when every member call takes the copied-tag exit", () => {
+    const warnings = (r: RunResult) => r.stderr.replace(/^\(node:\d+\) /gm, "");
+    expect(warnings(inheritedTag)).toBe(warnings(batch)); // warnings.ts's transform warnings, nothing else
+    expect(inheritedTag.status).toBe(0);
+    const runs = splitRunEach(inheritedTag.stdout);
+    expect(runs[fixture("pipeline.ts")]).toBe(reference["pipeline.reference.ts"].stdout);
+    for (const name of ["semantics.ts", "constructs.ts", "param-initializers.ts", "generators.ts"] as const) {
+      expect(runs[fixture(name)], name).toBe(out(name));
+    }
   });
 
   it("maps stack traces to the original .ts lines, before a switch and after a resume", () => {

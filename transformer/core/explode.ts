@@ -19,6 +19,33 @@ import type * as TS from "typescript";
 import { DIRECT_TAG, RT_IMPORT, RT_LOCAL } from "./names.js";
 import { skipOuterExpressions } from "./outer.js";
 
+/** How a resume point's call is made on the normal path (lower-function.ts emitNormal). */
+export interface PointKind {
+  /** A call of an inner entry (transform-file.ts splitEntries), which has no check: no callee token. */
+  readonly noToken?: boolean;
+  /**
+   * Never reached in a program that does not redefine things (a known static's guarded arm):
+   * builds the statements that run just before the call when it is made (the not-a-function
+   * check). The normal path leaves its loop there instead.
+   */
+  readonly cold?: () => TS.Statement[];
+  /** A member call (`call` is their conditional): the normal path tests the tag as statements. */
+  readonly member?: MemberCallForms;
+}
+
+/**
+ * The parts of a member call `"$$d" in f && f.$$d === f ? f(args) : f.call(self, args)`
+ * (explode.ts memberCall).
+ */
+export interface MemberCallForms {
+  /** `"$$d" in f`: false for class methods and most library functions (folds per site). */
+  readonly tagged: TS.Expression;
+  /** `f.$$d === f`: the tag is f's own, not one copied onto f from another function. */
+  readonly own: TS.Expression;
+  readonly direct: TS.Expression;
+  readonly viaCall: TS.Expression;
+}
+
 export interface ExplodeHost {
   readonly ts: typeof TS;
   readonly f: TS.NodeFactory;
@@ -26,10 +53,9 @@ export interface ExplodeHost {
   temp(): TS.Identifier;
   /**
    * Appends a resume point: `target = call` (or just `call`) with its suspend test, after storing
-   * `callee` as the callee token unless `noToken` (a call of an inner entry, which has no check).
+   * `callee` as the callee token (see PointKind for the variants).
    */
-  resumePoint(out: TS.Statement[], callee: TS.Expression, call: TS.Expression, target: TS.Identifier | undefined, pos: TS.Node, noToken?: boolean,
-    cold?: () => TS.Statement[]): void;
+  resumePoint(out: TS.Statement[], callee: TS.Expression, call: TS.Expression, target: TS.Identifier | undefined, pos: TS.Node, kind?: PointKind): void;
   /** Rewrites identifiers of a call-free expression (bindings -> locals/env properties). */
   rewrite(e: TS.Expression): TS.Expression;
   /** Whether a call of this identifier provably cannot suspend (non-suspending.ts). */
@@ -145,14 +171,17 @@ export function createExploder(h: ExplodeHost) {
    * constant); `in` first, because a Proxy whose get trap throws on unknown string keys (chai's
    * assertions) does not define `has`. Until session 7 this was a call of `RT.isDirect`, whose
    * one feedback vector went megamorphic in any program with varied callees.
+   * The normal path makes the same test as statements, with a loop exit for a copied tag
+   * (lower-function.ts memberCallAndTest).
    */
-  const memberCall = (fn: TS.Expression, self: TS.Expression, args: readonly TS.Expression[]): TS.Expression =>
-    f.createConditionalExpression(
-      f.createLogicalAnd(
-        f.createBinaryExpression(f.createStringLiteral(DIRECT_TAG), ts.SyntaxKind.InKeyword, fn),
-        f.createStrictEquality(f.createPropertyAccessExpression(fn, DIRECT_TAG), fn)), undefined,
-      f.createCallExpression(fn, undefined, args), undefined,
-      f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [self, ...args]));
+  const memberCallForms = (fn: TS.Expression, self: TS.Expression, args: readonly TS.Expression[]): MemberCallForms => ({
+    tagged: f.createBinaryExpression(f.createStringLiteral(DIRECT_TAG), ts.SyntaxKind.InKeyword, fn),
+    own: f.createStrictEquality(f.createPropertyAccessExpression(fn, DIRECT_TAG), fn),
+    direct: f.createCallExpression(fn, undefined, args),
+    viaCall: f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [self, ...args]),
+  });
+  const memberCall = (m: MemberCallForms): TS.Expression =>
+    f.createConditionalExpression(f.createLogicalAnd(m.tagged, m.own), undefined, m.direct, undefined, m.viaCall);
 
   /**
    * `o.m(...)` whose `o.m` is not a function throws the engine's TypeError, named after the source
@@ -244,11 +273,11 @@ export function createExploder(h: ExplodeHost) {
     const args = known ? e.arguments.map((a) => toTemp(out, a)) : explodeList(out, e.arguments, leaf ? undefined : runsCode);
     // (a known static's guard implies a function: its check is in the other arm, below)
     if (thisArg && !known) callable(out, fn, callee);
+    let member = thisArg && !classMember ? memberCallForms(fn, thisArg, args) : undefined;
     let call: TS.Expression = !thisArg
       ? f.createCallExpression(fn, undefined, args)
-      : classMember
-        ? f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, ...args])
-        : memberCall(fn, thisArg, args);
+      : member ? memberCall(member)
+        : f.createCallExpression(f.createPropertyAccessExpression(fn, "call"), undefined, [thisArg, ...args]);
     if (thisArg && ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.name) && callee.name.text === "bind" &&
         callee.expression.kind !== ts.SyntaxKind.SuperKeyword) {
       // `x.bind(o, ...)`: when that is Function.prototype.bind, bind through the runtime so the
@@ -257,10 +286,11 @@ export function createExploder(h: ExplodeHost) {
       call = f.createConditionalExpression(
         f.createStrictEquality(fn, f.createPropertyAccessExpression(rt, "BIND")), undefined,
         f.createCallExpression(f.createPropertyAccessExpression(rt, "bind"), undefined, [thisArg, ...args]), undefined, call);
+      member = undefined;
     }
     const t = h.temp();
     // A call that cannot suspend is still evaluated here, in order, but needs no resume point.
-    if (inner) h.resumePoint(out, fn, call, t, pos, true);
+    if (inner) h.resumePoint(out, fn, call, t, pos, { noToken: true });
     else if (leaf) out.push(assign(t, call));
     else if (known && thisArg) {
       // `if ($$f === $$smN) t = $$f(args); else <resume point>`: the method read is still the one
@@ -270,11 +300,11 @@ export function createExploder(h: ExplodeHost) {
       const slow: TS.Statement[] = [];
       // The check only here: measured in bench calls-static, a test before the guard made the
       // loop ~10% slower (probe, 7 processes: 60 vs 55 ms; plain 28).
-      h.resumePoint(slow, fn, call, t, pos, false, () => { const check: TS.Statement[] = []; callable(check, fn, callee); return check; });
+      h.resumePoint(slow, fn, call, t, pos, { cold: () => { const check: TS.Statement[] = []; callable(check, fn, callee); return check; } });
       out.push(f.createIfStatement(f.createStrictEquality(fn, known.slot), f.createBlock([assign(t, fast)], true), f.createBlock(slow, true)));
     } else {
       const own = classMember && ts.isPropertyAccessExpression(callee) && ts.isPrivateIdentifier(callee.name) ? h.privateToken?.(callee.name) : undefined;
-      h.resumePoint(out, own ?? callToken(callee, fn, thisArg, args), call, t, pos);
+      h.resumePoint(out, own ?? callToken(callee, fn, thisArg, args), call, t, pos, { member });
     }
     if (thisArg && !classMember) callParts.set(t, { holder: thisArg, fn });
     return t;
@@ -337,9 +367,10 @@ export function createExploder(h: ExplodeHost) {
         if (n.questionDotToken) guard(fn);
         const args = explodeList(cur, n.arguments, runsCode);
         if (callee.self) callable(cur, fn, n.expression);
-        const call = callee.self ? memberCall(fn, callee.self, args) : f.createCallExpression(fn, undefined, args);
+        const member = callee.self ? memberCallForms(fn, callee.self, args) : undefined;
+        const call = member ? memberCall(member) : f.createCallExpression(fn, undefined, args);
         const t = h.temp();
-        h.resumePoint(cur, fn, call, t, n);
+        h.resumePoint(cur, fn, call, t, n, { member });
         return { v: t };
       }
       return { v: explode(cur, n) };

@@ -36,7 +36,7 @@ export const RES_VALUE = "$$v";
 /** Record header size: [info, pc, this]. */
 export const REC_HEADER = 3;
 export const RESUME_THROW = 1;
-/** Resume mode of runtime `continueAt` (runtime/abi.ts RESUME_CALL): make the call at the resume point. */
+/** Resume mode of runtime `continueSpilled` (runtime/abi.ts RESUME_CALL): make the call at the resume point. */
 export const RESUME_CALL = 3;
 /**
  * Module-level copy of the runtime's TDZ sentinel (runtime/tdz.ts), compared by checked

@@ -20,7 +20,7 @@ import { containsCall } from "./explode.js";
 import { findKnownStatics, findNonSuspending, onlyCalls, reassigned } from "./non-suspending.js";
 import { inferredName, mentions } from "./inferred-name.js";
 import { emitNormal, emitRestore, emitResume, emitSpill, emitYieldSpill, lowerBody, unwindingFlag, type LowerHost, type ResumePoint } from "./lower-function.js";
-import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, GEN_LOCAL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_GLOBAL, RT_IMPORT, RT_LOCAL, YIELD_LABEL } from "./names.js";
+import { BODY_LABEL, CTOR_FLAG, CTOR_OUTSIDE, GEN_LOCAL, PC, RES_MODE, RES_P, RES_RECORDS, RES_VALUE, RT_GLOBAL, RT_IMPORT, RT_LOCAL, UNWIND_GLOBAL, YIELD_LABEL } from "./names.js";
 import { unsupportedYield } from "./yield.js";
 import { ignoresReceiver, receiverFreeStatics } from "./receiver.js";
 import { hasModifier } from "./modifiers.js";
@@ -1158,6 +1158,9 @@ export function transformSourceFile(
     });
     for (const b of ownBindings) {
       if ((b.kind === "param" && simpleParams.has(b.name)) || b.captured) continue;
+      // A class expression's own name is the class body's binding (rawRefFor): no local here. It
+      // was one until session 10, never declared, so a spill of the frame threw ReferenceError.
+      if (b.kind === "self" && ts.isClassLike(b.scope.node)) continue;
       if (b.kind === "self") { addLocal(st, localName(b), true); continue; }
       addLocal(st, localName(b), false);
     }
@@ -1367,11 +1370,26 @@ export function transformSourceFile(
       if (superStmt) out[out.length - 1] = f.createReturnStatement(); // a derived constructor may only return an object or undefined
       return out;
     };
-    const continueAt = (): TS.Statement => f.createIfStatement(f.createLessThan(f.createIdentifier(PC), f.createNumericLiteral(0)),
-      f.createReturnStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "continueAt"), undefined,
-        [f.createIdentifier(infoName), f.createPrefixMinus(f.createIdentifier(PC)), thisExpr,
-          f.createArrayLiteralExpression(spillLocals.map((l) => f.createIdentifier(l)))])));
-    const spill = [...(exits ? [continueAt()] : []), ...normalSpill()];
+    // After an exit the frame is spilled like a capture's, and the runtime takes the record back
+    // to run the rest of the body from the call (runtime.ts continueSpilled): an array literal
+    // here was one more register in every frame of the function (deep recursion's limit).
+    const continueSpilled = (): TS.Statement => {
+      const made = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(RT_LOCAL), "continueSpilled"), undefined,
+        [f.createIdentifier(infoName)]);
+      let leave: TS.Statement = f.createReturnStatement(made);
+      if (superStmt) {
+        // A derived constructor may only return an object or undefined: not the unwinding symbol
+        // its resume function returns when it switches (`new` tests the flag, as after a spill).
+        const r = f.createUniqueName("$$made");
+        leave = f.createBlock([
+          f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(r, undefined, undefined, made)], ts.NodeFlags.Const)),
+          f.createReturnStatement(f.createConditionalExpression(f.createStrictEquality(r, f.createIdentifier(UNWIND_GLOBAL)), undefined, f.createVoidZero(), undefined, r)),
+        ], true);
+      }
+      return f.createIfStatement(f.createLessThan(f.createIdentifier(PC), f.createNumericLiteral(0)), leave);
+    };
+    const spill = normalSpill();
+    if (exits) spill.splice(spill.length - 1, 0, continueSpilled());
     if (superPoint) {
       // `if (!$$x) $$rt.t = Object.getPrototypeOf(C); super(...); if (unwinding) { spill; return; }`:
       // the base constructor is entered with its token only when this one was (a boundary
