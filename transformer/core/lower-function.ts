@@ -912,8 +912,7 @@ function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint, call = r
 
 /**
  * A member call on the normal path (explode.ts memberCall, as statements):
- *   if ("$$d" in f) { if (f.$$d === f) { <token>; t = f(args); } else <exit> }
- *   else { <token>; t = f.call(self, args); }
+ *   <token>; if ("$$d" in f) { if (f.$$d === f) t = f(args); else <exit> } else t = f.call(self, args);
  *   if (t === $$tsgreenlet2U) { ... }
  * A tag copied onto another function (`Object.assign(wrapper, taggedClosure)`) is the rare arm:
  * it leaves the loop (emitNormal `exit`), and the resume function makes the `call` form at this
@@ -921,14 +920,15 @@ function callAndTest(ts: typeof TS, f: TS.NodeFactory, rp: ResumePoint, call = r
  * traps run once). Measured (hand-edited copies of the emitted loop, steady state): bench
  * calls-dyn Node 26 4.8 -> 1.6 ms (plain 1.2-1.4), Node 20 4.35 -> 3.35 (plain 2.4). With
  * the `call` arm inline, V8 14 optimized the loop around it badly, as for a known static's arm.
- * The token is stored in each arm, after the test: a Proxy's trap that called f from
- * untransformed code would otherwise find f's token stored.
+ * One token store, before the test as in the conditional form: a second one in the other arm
+ * made every member call site ~10 bytes of bytecode longer (V8 inlines no function over 460).
  */
 function memberCallAndTest(f: TS.NodeFactory, rp: ResumePoint, m: MemberCallForms, exit: TS.Statement): TS.Statement[] {
   const target = rp.target;
   if (!target) throw new Error("tsgreenlet: a member call's resume point without a result temporary");
-  const made = (call: TS.Expression) => f.createBlock([...tokenStore(f, rp), f.createExpressionStatement(f.createAssignment(target, call))], true);
+  const made = (call: TS.Expression) => f.createExpressionStatement(f.createAssignment(target, call));
   return [
+    ...tokenStore(f, rp),
     f.createIfStatement(m.tagged, f.createBlock([f.createIfStatement(m.own, made(m.direct), exit)], true), made(m.viaCall)),
     unwoundTest(f, target, rp),
   ];
