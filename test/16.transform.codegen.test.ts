@@ -394,6 +394,39 @@ describe("member calls of receiver-free functions", () => {
   });
 });
 
+// A for-of whose body makes no call stays a native loop, except over a rewritten generator (its
+// next() may switch): that lowered loop is the rare arm, left on the normal path (lower-function.ts).
+describe("for-of over a rewritten generator", () => {
+  function* pausing(n: number): Generator<number> {
+    for (let i = 0; i < n; i++) yield pause(i);
+  }
+  function total(xs: Iterable<number>): number {
+    let s = 0;
+    for (const x of xs) s += x;
+    return s;
+  }
+
+  it("the loop runs in the resume function, and a switch inside the generator resumes it", () => {
+    const g = new Greenlet(() => total(pausing(3)) + total([1, 2]));
+    expect(g.switch()).toBe(0);
+    expect(g.switch(10)).toBe(1);
+    expect(g.switch(20)).toBe(2);
+    expect(g.switch(30)).toBe(63);
+    expect(g.dead).toBe(true);
+  });
+
+  it("generated code: the normal path leaves where the lowered loop starts; only the resume function has it", () => {
+    const out = transform(`"use greenlet";
+      export function total(xs: Iterable<number>) { let s = 0; for (const x of xs) s += x; return s; }`, "/virtual/forof.ts", {}).code;
+    const normal = out.slice(out.indexOf("function $$in"), out.indexOf("function $$r"));
+    const resume = out.slice(out.indexOf("function $$r"));
+    expect(normal).toMatch(/if \(\$\$rt\.isGen\((\$\$t\d+)\)\) \{\s*\{\s*\$\$pc = -1;\s*break \$\$body;\s*\}\s*\}\s*else \{\s*for \(x\$\$\d+ of \1\)/);
+    expect(normal).not.toContain("$$rt.iter(");
+    expect(normal).toMatch(/if \(\$\$pc < 0\)\s*return \$\$rt\.continueSpilled\(/);
+    expect(resume).toMatch(/if \(\$\$pc === 1\)\s*\$\$pc = 0;\s*if \(\$\$pc === 0\) \{\s*\$\$t\d+ = \$\$rt\.iter\(/);
+  });
+});
+
 // A function that uses its receiver, carrying a direct-call tag copied from a receiver-free closure
 // (fixtures/modules/copied-tags.ts): each call keeps its receiver, and on the normal path the call
 // site's rare arm leaves its loop, the rest of the body going on in the resume function.

@@ -327,6 +327,26 @@ const cases: [name: string, source: string][] = [
       log.push(r.value);
       return log;
     }`],
+  ["for-of loops without calls over rewritten generators (the normal path leaves at the loop; the resume function runs it)", `
+    export function run() {
+      const log = [];
+      function* count(n) { try { for (let i = 0; i < n; i++) yield i; } finally { log.push("closed " + n); } }
+      function* fails() { yield 1; throw new Error("gen failed"); }
+      function sum(xs) { let s = 0; for (const x of xs) s += x; return s; }
+      function early(xs) { let last = -1; for (const x of xs) { if (x === 2) break; last = x; } return last; }
+      function labelled(lists) {
+        const out = [];
+        outer: for (const xs of lists) { for (const x of xs) { if (x === 1) continue outer; out.push(x); } }
+        return out;
+      }
+      function nested(n) { let s = 0; for (let i = 0; i < n; i++) for (const x of (i % 2 ? [10, 20] : count(i + 1))) s += x * (i + 1); return s; }
+      function guarded(xs) { let s = 0; try { for (const x of xs) s += x; } finally { s += 1000; } return s; }
+      class Summed { total = 0; constructor(xs) { for (const x of xs) this.total += x; } }
+      log.push(sum(count(4)), sum([1, 2, 3]), early(count(5)), labelled([count(3), [0, 1, 2], count(2)]));
+      log.push(nested(4), guarded(count(3)), new Summed(count(5)).total);
+      try { sum(fails()); } catch (e) { log.push("caught " + e.message); }
+      return log;
+    }`],
 ];
 
 describe("rewritten generators: same behaviour as native generators", () => {

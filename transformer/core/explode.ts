@@ -31,6 +31,12 @@ export interface PointKind {
   readonly cold?: () => TS.Statement[];
   /** A member call (`call` is their conditional): the normal path tests the tag as statements. */
   readonly member?: MemberCallForms;
+  /**
+   * No call: the first statement of a block that is rare by construction (a for-of over a
+   * rewritten generator, lower-function.ts). The normal path leaves there, dropping the rest of
+   * the block, which then runs in the resume function only (entered at this point in mode 3).
+   */
+  readonly jump?: boolean;
 }
 
 /**
