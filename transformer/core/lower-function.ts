@@ -851,12 +851,14 @@ function rangeOf(ts: typeof TS, rps: Map<TS.Node, ResumePoint>, memo: Map<TS.Nod
 }
 
 /**
- * Emits the normal-path statements: resume points become call + suspend test. A `cold` resume
- * point (an arm rare by construction, explode.ts) becomes `exit(rp)` when given, a `break` out of
- * the body that leaves the loop around it (transform-file.ts; past the body runtime.ts
- * continueSpilled goes on in the resume function: V8 14 optimizes a loop badly around any arm that
- * stays in it). Not inside a `try` with a `finally`: the break would run that finally (user
- * code, or a lowered for-of closing its iterator) before the body goes on elsewhere.
+ * Emits the normal-path statements: resume points become call + suspend test. Arms rare by
+ * construction (explode.ts PointKind: a `cold` point, a member call's copied tag, a `jump`
+ * point and the rest of its block) become `exit(rp)` when given, a `break` out of the body that
+ * leaves the loop around it (transform-file.ts; past the body runtime.ts continueSpilled goes
+ * on in the resume function: V8 14 optimizes a loop badly around any arm that stays in it).
+ * Constructors get no `exit` (their bytecode size decides whether V8 inlines them). Not inside a
+ * `try` with a `finally` either: the break would run that finally (user code, or a lowered
+ * for-of closing its iterator) before the body goes on elsewhere.
  */
 export function emitNormal(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[], rps: Map<TS.Node, ResumePoint>,
   exit?: (rp: ResumePoint) => TS.Statement): TS.Statement[] {
