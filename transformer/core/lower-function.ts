@@ -1060,14 +1060,15 @@ export function emitResume(ts: typeof TS, f: TS.NodeFactory, body: TS.Statement[
     // Also entered here by the normal path's exit (runtime.ts continueSpilled, mode RESUME_CALL): then
     // make the call the exit skipped. A known static's (cold) with the checks that precede it
     // (PointKind.cold); a member call's in its `call` form (memberCallAndTest), never `before`.
-    const callMode = () => f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_CALL));
     let called: TS.Statement[] | undefined;
+    if (rp.kind?.cold || rp.kind?.member) {
+      const callMode = f.createStrictEquality(f.createIdentifier(RES_MODE), f.createNumericLiteral(RESUME_CALL));
+      delivering = f.createLogicalAnd(delivering, f.createLogicalNot(f.createParenthesizedExpression(callMode)));
+    }
     if (rp.kind?.cold) {
-      delivering = f.createLogicalAnd(delivering, f.createLogicalNot(f.createParenthesizedExpression(callMode())));
       calling = f.createLogicalOr(calling, here());
       call.unshift(f.createExpressionStatement(f.createAssignment(pc(), f.createNumericLiteral(0))));
     } else if (rp.kind?.member) {
-      delivering = f.createLogicalAnd(delivering, f.createLogicalNot(f.createParenthesizedExpression(callMode())));
       called = [f.createExpressionStatement(f.createAssignment(pc(), f.createNumericLiteral(0))), ...callAndTest(ts, f, rp, rp.kind.member.viaCall)];
     }
     const made = f.createIfStatement(calling, f.createBlock(call, true), called && f.createIfStatement(here(), f.createBlock(called, true)));
